@@ -1,0 +1,279 @@
+// The distributions fastinit samples, defined element by element.
+//
+// Each function here is the *reference definition* of the value written at
+// logical index i: it depends only on the stream (key, call), i, the dtype and
+// the distribution's parameters. The kernels in kernels.cpp compute exactly
+// these values, faster (several per Philox block, vectorized on AVX2).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "fastinit/config.hpp"
+#include "fastinit/fastmath.hpp"
+#include "fastinit/stream.hpp"
+
+namespace fastinit {
+
+enum class DType : int { float16 = 0, bfloat16 = 1, float32 = 2, float64 = 3 };
+enum class Distribution : int { constant = 0, uniform = 1, normal = 2, truncated_normal = 3 };
+
+// How a truncated normal on the standardized interval [alpha, beta] is drawn.
+enum class TruncMethod : int {
+  normal_rejection = 0,  // interval holds 0 and is >= 1 wide: reject from the plain normal stream
+  uniform_centered = 1,  // interval holds 0 and is < 1 wide: uniform proposal, accept exp(-x^2/2)
+  uniform_tail = 2,      // 0 <= alpha, beta^2 - alpha^2 <= 2: uniform proposal
+  exponential_tail = 3,  // 0 <= alpha otherwise: Robert (1995) translated-exponential proposal
+};
+
+// What the caller asked for.
+struct SamplerSpec {
+  Distribution dist = Distribution::constant;
+  DType dtype = DType::float32;
+  StreamId stream;
+  // constant: p0 = value; uniform: [p0, p1); normal: mean p0, std p1;
+  // truncated_normal: mean p0, std p1 (> 0), absolute bounds p2 < p3.
+  double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+};
+
+// A SamplerSpec with every derived constant computed once per call.
+struct Sampler {
+  SamplerSpec spec;
+  // uniform
+  float low_f = 0, span_f = 0;
+  double span_d = 0;
+  // normal and truncated normal
+  float mean_f = 0, std_f = 0;
+  // truncated normal, standardized: z in [alpha, beta]; for the tail methods
+  // the interval is mirrored to alpha >= 0 and `flip` is -1.
+  TruncMethod method = TruncMethod::normal_rejection;
+  double alpha = 0, beta = 0, lambda = 0, flip = 1;
+};
+
+}  // namespace fastinit
+
+FI_NAMESPACE_BEGIN
+
+inline Sampler prepare_sampler(const SamplerSpec& spec) {
+  Sampler s;
+  s.spec = spec;
+  switch (spec.dist) {
+    case Distribution::uniform:
+      s.low_f = static_cast<float>(spec.p0);
+      s.span_d = spec.p1 - spec.p0;
+      s.span_f = static_cast<float>(s.span_d);
+      break;
+    case Distribution::normal:
+      s.mean_f = static_cast<float>(spec.p0);
+      s.std_f = static_cast<float>(spec.p1);
+      break;
+    case Distribution::truncated_normal: {
+      s.mean_f = static_cast<float>(spec.p0);
+      s.std_f = static_cast<float>(spec.p1);
+      double alpha = (spec.p2 - spec.p0) / spec.p1;
+      double beta = (spec.p3 - spec.p0) / spec.p1;
+      if (alpha < 0 && beta > 0) {
+        s.method = (beta - alpha >= 1.0) ? TruncMethod::normal_rejection : TruncMethod::uniform_centered;
+      } else {
+        if (beta <= 0) {  // mirror into the upper tail
+          const double t = alpha;
+          alpha = -beta;
+          beta = -t;
+          s.flip = -1;
+        }
+        if ((beta - alpha) * (beta + alpha) <= 2.0) {
+          s.method = TruncMethod::uniform_tail;
+        } else {
+          s.method = TruncMethod::exponential_tail;
+          s.lambda = (alpha + std::sqrt(alpha * alpha + 4.0)) * 0.5;  // sqrt is exact IEEE
+        }
+      }
+      s.alpha = alpha;
+      s.beta = beta;
+      break;
+    }
+    case Distribution::constant:
+      break;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Output types: how a float32 or float64 result is stored.
+
+template <DType D> struct Out;
+template <> struct Out<DType::float16> {
+  using T = std::uint16_t;
+  static T from_f32(float x) { return float_to_half(x); }
+  static double to_double(T v) { return half_to_float(v); }
+};
+template <> struct Out<DType::bfloat16> {
+  using T = std::uint16_t;
+  static T from_f32(float x) { return float_to_bfloat16(x); }
+  static double to_double(T v) { return bfloat16_to_float(v); }
+};
+template <> struct Out<DType::float32> {
+  using T = float;
+  static T from_f32(float x) { return x; }
+  static double to_double(T v) { return v; }
+};
+template <> struct Out<DType::float64> {
+  using T = double;
+  static T from_f64(double x) { return x; }
+  static double to_double(T v) { return v; }
+};
+
+template <DType D> constexpr bool is_f64() { return D == DType::float64; }
+
+// ---------------------------------------------------------------------------
+// Standard normal values.
+
+// Box-Muller on one pair of words: returns r cos(theta) or r sin(theta).
+FI_ALWAYS_INLINE float box_muller_f32(std::uint32_t w_radius, std::uint32_t w_angle, bool sine) {
+  const float r = std::sqrt(-2.0f * log_f32(word_to_open_unit_f32(w_radius)));
+  float c, s;
+  sincos_2pi_f32(word_to_unit_f32(w_angle), c, s);
+  return r * (sine ? s : c);
+}
+
+FI_ALWAYS_INLINE double box_muller_f64(std::uint64_t w_radius, std::uint64_t w_angle, bool sine) {
+  const double r = std::sqrt(-2.0 * log_f64(word_to_open_unit_f64(w_radius)));
+  double c, s;
+  sincos_2pi_f64(word_to_unit_f64(w_angle), c, s);
+  return r * (sine ? s : c);
+}
+
+// Element i of the main normal stream. float32: block i/4 holds two pairs,
+// element i uses pair (i/2) % 2 and takes the cosine when i is even.
+FI_ALWAYS_INLINE float normal_z_f32(const StreamId& st, std::uint64_t i) {
+  const Block4x32 b = stream_block(st, i >> 2, 0);
+  const unsigned p = static_cast<unsigned>((i >> 1) & 1u) * 2u;
+  return box_muller_f32(b.v[p], b.v[p + 1], (i & 1u) != 0);
+}
+
+// float64: block i/2 holds one pair of 64-bit words.
+FI_ALWAYS_INLINE double normal_z_f64(const StreamId& st, std::uint64_t i) {
+  const Block4x32 b = stream_block(st, i >> 1, 0);
+  return box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), (i & 1u) != 0);
+}
+
+// Retry attempt t >= 1 of element i: block i of domain t, cosine branch.
+FI_ALWAYS_INLINE float retry_normal_z_f32(const StreamId& st, std::uint64_t i, unsigned t) {
+  const Block4x32 b = stream_block(st, i, t);
+  return box_muller_f32(b.v[0], b.v[1], false);
+}
+
+FI_ALWAYS_INLINE double retry_normal_z_f64(const StreamId& st, std::uint64_t i, unsigned t) {
+  const Block4x32 b = stream_block(st, i, t);
+  return box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), false);
+}
+
+// ---------------------------------------------------------------------------
+// Uniform values.
+
+template <DType D>
+FI_ALWAYS_INLINE typename Out<D>::T uniform_from_unit_f32(const Sampler& s, float u) {
+  const typename Out<D>::T v = Out<D>::from_f32(s.low_f + s.span_f * u);
+  // Rounding can reach `high`; [low, high) is kept by mapping that to low.
+  if (Out<D>::to_double(v) >= s.spec.p1) return Out<D>::from_f32(s.low_f);
+  return v;
+}
+
+FI_ALWAYS_INLINE double uniform_from_unit_f64(const Sampler& s, double u) {
+  const double v = s.spec.p0 + s.span_d * u;
+  return v >= s.spec.p1 ? s.spec.p0 : v;
+}
+
+// ---------------------------------------------------------------------------
+// Truncated normal: values are accepted after rounding to the output type,
+// so every stored value lies in [a, b]; nothing is clamped onto the bounds.
+
+template <DType D>
+FI_ALWAYS_INLINE bool in_bounds(const Sampler& s, typename Out<D>::T v) {
+  const double x = Out<D>::to_double(v);
+  return x >= s.spec.p2 && x <= s.spec.p3;
+}
+
+template <DType D>
+FI_ALWAYS_INLINE typename Out<D>::T affine_from_z(const Sampler& s, double z) {
+  if constexpr (is_f64<D>()) {
+    return s.spec.p0 + s.spec.p1 * z;
+  } else {
+    return Out<D>::from_f32(static_cast<float>(s.spec.p0 + s.spec.p1 * z));
+  }
+}
+
+template <DType D>
+FI_ALWAYS_INLINE typename Out<D>::T affine_from_z_f32(const Sampler& s, float z) {
+  return Out<D>::from_f32(s.mean_f + s.std_f * z);
+}
+
+// One attempt of a proposal method (uniform or exponential); false = rejected.
+template <DType D>
+FI_ALWAYS_INLINE bool trunc_proposal_attempt(const Sampler& s, std::uint64_t i, unsigned t,
+                                             typename Out<D>::T& out) {
+  const Block4x32 b = stream_block(s.spec.stream, i, t);
+  const std::uint64_t wa = join64(b.v[0], b.v[1]);
+  const double e2 = -2.0 * log_f64(word_to_open_unit_f64(join64(b.v[2], b.v[3])));
+  double x;
+  switch (s.method) {
+    case TruncMethod::uniform_centered:
+      x = s.alpha + (s.beta - s.alpha) * word_to_unit_f64(wa);
+      if (!(e2 >= x * x)) return false;
+      break;
+    case TruncMethod::uniform_tail:
+      x = s.alpha + (s.beta - s.alpha) * word_to_unit_f64(wa);
+      if (!(e2 >= (x - s.alpha) * (x + s.alpha))) return false;
+      break;
+    default: {  // exponential_tail
+      x = s.alpha - log_f64(word_to_open_unit_f64(wa)) / s.lambda;
+      if (x > s.beta) return false;
+      const double d = x - s.lambda;
+      if (!(e2 >= d * d)) return false;
+      break;
+    }
+  }
+  out = affine_from_z<D>(s, s.flip * x);
+  return in_bounds<D>(s, out);
+}
+
+// Last resort after kMaxDomain rejected attempts (probability below 1e-40 for
+// every interval): the midpoint of [a, b].
+template <DType D>
+FI_ALWAYS_INLINE typename Out<D>::T trunc_give_up(const Sampler& s) {
+  const double a = std::isfinite(s.spec.p2) ? s.spec.p2 : s.spec.p3;
+  const double b = std::isfinite(s.spec.p3) ? s.spec.p3 : s.spec.p2;
+  const double mid = std::isfinite(a) ? 0.5 * (a + b) : s.spec.p0;
+  if constexpr (is_f64<D>()) {
+    return mid;
+  } else {
+    return Out<D>::from_f32(static_cast<float>(mid));
+  }
+}
+
+// Retries for element i after its first value was rejected (normal_rejection
+// method), starting at attempt 1.
+template <DType D>
+typename Out<D>::T trunc_normal_retry(const Sampler& s, std::uint64_t i) {
+  for (unsigned t = 1; t <= static_cast<unsigned>(kMaxDomain); ++t) {
+    typename Out<D>::T v;
+    if constexpr (is_f64<D>()) {
+      v = s.spec.p0 + s.spec.p1 * retry_normal_z_f64(s.spec.stream, i, t);
+    } else {
+      v = affine_from_z_f32<D>(s, retry_normal_z_f32(s.spec.stream, i, t));
+    }
+    if (in_bounds<D>(s, v)) return v;
+  }
+  return trunc_give_up<D>(s);
+}
+
+// Element i for the proposal methods (attempts 1, 2, ...).
+template <DType D>
+typename Out<D>::T trunc_normal_proposal(const Sampler& s, std::uint64_t i) {
+  for (unsigned t = 1; t <= static_cast<unsigned>(kMaxDomain); ++t) {
+    typename Out<D>::T v;
+    if (trunc_proposal_attempt<D>(s, i, t, v)) return v;
+  }
+  return trunc_give_up<D>(s);
+}
+
+FI_NAMESPACE_END

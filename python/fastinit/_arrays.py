@@ -1,0 +1,134 @@
+"""Arrays in and out: dtypes, shapes, zero-copy acceptance, logical layout.
+
+Functions that fill an array in place write into the caller's memory and
+never copy: anything that cannot be written in place is an error. Functions
+that create an array get it from the C++ core (64-byte aligned, C order,
+owned by NumPy through a capsule, no copy).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout"]
+
+_DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
+_VALID_DTYPES = "float16, float32, float64" 
+
+try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
+    import ml_dtypes as _ml_dtypes
+
+    _DTYPE_CODES[np.dtype(_ml_dtypes.bfloat16)] = 1
+    _VALID_DTYPES += ", bfloat16"
+except ImportError:  # pragma: no cover - optional dependency
+    _ml_dtypes = None
+
+
+def dtype_code(dtype: np.dtype) -> int:
+    return _DTYPE_CODES[dtype]
+
+
+def resolve_dtype(dtype, name="dtype") -> np.dtype:
+    """``None`` -> float32; otherwise one of the supported floating dtypes."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dtype!r}") from None
+    if dt not in _DTYPE_CODES:
+        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dt}")
+    return dt
+
+
+def normalize_shape(shape, name="shape") -> tuple:
+    """An int or a sequence of ints -> a tuple of non-negative ints."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"{name} must be an int or a tuple of ints, got {shape!r}")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"negative dimensions are not allowed in {name}: {dims}")
+    return tuple(int(d) for d in dims)
+
+
+def as_writable_array(obj, name="tensor") -> np.ndarray:
+    """A NumPy view of the caller's memory, ready to be written in place.
+
+    Accepts NumPy arrays of a supported floating dtype in any memory layout
+    and CPU objects that export DLPack (for example a PyTorch tensor). Never
+    copies: read-only memory is a ValueError, other dtypes are a TypeError.
+    """
+    if isinstance(obj, np.ndarray):
+        arr = obj
+    elif hasattr(obj, "__dlpack__"):
+        try:
+            arr = np.from_dlpack(obj)
+        except (BufferError, RuntimeError, TypeError) as exc:
+            raise TypeError(f"{name} could not be shared through DLPack without a copy: {exc}") from exc
+    else:
+        raise TypeError(
+            f"{name} must be a NumPy array or a CPU tensor that supports DLPack, got {type(obj).__name__}"
+        )
+    if arr.dtype not in _DTYPE_CODES:
+        raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
+    if not arr.flags.writeable:
+        raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
+    return arr
+
+
+def new_array(shape, dtype) -> np.ndarray:
+    """An uninitialized C-contiguous array allocated by the C++ core."""
+    return _core.empty(list(shape), dtype)
+
+
+def _c_strides(shape):
+    strides, s = [], 1
+    for d in reversed(shape):
+        strides.append(s)
+        s *= max(int(d), 1)
+    return strides[::-1]
+
+
+def logical_layout(shape, full_shape=None, offset=None):
+    """Logical (row-major) index strides and base index of an array.
+
+    Without ``full_shape``/``offset`` the array is the whole tensor. With them
+    it is the block of the ``full_shape`` tensor that starts at ``offset``.
+    Returns ``(lstrides, base, full_shape)``.
+    """
+    shape = tuple(shape)
+    if full_shape is None and offset is None:
+        return _c_strides(shape), 0, shape
+    nd = len(shape)
+    full = normalize_shape(shape if full_shape is None else full_shape, "full_shape")
+    off = (0,) * nd if offset is None else offset
+    if isinstance(off, numbers.Integral) and not isinstance(off, bool):
+        off = (off,)
+    try:
+        off = tuple(off)
+    except TypeError:
+        raise TypeError(f"offset must be a tuple of ints, got {type(offset).__name__}") from None
+    if any(isinstance(o, bool) or not isinstance(o, numbers.Integral) for o in off):
+        raise TypeError(f"offset must be a tuple of ints, got {offset!r}")
+    if len(full) != nd:
+        raise ValueError(f"full_shape must have one entry per dimension of the array ({nd}), got {full}")
+    if len(off) != nd:
+        raise ValueError(f"offset must have one entry per dimension of the array ({nd}), got {off}")
+    for k, (o, s, f) in enumerate(zip(off, shape, full)):
+        if o < 0 or o + s > f:
+            raise ValueError(
+                f"offset[{k}] = {o} with block size {s} does not fit in full_shape[{k}] = {f}: "
+                f"need 0 <= offset[{k}] and offset[{k}] + {s} <= {f}"
+            )
+    lstrides = _c_strides(full)
+    base = sum(int(o) * ls for o, ls in zip(off, lstrides))
+    return lstrides, base, full

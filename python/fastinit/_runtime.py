@@ -1,0 +1,65 @@
+"""Threads, instruction-set dispatch and build information."""
+from __future__ import annotations
+
+import numbers
+import os
+
+from . import _core
+
+__all__ = ["set_num_threads", "get_num_threads", "info"]
+
+
+def _parse_thread_env():
+    raw = os.environ.get("FASTINIT_NUM_THREADS")
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}") from None
+    if n < 1:
+        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}")
+    return n
+
+
+def set_num_threads(n) -> None:
+    """Set how many threads fastinit's kernels use (``n >= 1``).
+
+    Results never depend on this number: work is split by counter ranges.
+    The default is ``FASTINIT_NUM_THREADS`` if set, else the number of CPUs
+    this process may run on.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n must be a positive int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"n must be a positive int, got {n}")
+    _core.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """The number of threads fastinit's kernels use."""
+    return _core.get_num_threads()
+
+
+def _init_from_environment():
+    n = _parse_thread_env()
+    _core.set_num_threads(n if n is not None else _core.default_num_threads())
+    isa = os.environ.get("FASTINIT_ISA", "auto").strip().lower() or "auto"
+    if isa not in ("auto", "generic", "avx2"):
+        raise ValueError(f"FASTINIT_ISA must be one of 'auto', 'generic', 'avx2'; got {isa!r}")
+    if isa != "auto":
+        try:
+            _core.select_isa(isa)
+        except RuntimeError as exc:  # the CPU or the build lacks the ISA
+            raise RuntimeError(str(exc)) from None
+
+
+def info() -> dict:
+    """Build and runtime facts: version, kernel ISA in use, threads, CPU features."""
+    return {
+        "version": _core.__version__,
+        "isa": _core.isa(),
+        "threads": _core.get_num_threads(),
+        "cpu_features": _core.cpu_features().split(),
+        "default_threads": _core.default_num_threads(),
+    }

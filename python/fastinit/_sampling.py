@@ -1,0 +1,38 @@
+"""The one entry point from Python into the C++ samplers.
+
+Every random or constant fill goes through :func:`fill_`: it resolves the
+seed to a generator call, computes each element's logical index (plain or
+sharded) and lets the C++ core fill the caller's memory with the GIL released.
+"""
+from __future__ import annotations
+
+from . import _core
+from ._arrays import as_writable_array, dtype_code, logical_layout, new_array, normalize_shape, resolve_dtype
+from ._generator import resolve_generator
+
+CONSTANT, UNIFORM, NORMAL, TRUNCATED_NORMAL = 0, 1, 2, 3
+
+
+def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name="tensor"):
+    """Fill ``tensor`` in place with distribution ``dist`` and return it.
+
+    ``params`` are up to four floats (see ``SamplerSpec`` in
+    ``cpp/include/fastinit/distributions.hpp``). Random distributions consume
+    one call of the generator given by ``seed``, even for an empty array.
+    """
+    arr = as_writable_array(tensor, name)
+    lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
+    if dist == CONSTANT:
+        key0 = key1 = call = 0
+    else:
+        key0, key1, call = resolve_generator(seed).spawn_call()
+    if arr.size == 0:
+        return tensor
+    p = [float(v) for v in params] + [0.0] * (4 - len(params))
+    _core.fill(arr, dist, dtype_code(arr.dtype), key0, key1, call, p[0], p[1], p[2], p[3], lstrides, base)
+    return tensor
+
+
+def new(shape, dtype, name="shape"):
+    """A new C-contiguous array of ``shape`` and ``dtype`` (float32 if None)."""
+    return new_array(normalize_shape(shape, name), resolve_dtype(dtype))
