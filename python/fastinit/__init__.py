@@ -21,3 +21,7 @@ __all__ = [
     "set_num_threads",
     "info",
 ]
+
+# --- initializers (python/fastinit/initializers.py, fans.py) ---
+
+# --- RBM estimators (python/fastinit/rbm.py) ---
