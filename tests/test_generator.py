@@ -1,0 +1,124 @@
+"""Seeds, generators and the call counter."""
+import pickle
+
+import numpy as np
+import pytest
+
+import fastinit
+from fastinit import _sampling
+
+
+def draw(seed, n=64, dtype=np.float32):
+    out = np.empty(n, dtype=dtype)
+    return _sampling.fill_(out, _sampling.UNIFORM, (0.0, 1.0), seed=seed)
+
+
+def test_key_is_the_seed_split_little_endian():
+    g = fastinit.Generator(0x0123456789ABCDEF)
+    assert g.key == (0x89ABCDEF, 0x01234567)
+    assert g.seed == 0x0123456789ABCDEF
+    assert g.calls == 0
+
+
+def test_same_int_seed_gives_same_values_every_time():
+    np.testing.assert_array_equal(draw(123), draw(123))
+    assert not np.array_equal(draw(123), draw(124))
+
+
+def test_generator_advances_one_call_per_random_call():
+    g = fastinit.Generator(5)
+    a = draw(g)
+    b = draw(g)
+    assert g.calls == 2
+    assert not np.array_equal(a, b)
+    # A fresh generator replays the same sequence.
+    g2 = fastinit.Generator(5)
+    np.testing.assert_array_equal(draw(g2), a)
+    np.testing.assert_array_equal(draw(g2), b)
+
+
+def test_an_int_seed_equals_the_first_call_of_a_generator():
+    np.testing.assert_array_equal(draw(77), draw(fastinit.Generator(77)))
+
+
+def test_empty_arrays_still_consume_a_call():
+    g = fastinit.Generator(1)
+    draw(g, n=0)
+    assert g.calls == 1
+    np.testing.assert_array_equal(draw(g), draw(fastinit.Generator(1).set_state({"seed": 1, "calls": 1})))
+
+
+def test_seed_none_uses_and_advances_the_default_generator():
+    fastinit.manual_seed(99)
+    a = draw(None)
+    b = draw(None)
+    assert fastinit.default_generator().calls == 2
+    assert not np.array_equal(a, b)
+    fastinit.manual_seed(99)
+    np.testing.assert_array_equal(draw(None), a)
+    np.testing.assert_array_equal(draw(None), b)
+
+
+def test_manual_seed_returns_the_new_default_generator():
+    g = fastinit.manual_seed(3)
+    assert g is fastinit.default_generator()
+    assert g.seed == 3 and g.calls == 0
+
+
+def test_unseeded_generators_differ():
+    assert fastinit.Generator().seed != fastinit.Generator().seed
+
+
+def test_state_roundtrip_and_pickle():
+    g = fastinit.Generator(11)
+    draw(g)
+    state = g.get_state()
+    assert state == {"seed": 11, "calls": 1}
+    nxt = draw(g)
+    g.set_state(state)
+    np.testing.assert_array_equal(draw(g), nxt)
+    g3 = pickle.loads(pickle.dumps(g))
+    assert g3.get_state() == g.get_state()
+    np.testing.assert_array_equal(draw(g3), draw(g))
+    assert "seed=11" in repr(g)
+
+
+def test_numpy_integers_are_accepted_as_seeds():
+    np.testing.assert_array_equal(draw(np.uint64(2**64 - 1)), draw(2**64 - 1))
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64])
+def test_seed_out_of_range(bad):
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*64\)"):
+        fastinit.Generator(bad)
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*64\)"):
+        draw(bad)
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*64\)"):
+        fastinit.manual_seed(bad)
+
+
+@pytest.mark.parametrize("bad", [1.5, "7", True, [1]])
+def test_seed_of_wrong_type(bad):
+    with pytest.raises(TypeError, match="seed must be an int"):
+        draw(bad)
+
+
+@pytest.mark.parametrize(
+    "state,match",
+    [
+        ({"seed": 1}, "exactly the keys"),
+        ({"seed": 1, "calls": -1}, r"calls'\] must be an int in \[0, 2\*\*56\)"),
+        ({"seed": 1, "calls": 2**56}, r"calls'\] must be an int in \[0, 2\*\*56\)"),
+        ({"seed": -5, "calls": 0}, r"state\['seed'\] must be an int"),
+    ],
+)
+def test_bad_state(state, match):
+    with pytest.raises(ValueError, match=match):
+        fastinit.Generator(0).set_state(state)
+
+
+def test_call_counter_exhaustion_is_an_error():
+    g = fastinit.Generator(0).set_state({"seed": 0, "calls": 2**56 - 1})
+    draw(g)
+    with pytest.raises(RuntimeError, match="2\\*\\*56 calls"):
+        draw(g)
