@@ -131,7 +131,9 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
     low, high : float, default 0 and 1
         Finite bounds with ``low <= high``; ``high`` is never returned, even
         after rounding to a narrow dtype (a value that would round to ``high``
-        becomes ``low``). ``low == high`` gives the constant ``low``.
+        becomes ``low``). ``low`` is rounded to the dtype like any value
+        (bfloat16 stores -0.05 as -0.05005). ``low == high`` gives the
+        constant ``low``.
     <<SEED>>
     <<SHARD>>
 
