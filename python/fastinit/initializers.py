@@ -59,13 +59,17 @@ def _normal_centered(tensor, arr, std, seed, full_shape, offset):
     return tensor
 
 
-def _smallest_at_least(x: float, dtype) -> float:
-    """The smallest value of ``dtype`` that is >= x (x finite)."""
+def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
+    """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
+    big = float(np.nextafter(np.asarray(np.inf, dtype=dtype), np.asarray(0, dtype=dtype)))  # largest finite
+    lo, hi = max(a, -big), min(b, big)
+    if lo > hi:
+        return False
     with np.errstate(over="ignore"):
-        v = np.asarray(x).astype(dtype)
-    if float(v) < x:
+        v = np.asarray(lo).astype(dtype)  # nearest value of the dtype; step up if it is below lo
+    if float(v) < lo:
         v = np.nextafter(v, np.asarray(np.inf, dtype=dtype))
-    return float(v)
+    return float(v) <= hi
 
 
 # --------------------------------------------------------------------------
@@ -246,8 +250,8 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
     if not a < b:
         raise ValueError(f"truncated_normal needs a < b, got a={a}, b={b}")
     arr = as_writable_array(tensor)
-    if math.isfinite(a) and _smallest_at_least(a, arr.dtype) > b:
-        raise ValueError(f"[a, b] = [{a}, {b}] contains no {arr.dtype} value; widen the interval")
+    if not _holds_a_finite_value(a, b, arr.dtype):
+        raise ValueError(f"[a, b] = [{a}, {b}] contains no finite {arr.dtype} value; widen the interval")
     if std == 0.0:
         if not a <= mean <= b:
             raise ValueError(f"with std=0 the mean must lie in [a, b], got mean={mean}, a={a}, b={b}")

@@ -137,14 +137,14 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=No
     rows, cols = arr.shape
     generator = resolve_generator(seed)
     _sampling.fill_(arr, _sampling.NORMAL, (0.0, std), generator)
-    keys = _sampling.new((rows, cols), np.float64)
+    keys = _sampling.new((cols, rows), np.float64)  # one row of keys per column of the array
     _sampling.fill_(keys, _sampling.UNIFORM, (0.0, 1.0), generator)
     num_zeros = math.ceil(sparsity * rows)
     if arr.size == 0 or num_zeros == 0:
         return tensor
-    # The rows of the num_zeros smallest keys of each column: a uniform random subset.
-    zero_rows = np.argpartition(keys, num_zeros - 1, axis=0)[:num_zeros]
-    arr[zero_rows, np.arange(cols)] = 0
+    # In each column, the rows with the num_zeros smallest keys: a uniform random subset.
+    zero_rows = np.argpartition(keys, num_zeros - 1, axis=1)[:, :num_zeros]
+    arr[zero_rows, np.arange(cols)[:, None]] = 0
     return tensor
 
 
