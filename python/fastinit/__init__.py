@@ -23,5 +23,12 @@ __all__ = [
 ]
 
 # --- initializers (python/fastinit/initializers.py, fans.py) ---
+from . import fans as _fans, initializers as _initializers, structured as _structured
+from .fans import calculate_gain, compute_fans
+from .initializers import *  # noqa: F401,F403  (names listed in initializers.__all__)
+from .structured import *  # noqa: F401,F403  (names listed in structured.__all__)
+
+__all__ += _fans.__all__ + _initializers.__all__ + _structured.__all__
+del _fans, _initializers, _structured
 
 # --- RBM estimators (python/fastinit/rbm.py) ---

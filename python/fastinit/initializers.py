@@ -1,0 +1,705 @@
+"""Element-wise initializers: constants, plain distributions and fan-scaled ones.
+
+Every value depends only on the seed, the element's logical index, the dtype
+and the parameters, so each in-place form ``name_(tensor, ...)`` also fills a
+block of a larger tensor (``full_shape=``, ``offset=``) with exactly the
+values of the whole. Each ``name(shape, ...)`` is the out-of-place form: it
+allocates a new C-contiguous array in the C++ core and fills it in place.
+
+Conventions follow ``torch.nn.init`` (absolute truncation bounds, untruncated
+``xavier_normal``/``he_normal``, ``gain``/``a``/``nonlinearity``); Keras 3
+semantics are available through :func:`variance_scaling`. See
+``docs/initializers.md`` for the framework differences.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from . import _sampling
+from ._arrays import as_writable_array, logical_layout
+from ._docs import shared_doc
+from ._params import finite, non_negative, positive, real
+from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
+
+__all__ = [
+    "zeros", "zeros_", "ones", "ones_", "constant", "constant_",
+    "uniform", "uniform_", "normal", "normal_", "truncated_normal", "truncated_normal_",
+    "xavier_uniform", "xavier_uniform_", "xavier_normal", "xavier_normal_",
+    "glorot_uniform", "glorot_uniform_", "glorot_normal", "glorot_normal_",
+    "he_uniform", "he_uniform_", "he_normal", "he_normal_",
+    "kaiming_uniform", "kaiming_uniform_", "kaiming_normal", "kaiming_normal_",
+    "lecun_uniform", "lecun_uniform_", "lecun_normal", "lecun_normal_",
+    "variance_scaling", "variance_scaling_",
+]  # fmt: skip
+
+#: Standard deviation of N(0, 1) truncated to (-2, 2) (Keras's correction).
+TRUNCATED_STD_2SIGMA = 0.87962566103423978
+
+VARIANCE_SCALING_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "normal", "uniform")
+HE_MODES = ("fan_in", "fan_out")
+
+
+def _block(tensor, full_shape, offset):
+    """``(array view, logical full shape)``; checks full_shape/offset first."""
+    arr = as_writable_array(tensor)
+    _, _, full = logical_layout(arr.shape, full_shape, offset)
+    return arr, full
+
+
+def _uniform_symmetric(tensor, arr, bound, seed, full_shape, offset):
+    _sampling.fill_(arr, _sampling.UNIFORM, (-bound, bound), seed, full_shape, offset)
+    return tensor
+
+
+def _normal_centered(tensor, arr, std, seed, full_shape, offset):
+    _sampling.fill_(arr, _sampling.NORMAL, (0.0, std), seed, full_shape, offset)
+    return tensor
+
+
+def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
+    """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
+    big = float(np.nextafter(np.asarray(np.inf, dtype=dtype), np.asarray(0, dtype=dtype)))  # largest finite
+    lo, hi = max(a, -big), min(b, big)
+    if lo > hi:
+        return False
+    with np.errstate(over="ignore"):
+        v = np.asarray(lo).astype(dtype)  # nearest value of the dtype; step up if it is below lo
+    if float(v) < lo:
+        v = np.nextafter(v, np.asarray(np.inf, dtype=dtype))
+    return float(v) <= hi
+
+
+# --------------------------------------------------------------------------
+# Constants
+
+
+@shared_doc
+def constant_(tensor, value, *, full_shape=None, offset=None):
+    """Fill ``tensor`` with ``value``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    value : float
+        A finite number, rounded to the array's dtype.
+    <<SHARD>>
+
+    <<RETURNS>>
+    """
+    value = finite(value, "value")
+    return _sampling.fill_(tensor, _sampling.CONSTANT, (value,), None, full_shape, offset)
+
+
+@shared_doc
+def zeros_(tensor, *, full_shape=None, offset=None):
+    """Fill ``tensor`` with 0.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    <<SHARD>>
+
+    <<RETURNS>>
+    """
+    return constant_(tensor, 0.0, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def ones_(tensor, *, full_shape=None, offset=None):
+    """Fill ``tensor`` with 1.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    <<SHARD>>
+
+    <<RETURNS>>
+    """
+    return constant_(tensor, 1.0, full_shape=full_shape, offset=offset)
+
+
+# --------------------------------------------------------------------------
+# Plain distributions
+
+
+@shared_doc
+def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with values drawn from the uniform distribution U[low, high).
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    low, high : float, default 0 and 1
+        Finite bounds with ``low <= high``; ``high`` is never returned, even
+        after rounding to a narrow dtype (a value that would round to ``high``
+        becomes ``low``). ``low`` is rounded to the dtype like any value
+        (bfloat16 stores -0.05 as -0.05005). ``low == high`` gives the
+        constant ``low``.
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        If ``low > high`` or a bound is not finite.
+
+    Notes
+    -----
+    Defaults follow ``torch.nn.init.uniform_`` (U[0, 1)). Keras's
+    ``RandomUniform`` defaults to U[-0.05, 0.05) and JAX's ``uniform(scale)``
+    draws from U[0, scale) with scale 0.01.
+    """
+    low, high = finite(low, "low"), finite(high, "high")
+    if low > high:
+        raise ValueError(f"uniform needs low <= high, got low={low}, high={high}")
+    if not math.isfinite(high - low):
+        raise ValueError(f"high - low must be finite, got low={low}, high={high}")
+    return _sampling.fill_(tensor, _sampling.UNIFORM, (low, high), seed, full_shape, offset)
+
+
+@shared_doc
+def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with values drawn from the normal distribution N(mean, std**2).
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    mean : float, default 0
+    std : float, default 1
+        The standard deviation, ``>= 0``; ``std=0`` gives the constant ``mean``.
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        If ``std < 0`` or a parameter is not finite.
+
+    Notes
+    -----
+    Defaults follow ``torch.nn.init.normal_`` (N(0, 1)). Keras's
+    ``RandomNormal`` defaults to std 0.05 and JAX's ``normal`` to std 0.01.
+    """
+    mean, std = finite(mean, "mean"), non_negative(std, "std")
+    return _sampling.fill_(tensor, _sampling.NORMAL, (mean, std), seed, full_shape, offset)
+
+
+@shared_doc
+def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with values from N(mean, std**2) truncated to [a, b].
+
+    The density is the normal density restricted to ``[a, b]`` and
+    renormalized; ``a`` and ``b`` are **absolute** bounds, as in
+    ``torch.nn.init.trunc_normal_``. Every stored value lies in ``[a, b]``
+    after rounding to the array's dtype; nothing is clamped onto the bounds,
+    so even narrow or far-tail intervals (``a=2, b=3``) and small ``std`` in
+    half precision have the right distribution.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    mean : float, default 0
+    std : float, default 1
+        The standard deviation *before* truncation, ``>= 0``. ``std=0`` gives
+        the constant ``mean`` (which must then lie in ``[a, b]``).
+    a, b : float, default -2 and 2
+        Absolute bounds with ``a < b``; ``-inf``/``inf`` give a one-sided
+        truncation. ``[a, b]`` must contain a value of the array's dtype.
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        If ``a >= b``, ``std < 0``, ``mean``/``std`` are not finite, a bound
+        is NaN, ``[a, b]`` holds no value of the dtype, or ``std=0`` and
+        ``mean`` is outside ``[a, b]``.
+
+    Notes
+    -----
+    The result's standard deviation is *smaller* than ``std`` (by the factor
+    0.8796 for the interval mean +- 2 std); no correction is applied.
+
+    Frameworks differ in what the bounds mean:
+
+    * PyTorch ``trunc_normal_(mean, std, a, b)``: absolute bounds, as here.
+      ``trunc_normal_(w, std=0.02)`` with the default ``a=-2, b=2`` is
+      therefore effectively *untruncated* (the bounds are 100 std away); pass
+      ``a=-2*std, b=2*std`` for a 2-sigma truncation.
+    * Keras ``TruncatedNormal(mean, stddev)``: bounds ``mean +- 2*stddev``
+      (relative), default stddev 0.05.
+    * JAX ``truncated_normal(stddev, lower, upper)``: bounds in units of
+      stddev around 0, default stddev 0.01, open interval.
+
+    Same seed, same values: the accepted values of a wide interval that
+    holds the mean are exactly those of :func:`normal_` with the same seed.
+    """
+    mean, std = finite(mean, "mean"), non_negative(std, "std")
+    a, b = real(a, "a"), real(b, "b")
+    if math.isnan(a) or math.isnan(b):
+        raise ValueError(f"the bounds a and b must not be NaN, got a={a}, b={b}")
+    if not a < b:
+        raise ValueError(f"truncated_normal needs a < b, got a={a}, b={b}")
+    arr = as_writable_array(tensor)
+    if not _holds_a_finite_value(a, b, arr.dtype):
+        raise ValueError(f"[a, b] = [{a}, {b}] contains no finite {arr.dtype} value; widen the interval")
+    if std == 0.0:
+        if not a <= mean <= b:
+            raise ValueError(f"with std=0 the mean must lie in [a, b], got mean={mean}, a={a}, b={b}")
+        _sampling.fill_(arr, _sampling.NORMAL, (mean, 0.0), seed, full_shape, offset)
+    else:
+        _sampling.fill_(arr, _sampling.TRUNCATED_NORMAL, (mean, std, a, b), seed, full_shape, offset)
+    return tensor
+
+
+# --------------------------------------------------------------------------
+# Xavier / Glorot
+
+
+def _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset):
+    gain = non_negative(gain, "gain")
+    arr, full = _block(tensor, full_shape, offset)
+    fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out)
+    std = gain * math.sqrt(2.0 / fan_sum) if fan_sum > 0 else 0.0
+    return arr, std
+
+
+@shared_doc
+def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
+                    full_shape=None, offset=None):
+    """Fill ``tensor`` with Xavier/Glorot uniform values U(-bound, bound).
+
+    ``bound = gain * sqrt(6 / (fan_in + fan_out))``, computed as in
+    ``torch.nn.init.xavier_uniform_``: ``std = gain * sqrt(2 / (fan_in +
+    fan_out))``, ``bound = sqrt(3) * std``. The values keep the variance of
+    activations and of gradients roughly constant (Glorot & Bengio, 2010).
+
+    <<XAVIER_PARAMETERS>>
+
+    Notes
+    -----
+    Same formula in PyTorch ``xavier_uniform_``, Keras ``GlorotUniform`` and
+    JAX ``glorot_uniform``; Keras and JAX have no ``gain`` (use
+    ``variance_scaling(scale=gain**2, mode="fan_avg", distribution="uniform")``)
+    and read fans in the ``"keras"`` layout.
+    """
+    arr, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
+    return _uniform_symmetric(tensor, arr, math.sqrt(3.0) * std, seed, full_shape, offset)
+
+
+@shared_doc
+def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
+                   full_shape=None, offset=None):
+    """Fill ``tensor`` with Xavier/Glorot normal values N(0, std**2), untruncated.
+
+    ``std = gain * sqrt(2 / (fan_in + fan_out))``, as in
+    ``torch.nn.init.xavier_normal_``.
+
+    <<XAVIER_PARAMETERS>>
+
+    Notes
+    -----
+    PyTorch's ``xavier_normal_`` is untruncated, like this function. Keras
+    ``GlorotNormal`` and JAX ``glorot_normal`` are **truncated** at 2 std and
+    rescaled by 1/0.8796 so that the final std is ``sqrt(2 / (fan_in +
+    fan_out))``; for those semantics use
+    ``variance_scaling(1.0, "fan_avg", "truncated_normal", layout="keras")``.
+    """
+    arr, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
+    return _normal_centered(tensor, arr, std, seed, full_shape, offset)
+
+
+# --------------------------------------------------------------------------
+# He / Kaiming
+
+
+def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset):
+    mode = check_choice(mode, HE_MODES, "mode")
+    gain = calculate_gain(nonlinearity, a)
+    arr, full = _block(tensor, full_shape, offset)
+    fan = resolve_fan(full, mode, layout, fan_in, fan_out)
+    if arr.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+    return arr, (gain / math.sqrt(fan) if fan > 0 else 0.0)
+
+
+@shared_doc
+def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
+                fan_out=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with He/Kaiming uniform values U(-bound, bound).
+
+    ``bound = sqrt(3) * gain / sqrt(fan)`` with ``gain =
+    calculate_gain(nonlinearity, a)`` and ``fan`` the fan_in or fan_out
+    (He et al., 2015), as in ``torch.nn.init.kaiming_uniform_``. The defaults
+    (leaky_relu with slope 0, i.e. ReLU) give ``bound = sqrt(6 / fan_in)``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions unless the fan is given.
+    a : float, default 0
+        Negative slope of the rectifier; used only by ``"leaky_relu"``.
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+        ``"fan_in"`` keeps the variance of the forward activations,
+        ``"fan_out"`` that of the backward gradients.
+    nonlinearity : str, default "leaky_relu"
+        A name accepted by :func:`calculate_gain`; use ``"relu"`` or
+        ``"leaky_relu"``.
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Warns
+    -----
+    UserWarning
+        "Initializing zero-element tensors is a no-op" for an array with no
+        elements (as PyTorch); the array is returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``mode``/``nonlinearity``/``layout``, a slope ``a`` that is
+        not a finite number, or fewer than 2 dimensions without an explicit
+        fan (PyTorch only warns for a zero-element 1-D tensor; fastinit
+        checks the dimensions first).
+
+    Notes
+    -----
+    ``torch.nn.Linear``'s default weight init is ``he_uniform_(w,
+    a=math.sqrt(5))``, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Keras
+    ``HeUniform`` and JAX ``he_uniform`` are ``bound = sqrt(6 / fan_in)``
+    with fans in the ``"keras"`` layout and no gain or mode arguments.
+    """
+    arr, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
+    return _uniform_symmetric(tensor, arr, math.sqrt(3.0) * std, seed, full_shape, offset)
+
+
+@shared_doc
+def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
+               fan_out=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with He/Kaiming normal values N(0, std**2), untruncated.
+
+    ``std = gain / sqrt(fan)`` with ``gain = calculate_gain(nonlinearity, a)``,
+    as in ``torch.nn.init.kaiming_normal_``. The defaults give
+    ``std = sqrt(2 / fan_in)``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions unless the fan is given.
+    a : float, default 0
+        Negative slope of the rectifier; used only by ``"leaky_relu"``.
+    mode : {"fan_in", "fan_out"}, default "fan_in"
+    nonlinearity : str, default "leaky_relu"
+        A name accepted by :func:`calculate_gain`.
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Warns
+    -----
+    UserWarning
+        "Initializing zero-element tensors is a no-op" for an array with no
+        elements; the array is returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        As :func:`he_uniform_`.
+
+    Notes
+    -----
+    PyTorch's ``kaiming_normal_`` is untruncated, like this function. Keras
+    ``HeNormal`` and JAX ``he_normal`` are **truncated** at 2 std and rescaled
+    so that the final std is ``sqrt(2 / fan_in)``; for those semantics use
+    ``variance_scaling(2.0, "fan_in", "truncated_normal", layout="keras")``.
+    """
+    arr, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
+    return _normal_centered(tensor, arr, std, seed, full_shape, offset)
+
+
+# --------------------------------------------------------------------------
+# Variance scaling (Keras 3) and LeCun
+
+
+def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset):
+    arr, full = _block(tensor, full_shape, offset)
+    scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out))
+    if distribution == "uniform":
+        return _uniform_symmetric(tensor, arr, math.sqrt(3.0 * scale), seed, full_shape, offset)
+    if distribution == "untruncated_normal":
+        return _normal_centered(tensor, arr, math.sqrt(scale), seed, full_shape, offset)
+    std = math.sqrt(scale) / TRUNCATED_STD_2SIGMA
+    _sampling.fill_(arr, _sampling.TRUNCATED_NORMAL, (0.0, std, -2.0 * std, 2.0 * std), seed, full_shape, offset)
+    return tensor
+
+
+@shared_doc
+def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
+                      fan_in=None, fan_out=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with values whose variance is ``scale / fan`` (Keras 3 semantics).
+
+    With ``n = max(1, fan)`` where ``fan`` is fan_in, fan_out or
+    ``(fan_in + fan_out) / 2`` (``mode``):
+
+    * ``"truncated_normal"`` (and its alias ``"normal"``): N(0, s**2)
+      truncated to ``[-2 s, 2 s]`` with ``s = sqrt(scale / n) / 0.87962566103423978``;
+      the constant is the std of a standard normal truncated to (-2, 2), so
+      the values have std ``sqrt(scale / n)``.
+    * ``"untruncated_normal"``: N(0, scale / n).
+    * ``"uniform"``: U(-limit, limit) with ``limit = sqrt(3 * scale / n)``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions unless the fans are given.
+    scale : float, default 1
+        Positive scaling factor (the squared gain).
+    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+    distribution : {"truncated_normal", "untruncated_normal", "normal", "uniform"}, default "truncated_normal"
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        ``scale <= 0`` or not finite, unknown ``mode``/``distribution``/``layout``,
+        or fewer than 2 dimensions without explicit fans.
+
+    Notes
+    -----
+    ``"normal"`` means *truncated* here, as in Keras's ``VarianceScaling``;
+    in JAX's ``variance_scaling`` it means untruncated. JAX also has a
+    ``"fan_geo_avg"`` mode and no ``max(1, fan)`` guard. The Keras presets
+    are ``GlorotUniform/GlorotNormal`` = (1, "fan_avg"), ``LecunUniform/LecunNormal``
+    = (1, "fan_in"), ``HeUniform/HeNormal`` = (2, "fan_in"), with the
+    normal variants truncated; pass ``layout="keras"`` for Keras-shaped
+    kernels. PyTorch has no equivalent: its ``xavier_normal_`` and
+    ``kaiming_normal_`` are ``"untruncated_normal"``.
+    """
+    scale = positive(scale, "scale")
+    mode = check_choice(mode, FAN_MODES, "mode")
+    distribution = check_choice(distribution, VARIANCE_SCALING_DISTRIBUTIONS, "distribution")
+    if distribution == "normal":
+        distribution = "truncated_normal"
+    return _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset)
+
+
+@shared_doc
+def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
+                   offset=None):
+    """Fill ``tensor`` with LeCun uniform values U(-sqrt(3 / fan_in), sqrt(3 / fan_in)).
+
+    The variance is ``1 / fan_in``. Same as
+    ``variance_scaling_(tensor, 1.0, "fan_in", "uniform")``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions unless ``fan_in`` is given.
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Notes
+    -----
+    Keras ``LecunUniform`` and JAX ``lecun_uniform`` use the same formula (in
+    the ``"keras"`` layout). PyTorch has no LeCun initializer; its
+    ``kaiming_uniform_(nonlinearity="linear")`` gives the same bound.
+    """
+    return _variance_scaling(tensor, 1.0, "fan_in", "uniform", layout, fan_in, fan_out, seed, full_shape, offset)
+
+
+@shared_doc
+def lecun_normal_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
+                  offset=None):
+    """Fill ``tensor`` with LeCun normal values N(0, 1 / fan_in), untruncated.
+
+    Same as ``variance_scaling_(tensor, 1.0, "fan_in", "untruncated_normal")``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions unless ``fan_in`` is given.
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+
+    Notes
+    -----
+    Keras ``LecunNormal``, JAX ``lecun_normal`` and Flax's default Dense
+    kernel init are **truncated** at 2 std (rescaled so the std is still
+    ``sqrt(1 / fan_in)``); for those semantics use
+    ``variance_scaling(1.0, "fan_in", "truncated_normal", layout="keras")``.
+    PyTorch's equivalent is ``kaiming_normal_(nonlinearity="linear")``.
+    """
+    return _variance_scaling(
+        tensor, 1.0, "fan_in", "untruncated_normal", layout, fan_in, fan_out, seed, full_shape, offset
+    )
+
+
+# --------------------------------------------------------------------------
+# Out-of-place forms
+
+
+def _new(shape, dtype):
+    return _sampling.new(shape, dtype)
+
+
+@shared_doc
+def zeros(shape, *, dtype=None, full_shape=None, offset=None):
+    """A new array of zeros; see :func:`zeros_`.
+
+    <<NEW>>
+    """
+    return zeros_(_new(shape, dtype), full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def ones(shape, *, dtype=None, full_shape=None, offset=None):
+    """A new array of ones; see :func:`ones_`.
+
+    <<NEW>>
+    """
+    return ones_(_new(shape, dtype), full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
+    """A new array filled with ``value``; see :func:`constant_`.
+
+    <<NEW>>
+    """
+    return constant_(_new(shape, dtype), value, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def uniform(shape, low=0.0, high=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new array drawn from U[low, high); see :func:`uniform_`.
+
+    <<NEW>>
+    """
+    return uniform_(_new(shape, dtype), low, high, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def normal(shape, mean=0.0, std=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new array drawn from N(mean, std**2); see :func:`normal_`.
+
+    <<NEW>>
+    """
+    return normal_(_new(shape, dtype), mean, std, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, seed=None, full_shape=None,
+                     offset=None):
+    """A new array drawn from N(mean, std**2) truncated to [a, b]; see :func:`truncated_normal_`.
+
+    <<NEW>>
+    """
+    return truncated_normal_(_new(shape, dtype), mean, std, a, b, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
+                   full_shape=None, offset=None):
+    """A new Xavier/Glorot uniform array; see :func:`xavier_uniform_`.
+
+    <<NEW>>
+    """
+    return xavier_uniform_(_new(shape, dtype), gain, layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
+                           full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def xavier_normal(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
+                  full_shape=None, offset=None):
+    """A new Xavier/Glorot normal (untruncated) array; see :func:`xavier_normal_`.
+
+    <<NEW>>
+    """
+    return xavier_normal_(_new(shape, dtype), gain, layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
+                          full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
+               fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new He/Kaiming uniform array; see :func:`he_uniform_`.
+
+    <<NEW>>
+    """
+    return he_uniform_(_new(shape, dtype), a, mode, nonlinearity, layout=layout, fan_in=fan_in, fan_out=fan_out,
+                       seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
+              fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new He/Kaiming normal (untruncated) array; see :func:`he_normal_`.
+
+    <<NEW>>
+    """
+    return he_normal_(_new(shape, dtype), a, mode, nonlinearity, layout=layout, fan_in=fan_in, fan_out=fan_out,
+                      seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
+                     fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new variance-scaling array (Keras 3 semantics); see :func:`variance_scaling_`.
+
+    <<NEW>>
+    """
+    return variance_scaling_(_new(shape, dtype), scale, mode, distribution, layout=layout, fan_in=fan_in,
+                             fan_out=fan_out, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
+                  offset=None):
+    """A new LeCun uniform array; see :func:`lecun_uniform_`.
+
+    <<NEW>>
+    """
+    return lecun_uniform_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
+                          full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def lecun_normal(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
+                 offset=None):
+    """A new LeCun normal (untruncated) array; see :func:`lecun_normal_`.
+
+    <<NEW>>
+    """
+    return lecun_normal_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
+                         full_shape=full_shape, offset=offset)
+
+
+# Aliases: the Glorot and Kaiming names of the same functions.
+glorot_uniform, glorot_uniform_ = xavier_uniform, xavier_uniform_
+glorot_normal, glorot_normal_ = xavier_normal, xavier_normal_
+kaiming_uniform, kaiming_uniform_ = he_uniform, he_uniform_
+kaiming_normal, kaiming_normal_ = he_normal, he_normal_

@@ -1,0 +1,272 @@
+"""Structured initializers: orthogonal, sparse, identity (eye) and Dirac delta.
+
+Their values depend on the whole array (a QR factorization, a per-column
+zero pattern, positions of ones), so unlike the element-wise initializers they
+cannot fill one block of a larger tensor: ``full_shape``/``offset`` are refused.
+The random ones draw their numbers from fastinit's samplers (same seed, same
+draws on every machine) and work in float64 before writing into the caller's
+array, whatever its dtype and memory layout.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from . import _sampling
+from ._arrays import as_writable_array
+from ._docs import shared_doc
+from ._generator import resolve_generator
+from ._params import finite, non_negative, refuse_sharding
+
+__all__ = ["orthogonal", "orthogonal_", "sparse", "sparse_", "eye", "eye_", "dirac", "dirac_"]
+
+
+def _zero(arr):
+    _sampling.fill_(arr, _sampling.CONSTANT, (0.0,))
+
+
+@shared_doc
+def orthogonal_(tensor, gain=1.0, *, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``.
+
+    The array is viewed as a matrix of ``rows = shape[0]`` and ``cols =
+    prod(shape[1:])``, as in ``torch.nn.init.orthogonal_``: a (rows, cols)
+    matrix of N(0, 1) values is drawn (float64, from fastinit's normal
+    sampler), transposed if ``rows < cols``, factored ``A = QR`` (reduced QR,
+    ``numpy.linalg.qr``), ``Q``'s columns multiplied by ``sign(diag(R))`` so
+    that the result is uniformly (Haar) distributed, transposed back and
+    multiplied by ``gain``. If ``rows <= cols`` the rows are orthonormal
+    (``W W^T = gain**2 I``), otherwise the columns are (``W^T W = gain**2 I``).
+    The product is computed in float64 and rounded once to the array's dtype.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        At least 2 dimensions. The caller's array is written in place (its
+        identity and layout do not change).
+    gain : float, default 1
+        A finite scale factor.
+    <<SEED>>
+    <<REFUSED>>
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 dimensions, a non-finite gain, or full_shape/offset given.
+
+    Notes
+    -----
+    A zero-element array is returned unchanged (the generator still advances
+    by one call). The normal draws are reproducible bit for bit; the QR
+    factorization comes from the LAPACK that NumPy uses, so results can differ
+    in the last bits between LAPACK builds.
+
+    Keras ``Orthogonal`` and JAX ``orthogonal`` instead take the *last* axis
+    as the columns (``rows = prod(shape[:-1])``), so for a Keras-layout
+    kernel they orthogonalize a different matrix than PyTorch and this
+    function. JAX returns zeros for a shape with a zero dimension.
+    """
+    refuse_sharding("orthogonal_", full_shape, offset)
+    gain = finite(gain, "gain")
+    arr = as_writable_array(tensor)
+    if arr.ndim < 2:
+        raise ValueError(f"orthogonal_ needs an array with at least 2 dimensions, got shape {arr.shape}")
+    rows, cols = arr.shape[0], math.prod(arr.shape[1:])
+    draws = _sampling.new((rows, cols), np.float64)
+    _sampling.fill_(draws, _sampling.NORMAL, (0.0, 1.0), seed)
+    if arr.size == 0:
+        return tensor
+    wide = rows < cols
+    q, r = np.linalg.qr(draws.T if wide else draws)
+    q *= np.sign(np.diag(r))
+    if wide:
+        q = q.T
+    q *= gain
+    arr[...] = q.reshape(arr.shape)
+    return tensor
+
+
+@shared_doc
+def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=None):
+    """Fill a 2-D ``tensor`` with N(0, std**2) values and zero a fraction of each column.
+
+    Each of the ``cols`` columns gets exactly ``ceil(sparsity * rows)`` zeros
+    at rows chosen uniformly at random (Martens, 2010); the other entries are
+    N(0, std**2), as in ``torch.nn.init.sparse_``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        Exactly 2 dimensions.
+    sparsity : float
+        The fraction of each column set to zero, in [0, 1].
+    std : float, default 0.01
+        Standard deviation of the non-zero values, ``>= 0``.
+    <<SEED>>
+        The values use one call of the generator and the zero pattern the
+        next, so an int seed fixes both and a Generator advances by two.
+    full_shape, offset : None
+        Refused (ValueError): the zero pattern is per whole column.
+
+    <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        Not 2-D, ``sparsity`` outside [0, 1], ``std < 0``, a non-finite
+        parameter, or full_shape/offset given.
+
+    Notes
+    -----
+    Unlike PyTorch, whose ``sparse_`` draws the zero pattern with
+    ``torch.randperm`` from the *global* RNG even when a ``generator`` is
+    given, fastinit draws both the values and the pattern from ``seed``, so
+    the result is reproducible from the seed alone. Keras and JAX have no
+    sparse initializer.
+    """
+    refuse_sharding("sparse_", full_shape, offset)
+    sparsity = finite(sparsity, "sparsity")
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    std = non_negative(std, "std")
+    arr = as_writable_array(tensor)
+    if arr.ndim != 2:
+        raise ValueError(f"sparse_ needs a 2-D array, got {arr.ndim} dimensions (shape {arr.shape})")
+    rows, cols = arr.shape
+    generator = resolve_generator(seed)
+    _sampling.fill_(arr, _sampling.NORMAL, (0.0, std), generator)
+    keys = _sampling.new((cols, rows), np.float64)  # one row of keys per column of the array
+    _sampling.fill_(keys, _sampling.UNIFORM, (0.0, 1.0), generator)
+    num_zeros = math.ceil(sparsity * rows)
+    if arr.size == 0 or num_zeros == 0:
+        return tensor
+    # In each column, the rows with the num_zeros smallest keys: a uniform random subset.
+    zero_rows = np.argpartition(keys, num_zeros - 1, axis=1)[:, :num_zeros]
+    arr[zero_rows, np.arange(cols)[:, None]] = 0
+    return tensor
+
+
+@shared_doc
+def eye_(tensor, *, full_shape=None, offset=None):
+    """Fill a 2-D ``tensor`` with the identity matrix: ones on the main diagonal, zeros elsewhere.
+
+    Non-square shapes get ``min(rows, cols)`` ones at ``(i, i)``, as
+    ``torch.nn.init.eye_`` and ``numpy.eye``. In a linear layer it preserves
+    the identity of the inputs (as many as possible).
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        Exactly 2 dimensions.
+    <<REFUSED>>
+
+    Raises
+    ------
+    ValueError
+        Not 2-D, or full_shape/offset given.
+
+    Notes
+    -----
+    Keras's ``Identity(gain)`` is the same times a gain; JAX has no identity
+    initializer.
+    """
+    refuse_sharding("eye_", full_shape, offset)
+    arr = as_writable_array(tensor)
+    if arr.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D array, got {arr.ndim} dimensions (shape {arr.shape})")
+    _zero(arr)
+    diagonal = np.arange(min(arr.shape))
+    arr[diagonal, diagonal] = 1
+    return tensor
+
+
+@shared_doc
+def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
+    """Fill a 3-, 4- or 5-D ``tensor`` with the Dirac delta: an identity convolution.
+
+    The weight has PyTorch's convolution layout ``(out, in, *kernel)``. It is
+    zeroed, and for each group ``g`` and each ``d < min(out // groups, in)``
+    the centre tap ``tensor[g * (out // groups) + d, d, k1 // 2, ...]`` is set
+    to 1, so that a convolution with it copies the first input channels of
+    each group (as many as fit) to its outputs, as ``torch.nn.init.dirac_``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        3, 4 or 5 dimensions (Conv1d, Conv2d, Conv3d weights).
+    groups : int, default 1
+        Number of groups of the convolution; must divide ``shape[0]``.
+    <<REFUSED>>
+
+    Raises
+    ------
+    ValueError
+        Not 3-5 dimensions, ``groups`` not a positive divisor of ``shape[0]``,
+        or full_shape/offset given. TypeError if ``groups`` is not an int.
+
+    Notes
+    -----
+    The centre index is ``k // 2``, as in PyTorch; for an even kernel size
+    (e.g. 4) that is index 2, one past the middle. JAX's
+    ``delta_orthogonal`` uses ``(k - 1) // 2``, puts an orthogonal matrix
+    (not the identity) at the centre and uses the layout ``(*kernel, in,
+    out)``; Keras has no Dirac initializer.
+    """
+    refuse_sharding("dirac_", full_shape, offset)
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"groups must be a positive int, got {groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be a positive int, got {groups}")
+    arr = as_writable_array(tensor)
+    if arr.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_ needs an array with 3, 4 or 5 dimensions, got shape {arr.shape}")
+    out_per_group, rest = divmod(arr.shape[0], groups)
+    if rest:
+        raise ValueError(f"groups={groups} must divide dim 0 of the array, got shape {arr.shape}")
+    _zero(arr)
+    if arr.size == 0:
+        return tensor
+    channels = np.arange(min(out_per_group, arr.shape[1]))
+    outputs = (np.arange(groups)[:, None] * out_per_group + channels).ravel()
+    inputs = np.tile(channels, groups)
+    centre = tuple(k // 2 for k in arr.shape[2:])
+    arr[(outputs, inputs) + centre] = 1
+    return tensor
+
+
+@shared_doc
+def orthogonal(shape, gain=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new (semi-)orthogonal array; see :func:`orthogonal_`.
+
+    <<NEW>>
+    """
+    return orthogonal_(_sampling.new(shape, dtype), gain, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new sparse normal array; see :func:`sparse_`.
+
+    <<NEW>>
+    """
+    return sparse_(_sampling.new(shape, dtype), sparsity, std, seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def eye(shape, *, dtype=None, full_shape=None, offset=None):
+    """A new identity matrix; see :func:`eye_`.
+
+    <<NEW>>
+    """
+    return eye_(_sampling.new(shape, dtype), full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def dirac(shape, groups=1, *, dtype=None, full_shape=None, offset=None):
+    """A new Dirac-delta convolution weight; see :func:`dirac_`.
+
+    <<NEW>>
+    """
+    return dirac_(_sampling.new(shape, dtype), groups, full_shape=full_shape, offset=offset)

@@ -1,0 +1,131 @@
+"""In-place forms write into the caller's memory (any layout, DLPack), out-of-place forms allocate in C++."""
+import numpy as np
+import pytest
+
+import fastinit as fi
+from initializer_checks import DTYPES, bits, empty
+
+# (in-place, out-of-place, extra args) for every initializer; shapes that suit all but dirac.
+FORMS = [
+    (fi.zeros_, fi.zeros, ()), (fi.ones_, fi.ones, ()), (fi.constant_, fi.constant, (0.25,)),
+    (fi.uniform_, fi.uniform, (-2.0, 3.0)), (fi.normal_, fi.normal, (0.5, 2.0)),
+    (fi.truncated_normal_, fi.truncated_normal, (0.0, 1.0, 0.5, 2.5)),
+    (fi.xavier_uniform_, fi.xavier_uniform, ()), (fi.xavier_normal_, fi.xavier_normal, ()),
+    (fi.he_uniform_, fi.he_uniform, ()), (fi.he_normal_, fi.he_normal, ()),
+    (fi.lecun_uniform_, fi.lecun_uniform, ()), (fi.lecun_normal_, fi.lecun_normal, ()),
+    (fi.variance_scaling_, fi.variance_scaling, ()), (fi.orthogonal_, fi.orthogonal, (1.5,)),
+    (fi.sparse_, fi.sparse, (0.3,)), (fi.eye_, fi.eye, ()), (fi.dirac_, fi.dirac, (1,)),
+]
+IDS = [f.__name__ for f, _, _ in FORMS]
+SEEDLESS = {"zeros", "ones", "constant", "eye", "dirac"}
+
+
+def _call(fn, target, args, **kwargs):
+    """``fn(target, *args)``, with a fixed seed for the random initializers."""
+    if fn.__name__.rstrip("_") not in SEEDLESS:
+        kwargs["seed"] = 2024
+    return fn(target, *args, **kwargs)
+
+
+def _shape(fn):
+    return (6, 4, 3) if fn in (fi.dirac_, fi.dirac) else (12, 10)
+
+
+@pytest.mark.parametrize("inplace, new, args", FORMS, ids=IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_in_place_writes_callers_memory_in_every_layout(inplace, new, args, dtype):
+    shape = _shape(inplace)
+    c = empty(shape, dtype, "C")
+    assert _call(inplace, c, args) is c
+    expected = bits(c)
+
+    f = empty(shape, dtype, "F")
+    assert _call(inplace, f, args) is f and f.flags.f_contiguous
+    np.testing.assert_array_equal(bits(f), expected)
+
+    # A strided view into a larger buffer.
+    big = np.zeros((3 * shape[0] + 1,) + shape[1:-1] + (2 * shape[-1] + 3,), dtype=np.dtype(dtype))
+    view = big[1::3, ..., 2::2][: shape[0], ..., : shape[-1]]
+    assert view.shape == shape and not view.flags.c_contiguous
+    assert _call(inplace, view, args) is view
+    assert np.shares_memory(view, big)
+    np.testing.assert_array_equal(bits(view), expected)
+
+    # Reversed (negative-stride) and transposed views.
+    rev = np.empty(shape, dtype=np.dtype(dtype))[::-1]
+    _call(inplace, rev, args)
+    np.testing.assert_array_equal(bits(rev), expected)
+    tr = np.empty(shape[::-1], dtype=np.dtype(dtype)).T
+    _call(inplace, tr, args)
+    np.testing.assert_array_equal(bits(tr), expected)
+
+    # Out-of-place: the same values in a new C-contiguous array.
+    fresh = _call(new, shape, args, dtype=dtype)
+    assert fresh.flags.c_contiguous and fresh.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(bits(fresh), expected)
+
+
+def test_untouched_elements_around_a_strided_view():
+    big = np.full((10, 20), 7.0, dtype=np.float32)
+    view = big[2:8:2, 1:19:3]
+    fi.normal_(view, seed=1)
+    mask = np.ones(big.shape, dtype=bool)
+    mask[2:8:2, 1:19:3] = False
+    assert np.all(big[mask] == 7.0) and np.all(big[~mask] != 7.0)
+    for fn, args in [(fi.orthogonal_, ()), (fi.sparse_, (0.5,)), (fi.eye_, ())]:
+        big[...] = 7.0
+        fn(view, *args)
+        assert np.all(big[mask] == 7.0)
+
+
+def test_out_of_place_arrays_are_allocated_by_the_core():
+    for make in [lambda: fi.normal((33, 17), seed=1), lambda: fi.zeros(100, dtype="float16"),
+                 lambda: fi.orthogonal((8, 5), seed=1), lambda: fi.dirac((4, 4, 3))]:
+        a = make()
+        assert a.flags.c_contiguous and a.flags.writeable
+        assert not a.flags.owndata and type(a.base).__name__ == "PyCapsule"
+        assert a.ctypes.data % 64 == 0
+
+
+def test_in_place_returns_same_object_and_shares_memory():
+    t = np.empty((8, 9), dtype=np.float64)
+    for fn in [fi.uniform_, fi.he_normal_, fi.orthogonal_, fi.eye_]:
+        out = fn(t)
+        assert out is t and np.shares_memory(out, t)
+
+
+torch = pytest.importorskip("torch")
+TORCH_DTYPES = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64}
+
+
+@pytest.mark.parametrize("inplace, new, args", FORMS, ids=IDS)
+@pytest.mark.parametrize("dtype", sorted(TORCH_DTYPES))
+def test_torch_tensors_are_written_in_place_through_dlpack(inplace, new, args, dtype):
+    shape = _shape(inplace)
+    t = torch.full(shape, 7.0, dtype=TORCH_DTYPES[dtype])
+    ptr = t.data_ptr()
+    assert _call(inplace, t, args) is t
+    assert t.data_ptr() == ptr
+    expected = empty(shape, dtype)
+    _call(inplace, expected, args)
+    np.testing.assert_array_equal(bits(t.numpy()), bits(expected))
+
+
+def test_torch_non_contiguous_views_and_parameters():
+    base = torch.zeros(10, 12)
+    view = base.t()[2:8]  # a transposed, offset view
+    fi.xavier_uniform_(view, seed=5)
+    np.testing.assert_array_equal(view.numpy(), fi.xavier_uniform(tuple(view.shape), seed=5))
+    assert torch.count_nonzero(base) == view.numel()
+    lin = torch.nn.Linear(30, 20)
+    with torch.no_grad():
+        w = lin.weight.detach()
+        fi.he_uniform_(w, a=5 ** 0.5, seed=6)
+    np.testing.assert_array_equal(lin.weight.detach().numpy(), fi.he_uniform((20, 30), a=5 ** 0.5, seed=6))
+
+
+def test_torch_read_only_or_unsupported_tensors_are_errors():
+    with pytest.raises(TypeError, match="floating dtype"):
+        fi.normal_(torch.zeros(3, 3, dtype=torch.int32))
+    with pytest.raises(TypeError):
+        fi.normal_(torch.zeros(3, 3, dtype=torch.bfloat16))  # NumPy has no DLPack bfloat16

@@ -1,0 +1,537 @@
+"""Distributions and properties of every initializer (KS tests, exact formulas, structure, seeds)."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import fastinit as fi
+from initializer_checks import (DTYPES, as_float64, assert_normal, assert_same_distribution, assert_truncated_normal,
+                                assert_uniform, bits, empty, ks_pvalue)
+
+SHAPES = [(20000,), (150, 133), (40, 25, 3, 7), (7, 9, 11, 13)]
+HALF = ["float16", "bfloat16"]
+
+
+# --------------------------------------------------------------------------
+# The KS helpers can fail
+
+
+def test_ks_helpers_reject_wrong_parameters():
+    x = fi.normal(100000, 0.0, 1.0, seed=0)
+    assert ks_pvalue(x, "norm", (0.0, 1.03)) < 1e-4
+    assert ks_pvalue(x, "norm", (0.02, 1.0)) < 1e-4
+    u = fi.uniform(100000, -1.0, 1.0, seed=0)
+    assert ks_pvalue(u, "uniform", (-1.0, 2.04)) < 1e-4
+    with pytest.raises(AssertionError):
+        assert_truncated_normal(fi.normal(20000, seed=1), 0.0, 1.0, -2.0, 2.0)
+
+
+# --------------------------------------------------------------------------
+# Constants
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_constants(dtype):
+    for shape in [(3,), (2, 5), (2, 3, 4, 5), (0, 4)]:
+        assert np.all(fi.zeros(shape, dtype=dtype) == 0) and fi.zeros(shape, dtype=dtype).dtype == np.dtype(dtype)
+        assert np.all(fi.ones(shape, dtype=dtype) == 1)
+        assert np.all(fi.constant(shape, 2.5, dtype=dtype) == 2.5)
+        assert fi.constant(shape, -7.25, dtype=dtype).shape == shape
+    t = empty((4, 6), dtype)
+    assert fi.constant_(t, 3.0) is t and np.all(t == 3)
+
+
+def test_default_dtype_is_float32_and_int_shape_works():
+    assert fi.normal(5, seed=1).dtype == np.float32 and fi.normal(5, seed=1).shape == (5,)
+    assert fi.zeros((2, 3)).dtype == np.float32
+
+
+# --------------------------------------------------------------------------
+# Plain distributions
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (-3.0, -1.5), (-0.05, 0.05), (2.0, 7.0)])
+def test_uniform_ks_and_bounds(dtype, low, high):
+    for k, shape in enumerate(SHAPES[:3]):
+        x = fi.uniform(shape, low, high, dtype=dtype, seed=10 + k)
+        assert x.shape == shape and x.dtype == np.dtype(dtype)
+        v = as_float64(x)
+        low_in_dtype = float(np.asarray(low).astype(np.dtype(dtype)))  # low itself may not be representable
+        assert v.min() >= min(low, low_in_dtype) and v.max() < high
+        if dtype not in HALF:  # half precision is checked below with wider bins
+            assert_uniform(v, low, high)
+
+
+@pytest.mark.parametrize("dtype", HALF)
+def test_uniform_half_precision_matches_rounded_float32(dtype):
+    # float16/bfloat16 values are the float32 draws rounded (then kept in [low, high)).
+    x = fi.uniform(50000, -1.0, 1.0, dtype=dtype, seed=4)
+    ref = fi.uniform(50000, -1.0, 1.0, dtype="float32", seed=4).astype(np.dtype(dtype))
+    ref[as_float64(ref) >= 1.0] = -1.0
+    np.testing.assert_array_equal(bits(x), bits(ref))
+    if dtype == "float16":  # fine enough for a KS test against the continuous distribution
+        assert_uniform(x, -1.0, 1.0)
+
+
+def test_uniform_low_equal_high_is_constant():
+    assert np.all(fi.uniform(100, 1.5, 1.5, seed=0) == 1.5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mean, std", [(0.0, 1.0), (-3.0, 0.5), (2.5, 4.0), (0.0, 0.02)])
+def test_normal_ks(dtype, mean, std):
+    for k, shape in enumerate(SHAPES[:3]):
+        x = fi.normal(shape, mean, std, dtype=dtype, seed=20 + k)
+        assert x.shape == shape and x.dtype == np.dtype(dtype)
+        assert_normal(x, mean, std)
+
+
+def test_normal_std_zero_is_constant_mean():
+    assert np.all(fi.normal((10, 10), 0.75, 0.0, seed=0) == 0.75)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "mean, std, a, b",
+    [(0.0, 1.0, -2.0, 2.0), (0.5, 2.0, -1.0, 3.0), (1.0, 0.3, 0.7, 1.2), (0.0, 1.0, 0.0, 1.0),
+     (-1.0, 0.5, -5.0, -1.2), (0.0, 1.0, -np.inf, 0.5), (3.0, 1.0, 0.0, np.inf)],
+)
+def test_truncated_normal_ks_and_bounds(dtype, mean, std, a, b):
+    x = fi.truncated_normal((130, 150), mean, std, a, b, dtype=dtype, seed=30)
+    v = as_float64(x)
+    assert np.all(np.isfinite(v))
+    assert v.min() >= a and v.max() <= b
+    if dtype in HALF:
+        # Few representable values: compare with float32 draws (another seed) rounded to the dtype.
+        ref = fi.truncated_normal(200000, mean, std, a, b, seed=300).astype(np.dtype(dtype))
+        ref = as_float64(ref)
+        assert_same_distribution(v, ref[(ref >= a) & (ref <= b)])
+    else:
+        assert_truncated_normal(v, mean, std, a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("a, b", [(2.0, 3.0), (-3.0, -2.0), (4.0, 4.5), (-6.0, -5.0)])
+def test_truncated_normal_narrow_tail_intervals(dtype, a, b):
+    x = fi.truncated_normal(10000, 0.0, 1.0, a, b, dtype=dtype, seed=31)
+    v = as_float64(x)
+    assert v.min() >= a and v.max() <= b
+    assert_truncated_normal(v, 0.0, 1.0, a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("std", [0.1, 0.002])
+def test_truncated_normal_small_std_absolute_bounds(dtype, std):
+    # PyTorch's erfinv regression: nothing may be clamped onto +-2 and the std must be right.
+    x = as_float64(fi.truncated_normal(100000, 0.0, std, -2.0, 2.0, dtype=dtype, seed=32))
+    assert np.count_nonzero(np.abs(x) == 2.0) == 0
+    assert abs(x.std() / std - 1) < 0.01
+    assert abs(stats.kurtosis(x, fisher=False) - 3.0) < 0.15
+    if dtype not in HALF:
+        assert_normal(x, 0.0, std)  # bounds at 20 and 1000 std: effectively untruncated
+
+
+@pytest.mark.parametrize("dtype, floor", [("float64", 5000), ("float32", 5000), ("float16", 3000),
+                                          ("bfloat16", 1000)])
+def test_truncated_normal_unique_value_floors(dtype, floor):
+    x = as_float64(fi.truncated_normal(10000, dtype=dtype, seed=33))
+    assert np.all(np.isfinite(x)) and x.min() >= -2 and x.max() <= 2
+    assert np.unique(x).size > floor
+
+
+def test_truncated_normal_accepts_exactly_the_normal_stream_when_wide():
+    # Wide intervals containing the mean reject from the plain normal stream: accepted values are unchanged.
+    t = fi.truncated_normal(20000, seed=34)
+    n = fi.normal(20000, seed=34)
+    inside = np.abs(n) <= 2
+    np.testing.assert_array_equal(t[inside], n[inside])
+    assert 0.03 < 1 - inside.mean() < 0.06
+
+
+def test_truncated_normal_std_zero():
+    assert np.all(fi.truncated_normal(50, 0.5, 0.0, 0.0, 1.0, seed=1) == 0.5)
+    assert np.all(fi.truncated_normal(50, 1.0, 0.0, 0.0, 1.0, seed=1) == 1.0)  # mean on a bound
+
+
+def test_truncated_normal_bounds_checked_after_rounding():
+    # bfloat16 near 1 has a spacing of 1/128: every stored value must still lie in [a, b].
+    a, b = 1.001, 1.05
+    x = as_float64(fi.truncated_normal(20000, 1.0, 0.05, a, b, dtype="bfloat16", seed=35))
+    assert x.min() >= a and x.max() <= b
+
+
+# --------------------------------------------------------------------------
+# Fan-based initializers: formulas and distributions
+
+
+def _std_xavier(shape, gain, layout="torch"):
+    fan_in, fan_out = fi.compute_fans(shape, layout)
+    return gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+XAVIER_CASES = [((150, 130), 1.0), ((40, 30, 3, 3), 0.37), ((300, 60), 1.9), ((3, 3, 30, 40), 5.0 / 3)]
+
+
+@pytest.mark.parametrize("shape, gain", XAVIER_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_xavier_uniform(shape, gain, dtype):
+    bound = math.sqrt(3.0) * _std_xavier(shape, gain)
+    x = fi.xavier_uniform(shape, gain, dtype=dtype, seed=40)
+    v = as_float64(x)
+    assert np.abs(v).max() <= bound * (1 + 1e-2)
+    if dtype not in HALF:
+        assert np.abs(v).max() < bound
+        assert_uniform(v, -bound, bound)
+    assert fi.glorot_uniform is fi.xavier_uniform and fi.glorot_uniform_ is fi.xavier_uniform_
+
+
+@pytest.mark.parametrize("shape, gain", XAVIER_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_xavier_normal_is_untruncated(shape, gain, dtype):
+    std = _std_xavier(shape, gain)
+    x = fi.xavier_normal(shape, gain, dtype=dtype, seed=41)
+    assert_normal(x, 0.0, std)
+    assert fi.glorot_normal is fi.xavier_normal and fi.glorot_normal_ is fi.xavier_normal_
+
+
+def test_xavier_keras_layout():
+    shape = (3, 3, 30, 40)  # (*kernel, in, out)
+    std = _std_xavier(shape, 1.0, "keras")
+    assert_normal(fi.xavier_normal(shape, layout="keras", seed=42), 0.0, std)
+
+
+HE_CASES = [((150, 130), 0.0, "fan_in", "leaky_relu"), ((150, 130), 0.0, "fan_out", "leaky_relu"),
+            ((40, 30, 3, 3), 0.7, "fan_in", "leaky_relu"), ((40, 30, 3, 3), 1.6, "fan_out", "leaky_relu"),
+            ((100, 200), 0.0, "fan_in", "relu"), ((100, 200), 0.0, "fan_in", "tanh"),
+            ((100, 200), math.sqrt(5), "fan_in", "leaky_relu"), ((100, 200), 0.0, "fan_out", "selu")]
+
+
+def _std_he(shape, a, mode, nonlinearity):
+    fan_in, fan_out = fi.compute_fans(shape)
+    return fi.calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+@pytest.mark.parametrize("shape, a, mode, nonlinearity", HE_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_he_uniform(shape, a, mode, nonlinearity, dtype):
+    bound = math.sqrt(3.0) * _std_he(shape, a, mode, nonlinearity)
+    x = fi.he_uniform(shape, a, mode, nonlinearity, dtype=dtype, seed=43)
+    v = as_float64(x)
+    assert np.abs(v).max() <= bound * (1 + 1e-3)
+    if dtype != "float16":
+        assert_uniform(v, -bound, bound)
+    assert fi.kaiming_uniform is fi.he_uniform and fi.kaiming_uniform_ is fi.he_uniform_
+
+
+@pytest.mark.parametrize("shape, a, mode, nonlinearity", HE_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_he_normal_is_untruncated(shape, a, mode, nonlinearity, dtype):
+    std = _std_he(shape, a, mode, nonlinearity)
+    x = fi.he_normal(shape, a, mode, nonlinearity, dtype=dtype, seed=44)
+    assert_normal(x, 0.0, std)
+    assert fi.kaiming_normal is fi.he_normal and fi.kaiming_normal_ is fi.he_normal_
+
+
+def test_he_default_is_relu_he_init():
+    x = fi.he_uniform((64, 300), seed=45)
+    np.testing.assert_array_equal(x, fi.he_uniform((64, 300), nonlinearity="relu", seed=45))
+    assert abs(np.abs(x).max() - math.sqrt(6 / 300)) < 1e-3
+
+
+def test_he_zero_elements_warns_like_pytorch_and_is_a_no_op():
+    t = np.full((0, 5), 7.0, dtype=np.float32)
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        assert fi.he_uniform_(t, seed=1) is t
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        assert fi.kaiming_normal((5, 0, 3), seed=1).shape == (5, 0, 3)
+
+
+@pytest.mark.parametrize("shape", [(150, 130), (40, 30, 3, 3)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lecun(shape, dtype):
+    fan_in, _ = fi.compute_fans(shape)
+    limit = math.sqrt(3.0 / fan_in)
+    u = as_float64(fi.lecun_uniform(shape, dtype=dtype, seed=46))
+    assert np.abs(u).max() <= limit * (1 + 1e-2)
+    n = fi.lecun_normal(shape, dtype=dtype, seed=47)
+    assert_normal(n, 0.0, math.sqrt(1.0 / fan_in))
+    if dtype not in HALF:
+        assert_uniform(u, -limit, limit)
+
+
+# Keras 3 VarianceScaling: std after truncation must equal sqrt(scale / n).
+VS_CASES = [(1.0, "fan_in"), (2.0, "fan_out"), (0.5, "fan_avg"), (3.0, "fan_in")]
+
+
+@pytest.mark.parametrize("scale, mode", VS_CASES)
+@pytest.mark.parametrize("distribution", ["truncated_normal", "normal"])
+def test_variance_scaling_truncated_std_and_truncation(scale, mode, distribution):
+    shape = (256, 512)
+    fan_in, fan_out = fi.compute_fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    target = math.sqrt(scale / n)
+    pre = target / 0.87962566103423978
+    x = as_float64(fi.variance_scaling(shape, scale, mode, distribution, seed=48))
+    assert abs(x.std() / target - 1) < 0.01
+    assert np.abs(x).max() <= 2 * pre and np.abs(x).max() > 1.95 * pre
+    assert_truncated_normal(x, 0.0, pre, -2 * pre, 2 * pre)
+
+
+def test_variance_scaling_normal_is_truncated_alias():
+    a = fi.variance_scaling((60, 70), 2.0, "fan_avg", "normal", seed=49)
+    b = fi.variance_scaling((60, 70), 2.0, "fan_avg", "truncated_normal", seed=49)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("scale, mode", VS_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_variance_scaling_untruncated_and_uniform(scale, mode, dtype):
+    shape = (30, 20, 3, 3)
+    fan_in, fan_out = fi.compute_fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    assert_normal(fi.variance_scaling(shape, scale, mode, "untruncated_normal", dtype=dtype, seed=50), 0.0,
+                  math.sqrt(scale / n))
+    limit = math.sqrt(3 * scale / n)
+    u = as_float64(fi.variance_scaling(shape, scale, mode, "uniform", dtype=dtype, seed=51))
+    assert np.abs(u).max() <= limit * (1 + 1e-2)
+    if dtype not in HALF:
+        assert_uniform(u, -limit, limit)
+
+
+def test_variance_scaling_presets_match_named_initializers():
+    shape = (70, 90)
+    np.testing.assert_array_equal(fi.lecun_normal(shape, seed=5),
+                                  fi.variance_scaling(shape, 1.0, "fan_in", "untruncated_normal", seed=5))
+    np.testing.assert_array_equal(fi.lecun_uniform(shape, seed=5),
+                                  fi.variance_scaling(shape, 1.0, "fan_in", "uniform", seed=5))
+
+
+def test_variance_scaling_max_one_guard():
+    # A fan can only be 0 for an array without elements: the max(1, fan) guard keeps that a no-op.
+    for mode in ("fan_in", "fan_out", "fan_avg"):
+        for distribution in ("truncated_normal", "untruncated_normal", "uniform"):
+            assert fi.variance_scaling((0, 5), 1.0, mode, distribution, seed=6).shape == (0, 5)
+            assert fi.variance_scaling((5, 0, 3), 1.0, mode, distribution, seed=6).shape == (5, 0, 3)
+
+
+# --------------------------------------------------------------------------
+# Orthogonal
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (20, 2, 3, 4), (2, 3, 4, 5), (4, 4), (1, 7), (64, 1)])
+@pytest.mark.parametrize("gain", [1.0, 0.37, 1.9])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_orthogonal_float32_to_1e6(shape, gain, order):
+    t = empty(shape, "float32", order)
+    assert fi.orthogonal_(t, gain, seed=60) is t
+    w = t.reshape(shape[0], -1).astype(np.float64)
+    rows, cols = w.shape
+    gram = w.T @ w if rows > cols else w @ w.T
+    np.testing.assert_allclose(gram, gain**2 * np.eye(min(rows, cols)), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float16", 4e-3), ("bfloat16", 3e-2)])
+def test_orthogonal_other_dtypes(dtype, atol):
+    w = as_float64(fi.orthogonal((6, 10), dtype=dtype, seed=61)).reshape(6, 10)
+    np.testing.assert_allclose(w @ w.T, np.eye(6), atol=atol, rtol=0)
+
+
+def test_orthogonal_follows_pytorch_algorithm_on_fastinit_draws():
+    for shape in [(4, 9), (9, 4), (3, 2, 2, 2)]:
+        rows, cols = shape[0], int(np.prod(shape[1:]))
+        a = fi.normal((rows, cols), dtype="float64", seed=62)
+        if rows < cols:
+            a = a.T
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        np.testing.assert_allclose(fi.orthogonal(shape, 1.5, dtype="float64", seed=62), 1.5 * q.reshape(shape),
+                                   rtol=0, atol=1e-13)
+
+
+def test_orthogonal_entries_are_haar_distributed():
+    # Entries of a Haar-random n x n orthogonal matrix are close to N(0, 1/n) for large n.
+    n = 200
+    w = fi.orthogonal((n, n), seed=63)
+    assert_normal(w, 0.0, 1 / math.sqrt(n))
+
+
+def test_orthogonal_zero_elements_unchanged_and_advances_generator():
+    g = fi.Generator(1)
+    t = np.empty((0, 4), dtype=np.float32)
+    assert fi.orthogonal_(t, seed=g) is t and g.calls == 1
+
+
+# --------------------------------------------------------------------------
+# Sparse
+
+
+@pytest.mark.parametrize("rows, cols, sparsity", [(30, 40, 0.1), (33, 35, 0.17), (10, 5, 0.0), (10, 5, 1.0),
+                                                  (7, 300, 0.5), (300, 7, 0.333)])
+@pytest.mark.parametrize("std", [0.01, 0.2])
+def test_sparse_zero_counts_and_values(rows, cols, sparsity, std):
+    w = fi.sparse((rows, cols), sparsity, std, seed=70)
+    zeros_per_column = np.count_nonzero(w == 0, axis=0)
+    np.testing.assert_array_equal(zeros_per_column, math.ceil(sparsity * rows))
+    nonzero = w[w != 0]
+    if nonzero.size > 500:
+        assert_normal(nonzero, 0.0, std)
+
+
+def test_sparse_values_are_the_normal_stream_and_pattern_is_seeded():
+    w = fi.sparse((50, 60), 0.3, 0.05, seed=71)
+    n = fi.normal((50, 60), 0.0, 0.05, seed=71)
+    kept = w != 0
+    np.testing.assert_array_equal(w[kept], n[kept])
+    np.testing.assert_array_equal(w, fi.sparse((50, 60), 0.3, 0.05, seed=71))
+    assert not np.array_equal(w, fi.sparse((50, 60), 0.3, 0.05, seed=72))
+    # The pattern comes from the seed: the global default generator does not matter.
+    fi.manual_seed(1)
+    a = fi.sparse((50, 60), 0.3, seed=71)
+    fi.manual_seed(2)
+    np.testing.assert_array_equal(a, fi.sparse((50, 60), 0.3, seed=71))
+
+
+def test_sparse_zero_rows_are_uniform_over_positions():
+    # Over many columns each row is zeroed with probability num_zeros / rows.
+    w = fi.sparse((10, 20000), 0.3, seed=73)
+    freq = np.count_nonzero(w == 0, axis=1) / 20000
+    np.testing.assert_allclose(freq, 0.3, atol=0.015)
+
+
+def test_sparse_uses_two_generator_calls():
+    g = fi.Generator(3)
+    fi.sparse((4, 5), 0.5, seed=g)
+    assert g.calls == 2
+
+
+# --------------------------------------------------------------------------
+# Eye and Dirac
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (2, 4), (5, 2), (0, 3)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eye(shape, dtype):
+    t = np.full(shape, 9, dtype=np.dtype(dtype))
+    assert fi.eye_(t) is t
+    np.testing.assert_array_equal(as_float64(t).reshape(shape), np.eye(*shape))
+    np.testing.assert_array_equal(as_float64(fi.eye(shape, dtype=dtype)).reshape(shape), np.eye(*shape))
+
+
+@pytest.mark.parametrize("dims", [3, 4, 5])
+@pytest.mark.parametrize("groups", [1, 2, 3])
+def test_dirac_properties(dims, groups):
+    rng = np.random.default_rng(dims * 10 + groups)
+    for _ in range(5):
+        a, c, d, e = rng.integers(1, 6, size=4)
+        b = int(rng.integers(1, 5 * groups + 1))
+        shape = (int(a) * groups, b, int(c), int(d), int(e))[:dims]
+        t = fi.normal(shape, seed=1)
+        fi.dirac_(t, groups)
+        expected = min(shape[0] // groups, shape[1]) * groups
+        assert np.count_nonzero(t) == expected and t.sum() == expected
+
+
+def test_dirac_positions_match_pytorch_example():
+    w = fi.dirac((6, 2, 3, 3), groups=3)
+    nz = sorted(zip(*np.nonzero(w)))
+    assert nz == [(0, 0, 1, 1), (1, 1, 1, 1), (2, 0, 1, 1), (3, 1, 1, 1), (4, 0, 1, 1), (5, 1, 1, 1)]
+
+
+def test_dirac_even_kernel_centre_is_k_over_2():
+    w = fi.dirac((2, 2, 4))
+    assert w[0, 0, 2] == 1 and w[1, 1, 2] == 1 and np.count_nonzero(w) == 2
+
+
+@pytest.mark.parametrize("dims", [3, 4, 5])
+@pytest.mark.parametrize("groups", [1, 3])
+def test_dirac_is_identity_convolution(dims, groups):
+    torch = pytest.importorskip("torch")
+    conv = {3: torch.nn.functional.conv1d, 4: torch.nn.functional.conv2d, 5: torch.nn.functional.conv3d}[dims]
+    batch, in_c, out_c, size, k = 8, 3, 9, 5, 3
+    eff = out_c // groups  # output channels per group; the first in_c of each copy the input
+    x = torch.randn((batch, in_c * groups) + (size,) * (dims - 2), generator=torch.Generator().manual_seed(0))
+    w = torch.zeros((out_c, in_c) + (k,) * (dims - 2))
+    assert fi.dirac_(w, groups) is w
+    y = conv(x, w, groups=groups)
+    inner = (slice(None), slice(None)) + (slice(1, -1),) * (dims - 2)
+    for g in range(groups):
+        torch.testing.assert_close(y[:, g * eff:g * eff + in_c], x[:, g * in_c:(g + 1) * in_c][inner],
+                                   rtol=0, atol=0)
+        assert torch.count_nonzero(y[:, g * eff + in_c:(g + 1) * eff]) == 0
+
+
+# --------------------------------------------------------------------------
+# Seeds and generators
+
+
+RANDOM_FORMS = {
+    "uniform": lambda shape, seed: fi.uniform(shape, -1, 2, seed=seed),
+    "normal": lambda shape, seed: fi.normal(shape, 1, 3, seed=seed),
+    "truncated_normal": lambda shape, seed: fi.truncated_normal(shape, 0, 1, 1.5, 4, seed=seed),
+    "xavier_uniform": lambda shape, seed: fi.xavier_uniform(shape, seed=seed),
+    "xavier_normal": lambda shape, seed: fi.xavier_normal(shape, seed=seed),
+    "he_uniform": lambda shape, seed: fi.he_uniform(shape, seed=seed),
+    "he_normal": lambda shape, seed: fi.he_normal(shape, seed=seed),
+    "lecun_uniform": lambda shape, seed: fi.lecun_uniform(shape, seed=seed),
+    "lecun_normal": lambda shape, seed: fi.lecun_normal(shape, seed=seed),
+    "variance_scaling": lambda shape, seed: fi.variance_scaling(shape, seed=seed),
+    "orthogonal": lambda shape, seed: fi.orthogonal(shape, seed=seed),
+    "sparse": lambda shape, seed: fi.sparse(shape, 0.2, seed=seed),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_FORMS))
+def test_same_int_seed_same_bits_and_generators_advance(name):
+    make = RANDOM_FORMS[name]
+    shape = (37, 41)
+    first = make(shape, 123)
+    np.testing.assert_array_equal(bits(first), bits(make(shape, 123)))
+    assert not np.array_equal(first, make(shape, 124))
+    g = fi.Generator(123)
+    a, b = make(shape, g), make(shape, g)
+    np.testing.assert_array_equal(bits(a), bits(first))  # an int seed is a fresh Generator(seed)
+    assert not np.array_equal(a, b)
+    replay = fi.Generator(123)
+    make(shape, replay)
+    np.testing.assert_array_equal(bits(make(shape, replay)), bits(b))
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_FORMS))
+def test_seed_none_uses_and_advances_the_default_generator(name):
+    make = RANDOM_FORMS[name]
+    fi.manual_seed(77)
+    calls_before = fi.default_generator().calls
+    a = make((9, 11), None)
+    assert fi.default_generator().calls > calls_before
+    b = make((9, 11), None)
+    assert not np.array_equal(a, b)
+    fi.manual_seed(77)
+    np.testing.assert_array_equal(bits(make((9, 11), None)), bits(a))
+    g = fi.Generator(77)
+    np.testing.assert_array_equal(bits(make((9, 11), g)), bits(a))
+
+
+def test_in_place_and_out_of_place_forms_agree():
+    pairs = [
+        (fi.uniform_, fi.uniform, (0.5, 2.0)), (fi.normal_, fi.normal, (1.0, 0.5)),
+        (fi.truncated_normal_, fi.truncated_normal, (0.0, 1.0, -1.0, 3.0)), (fi.xavier_uniform_, fi.xavier_uniform, (0.8,)),
+        (fi.xavier_normal_, fi.xavier_normal, (1.2,)), (fi.he_uniform_, fi.he_uniform, (0.1, "fan_out")),
+        (fi.he_normal_, fi.he_normal, (0.0, "fan_in", "relu")), (fi.lecun_uniform_, fi.lecun_uniform, ()),
+        (fi.lecun_normal_, fi.lecun_normal, ()), (fi.variance_scaling_, fi.variance_scaling, (2.0, "fan_avg")),
+        (fi.orthogonal_, fi.orthogonal, (1.3,)), (fi.sparse_, fi.sparse, (0.4, 0.1)),
+    ]
+    for inplace, new, args in pairs:
+        for dtype in DTYPES:
+            t = empty((12, 10), dtype)
+            assert inplace(t, *args, seed=8) is t
+            np.testing.assert_array_equal(bits(t), bits(new((12, 10), *args, dtype=dtype, seed=8)), err_msg=new.__name__)
+    for inplace, new, args in [(fi.constant_, fi.constant, (4.5,)), (fi.zeros_, fi.zeros, ()), (fi.ones_, fi.ones, ()),
+                               (fi.eye_, fi.eye, ()), (fi.dirac_, fi.dirac, ())]:
+        shape = (4, 2, 3) if inplace is fi.dirac_ else (4, 3)
+        t = empty(shape)
+        assert inplace(t, *args) is t
+        np.testing.assert_array_equal(t, new(shape, *args))

@@ -1,0 +1,287 @@
+"""Bad input: every error type and message, and nothing written where it should not be."""
+import math
+
+import numpy as np
+import pytest
+
+import fastinit as fi
+
+NAN, INF = float("nan"), float("inf")
+
+# In-place initializers and the minimal extra arguments they need.
+ALL_IN_PLACE = [
+    (fi.zeros_, ()), (fi.ones_, ()), (fi.constant_, (1.0,)), (fi.uniform_, ()), (fi.normal_, ()),
+    (fi.truncated_normal_, ()), (fi.xavier_uniform_, ()), (fi.xavier_normal_, ()), (fi.he_uniform_, ()),
+    (fi.he_normal_, ()), (fi.lecun_uniform_, ()), (fi.lecun_normal_, ()), (fi.variance_scaling_, ()),
+    (fi.orthogonal_, ()), (fi.sparse_, (0.5,)), (fi.eye_, ()), (fi.dirac_, ()),
+]
+IDS = [f.__name__ for f, _ in ALL_IN_PLACE]
+
+
+def _fitting_array(fn, dtype=np.float32):
+    shape = (4, 2, 3) if fn is fi.dirac_ else (4, 6)
+    return np.zeros(shape, dtype=dtype)
+
+
+@pytest.mark.parametrize("fn, args", ALL_IN_PLACE, ids=IDS)
+def test_read_only_array_is_a_value_error_and_untouched(fn, args):
+    t = _fitting_array(fn)
+    t.flags.writeable = False
+    with pytest.raises(ValueError, match="tensor is read-only.*never copies"):
+        fn(t, *args)
+    assert np.all(t == 0)
+
+
+@pytest.mark.parametrize("fn, args", ALL_IN_PLACE, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.complex64, np.uint8, object, bool])
+def test_non_float_arrays_are_type_errors(fn, args, dtype):
+    t = _fitting_array(fn, dtype)
+    with pytest.raises(TypeError, match="tensor must have a floating dtype .*float16, float32, float64"):
+        fn(t, *args)
+
+
+@pytest.mark.parametrize("fn, args", ALL_IN_PLACE, ids=IDS)
+def test_lists_and_scalars_are_type_errors(fn, args):
+    with pytest.raises(TypeError, match="tensor must be a NumPy array or a CPU tensor that supports DLPack, got list"):
+        fn([[0.0, 1.0], [2.0, 3.0]], *args)
+    with pytest.raises(TypeError, match="got float"):
+        fn(1.0, *args)
+
+
+def test_non_native_byte_order_is_refused():
+    t = np.zeros((3, 3), dtype=">f4")
+    with pytest.raises(TypeError, match="floating dtype"):
+        fi.normal_(t)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "complex64", "float128" if hasattr(np, "float128") else "int8", "x"])
+def test_bad_dtype_for_new_arrays(dtype):
+    with pytest.raises(TypeError, match="dtype must be one of float16, float32, float64, bfloat16"):
+        fi.normal((3, 3), dtype=dtype)
+
+
+@pytest.mark.parametrize("shape, error, match", [
+    ((3, -1), ValueError, "negative dimensions are not allowed in shape"),
+    (-2, ValueError, "negative dimensions"),
+    ((3, 2.0), TypeError, "shape must be an int or a tuple of ints"),
+    ("abc", TypeError, "shape must be an int or a tuple of ints"),
+    (None, TypeError, "shape must be an int or a tuple of ints"),
+    ((True, 3), TypeError, "shape must be an int or a tuple of ints"),
+])
+def test_bad_shapes(shape, error, match):
+    with pytest.raises(error, match=match):
+        fi.uniform(shape)
+    with pytest.raises(error, match=match):
+        fi.zeros(shape)
+
+
+# --------------------------------------------------------------------------
+# Parameters
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: fi.uniform(3, 1.0, 0.0), r"uniform needs low <= high, got low=1.0, high=0.0"),
+    (lambda: fi.uniform(3, NAN, 1.0), "low must be a finite number, got nan"),
+    (lambda: fi.uniform(3, 0.0, INF), "high must be a finite number, got inf"),
+    (lambda: fi.uniform(3, -1e308, 1e308), "high - low must be finite"),
+    (lambda: fi.normal(3, 0.0, -1.0), "std must be >= 0, got -1.0"),
+    (lambda: fi.normal(3, NAN), "mean must be a finite number"),
+    (lambda: fi.normal(3, 0.0, INF), "std must be a finite number"),
+    (lambda: fi.constant(3, NAN), "value must be a finite number"),
+    (lambda: fi.truncated_normal(3, std=-0.1), "std must be >= 0"),
+    (lambda: fi.truncated_normal(3, a=1.0, b=1.0), "truncated_normal needs a < b, got a=1.0, b=1.0"),
+    (lambda: fi.truncated_normal(3, a=2.0, b=-2.0), "needs a < b"),
+    (lambda: fi.truncated_normal(3, a=NAN), "the bounds a and b must not be NaN"),
+    (lambda: fi.truncated_normal(3, mean=INF), "mean must be a finite number"),
+    (lambda: fi.truncated_normal(3, 5.0, 0.0, -1.0, 1.0), r"with std=0 the mean must lie in \[a, b\]"),
+    (lambda: fi.truncated_normal(3, 1.0, 1.0, 1.001, 1.002, dtype="bfloat16"),
+     r"contains no finite bfloat16 value; widen the interval"),
+    (lambda: fi.truncated_normal(3, 0.0, 1.0, 70000.0, 80000.0, dtype="float16"), "contains no finite float16 value"),
+    (lambda: fi.truncated_normal(3, 0.0, 1.0, -INF, -1e5, dtype="float16"), "contains no finite float16 value"),
+    (lambda: fi.truncated_normal(3, 0.0, 1.0, 1e39, INF), "contains no finite float32 value"),
+    (lambda: fi.xavier_uniform((3, 4), gain=-1.0), "gain must be >= 0"),
+    (lambda: fi.xavier_normal((3, 4), gain=NAN), "gain must be a finite number"),
+    (lambda: fi.orthogonal((3, 4), gain=INF), "gain must be a finite number"),
+    (lambda: fi.variance_scaling((3, 4), scale=0.0), "scale must be > 0, got 0.0"),
+    (lambda: fi.variance_scaling((3, 4), scale=-2.0), "scale must be > 0"),
+    (lambda: fi.sparse((3, 4), -0.1), r"sparsity must be in \[0, 1\], got -0.1"),
+    (lambda: fi.sparse((3, 4), 1.5), r"sparsity must be in \[0, 1\]"),
+    (lambda: fi.sparse((3, 4), NAN), "sparsity must be a finite number"),
+    (lambda: fi.sparse((3, 4), 0.5, std=-1.0), "std must be >= 0"),
+    (lambda: fi.he_uniform((3, 4), a=NAN), "negative_slope nan is not a valid number"),
+    (lambda: fi.he_normal((3, 4), a=True), "negative_slope True is not a valid number"),
+])
+def test_bad_parameters_are_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: fi.uniform(3, "0", 1.0), "low must be a real number, got str"),
+    (lambda: fi.normal(3, 0.0, None), "std must be a real number, got NoneType"),
+    (lambda: fi.constant(3, True), "value must be a real number, got bool"),
+    (lambda: fi.truncated_normal(3, a=[1]), "a must be a real number, got list"),
+    (lambda: fi.xavier_uniform((3, 4), gain="1"), "gain must be a real number"),
+    (lambda: fi.dirac((3, 3, 3), groups=1.0), "groups must be a positive int"),
+    (lambda: fi.uniform(3, seed=1.5), "seed must be an int in"),
+    (lambda: fi.uniform(3, seed="1"), "seed must be an int in"),
+])
+def test_non_numbers_are_type_errors(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("fn", [fi.he_uniform, fi.he_normal, fi.kaiming_uniform, fi.kaiming_normal])
+def test_he_mode_and_nonlinearity_errors_list_choices(fn):
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out'; got 'fan_avg'"):
+        fn((3, 4), mode="fan_avg")
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out'; got 'FAN_IN'"):
+        fn((3, 4), mode="FAN_IN")
+    with pytest.raises(ValueError, match="Unsupported nonlinearity 'gelu'; valid choices: 'linear', .*'selu'"):
+        fn((3, 4), nonlinearity="gelu")
+
+
+def test_variance_scaling_mode_and_distribution_errors_list_choices():
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out', 'fan_avg'; got 'fan_geo_avg'"):
+        fi.variance_scaling((3, 4), mode="fan_geo_avg")
+    with pytest.raises(ValueError, match="distribution must be one of 'truncated_normal', 'untruncated_normal', "
+                                         "'normal', 'uniform'; got 'gaussian'"):
+        fi.variance_scaling((3, 4), distribution="gaussian")
+
+
+FAN_BASED = [fi.xavier_uniform, fi.xavier_normal, fi.he_uniform, fi.he_normal, fi.lecun_uniform, fi.lecun_normal,
+             fi.variance_scaling]
+
+
+@pytest.mark.parametrize("fn", FAN_BASED, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape", [(), (1,), (7,), (0,)])
+def test_fan_based_need_two_dimensions(fn, shape):
+    with pytest.raises(ValueError, match=r"fan_in and fan_out need a shape with at least 2 dimensions, got \("):
+        fn(shape, seed=1)
+
+
+@pytest.mark.parametrize("fn", FAN_BASED, ids=lambda f: f.__name__)
+def test_fan_based_unknown_layout(fn):
+    with pytest.raises(ValueError, match="layout must be one of 'torch', 'keras'; got 'nchw'"):
+        fn((3, 4), layout="nchw")
+
+
+# --------------------------------------------------------------------------
+# Structured initializers
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4), (), (1, 1, 1, 1)])
+def test_eye_only_2d(shape):
+    with pytest.raises(ValueError, match=r"eye_ needs a 2-D array, got \d dimensions"):
+        fi.eye(shape)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 4)])
+def test_sparse_only_2d(shape):
+    with pytest.raises(ValueError, match=r"sparse_ needs a 2-D array, got \d dimensions"):
+        fi.sparse(shape, 0.1)
+
+
+@pytest.mark.parametrize("shape", [(2,), (2, 3), (1, 1, 1, 1, 1, 1), ()])
+def test_dirac_only_3_to_5_dims(shape):
+    with pytest.raises(ValueError, match="dirac_ needs an array with 3, 4 or 5 dimensions"):
+        fi.dirac(shape)
+
+
+def test_dirac_groups_must_divide_dim0():
+    with pytest.raises(ValueError, match=r"groups=4 must divide dim 0 of the array, got shape \(6, 2, 3\)"):
+        fi.dirac((6, 2, 3), groups=4)
+    with pytest.raises(ValueError, match="groups must be a positive int, got 0"):
+        fi.dirac((6, 2, 3), groups=0)
+    with pytest.raises(TypeError, match="groups must be a positive int"):
+        fi.dirac((6, 2, 3), groups=True)
+
+
+@pytest.mark.parametrize("shape", [(5,), ()])
+def test_orthogonal_needs_two_dimensions(shape):
+    with pytest.raises(ValueError, match="orthogonal_ needs an array with at least 2 dimensions"):
+        fi.orthogonal(shape)
+
+
+@pytest.mark.parametrize("fn, args", [(fi.orthogonal_, ()), (fi.sparse_, (0.5,)), (fi.eye_, ()), (fi.dirac_, ())],
+                         ids=["orthogonal_", "sparse_", "eye_", "dirac_"])
+def test_structured_refuse_sharding(fn, args):
+    t = _fitting_array(fn)
+    full = tuple(2 * d for d in t.shape)
+    with pytest.raises(ValueError, match=f"{fn.__name__} does not support full_shape/offset"):
+        fn(t, *args, full_shape=full)
+    with pytest.raises(ValueError, match="does not support full_shape/offset"):
+        fn(t, *args, offset=(0,) * t.ndim)
+    assert np.all(t == 0)
+
+
+def test_structured_out_of_place_refuse_sharding_too():
+    with pytest.raises(ValueError, match="orthogonal_ does not support full_shape/offset"):
+        fi.orthogonal((3, 3), full_shape=(6, 3), offset=(3, 0))
+
+
+# --------------------------------------------------------------------------
+# Sharding arguments of element-wise initializers
+
+
+def test_bad_full_shape_and_offset():
+    t = np.zeros((2, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"offset\[1\] = 2 with block size 3 does not fit in full_shape\[1\] = 4"):
+        fi.normal_(t, full_shape=(4, 4), offset=(0, 2))
+    with pytest.raises(ValueError, match="full_shape must have one entry per dimension of the array"):
+        fi.xavier_uniform_(t, full_shape=(4, 4, 4))
+    with pytest.raises(ValueError, match="offset must have one entry per dimension"):
+        fi.uniform_(t, full_shape=(4, 4), offset=(1,))
+    with pytest.raises(ValueError, match="does not fit"):
+        fi.zeros_(t, full_shape=(4, 4), offset=(-1, 0))
+    with pytest.raises(TypeError, match="offset must be a tuple of ints"):
+        fi.he_normal_(t, full_shape=(4, 4), offset=(0.0, 1))
+    with pytest.raises(ValueError, match="negative dimensions are not allowed in full_shape"):
+        fi.normal_(t, full_shape=(4, -4))
+    assert np.all(t == 0)
+
+
+def test_nothing_written_on_parameter_errors():
+    t = np.full((4, 5), 3.0, dtype=np.float32)
+    for call in [lambda: fi.uniform_(t, 2, 1), lambda: fi.he_uniform_(t, mode="x"), lambda: fi.normal_(t, std=-1),
+                 lambda: fi.sparse_(t, 2.0), lambda: fi.truncated_normal_(t, a=3, b=2),
+                 lambda: fi.variance_scaling_(t, distribution="x"), lambda: fi.orthogonal_(t, gain=NAN)]:
+        with pytest.raises(ValueError):
+            call()
+    assert np.all(t == 3.0)
+
+
+# --------------------------------------------------------------------------
+# Zero-element arrays
+
+
+ZERO_ELEMENT_CALLS = [
+    (fi.zeros_, ()), (fi.ones_, ()), (fi.constant_, (2.0,)), (fi.uniform_, ()), (fi.normal_, ()),
+    (fi.truncated_normal_, ()), (fi.xavier_uniform_, ()), (fi.xavier_normal_, ()), (fi.lecun_uniform_, ()),
+    (fi.lecun_normal_, ()), (fi.variance_scaling_, ()), (fi.orthogonal_, ()), (fi.sparse_, (0.3,)), (fi.eye_, ()),
+]
+
+
+@pytest.mark.parametrize("fn, args", ZERO_ELEMENT_CALLS, ids=[f.__name__ for f, _ in ZERO_ELEMENT_CALLS])
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0)])
+def test_zero_element_arrays_returned_unchanged(fn, args, shape):
+    t = np.empty(shape, dtype=np.float32)
+    assert fn(t, *args) is t
+
+
+def test_zero_element_dirac_and_he():
+    t = np.empty((0, 3, 3), dtype=np.float32)
+    assert fi.dirac_(t) is t
+    assert fi.dirac((3, 3, 0)).shape == (3, 3, 0)
+    with pytest.warns(UserWarning, match="zero-element"):
+        assert fi.he_uniform((0, 0)).shape == (0, 0)  # PyTorch's xavier raises ZeroDivisionError on (0, 0)
+
+
+def test_extreme_but_valid_parameters_do_not_crash():
+    x = fi.truncated_normal(1000, 0.0, 1.0, 30.0, 31.0, dtype="float64", seed=1)  # far tail
+    assert x.min() >= 30.0 and x.max() <= 31.0
+    x = fi.truncated_normal(1000, 0.0, 1e-30, -1.0, 1.0, seed=1)
+    assert np.all(np.abs(x) < 1e-25)
+    x = fi.uniform(1000, -1e300, 1e300, dtype="float64", seed=1)
+    assert np.all(np.isfinite(x))
+    assert math.isfinite(float(fi.he_uniform((1, 1), seed=1)[0, 0]))
