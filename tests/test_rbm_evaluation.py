@@ -119,15 +119,17 @@ def test_gaussian_log_partition_one_visible_by_quadrature():
     assert exact_log_partition(W, a, b, visible="gaussian") == pytest.approx(math.log(z), abs=1e-9)
 
 
-def test_gaussian_log_partition_two_visible_by_quadrature():
+def test_gaussian_log_partition_two_visible_by_grid_quadrature():
+    # the integrand is smooth and decays like a Gaussian: the trapezoid rule on a
+    # uniform grid converges faster than any power of the step
     W, a, b = random_rbm(2, 2, scale=0.8, seed=12)
     H = all_states(2)
-
-    def unnormalized(y, x):
-        return math.exp(logsumexp(gaussian_neg_energy(np.array([x, y]), H, W, a, b)))
-
-    z, err = integrate.dblquad(unnormalized, -12, 12, -12, 12, epsabs=0, epsrel=1e-9)
-    assert exact_log_partition(W, a, b, visible="gaussian") == pytest.approx(math.log(z), abs=1e-8)
+    step = 0.05
+    axis = np.arange(-12, 12 + step / 2, step)
+    V = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    neg_energy = -0.5 * np.sum((V - a) ** 2, axis=1)[:, None] + (H @ b)[None, :] + V @ W.T @ H.T
+    log_z = logsumexp(neg_energy) + 2 * math.log(step)
+    assert exact_log_partition(W, a, b, visible="gaussian") == pytest.approx(log_z, abs=1e-10)
 
 
 # ----------------------------------------------------------------------------- free energy
@@ -313,9 +315,23 @@ def test_ais_matches_exact_on_random_model_short_schedule():
 def test_ais_gaussian_matches_exact():
     W, a, b = random_rbm(12, 16, scale=0.2, seed=17)
     exact = exact_log_partition(W, a, b, visible="gaussian")
-    log_z, (lo, hi) = ais_log_partition(W, a, b, base_visible_bias=a, betas=4001, seed=2, visible="gaussian")
-    assert abs(log_z - exact) < 0.05
-    assert lo < exact < hi
+    for base in (a, None):  # None: N(0, I), far from N(a, I)
+        log_z, (lo, hi) = ais_log_partition(W, a, b, base_visible_bias=base, betas=4001, seed=2,
+                                            visible="gaussian")
+        assert abs(log_z - exact) < 0.05
+        assert lo < exact < hi
+
+
+def test_ais_error_bars_are_three_standard_errors():
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    log_mean, lo, hi = rbe._log_mean_exp_with_bars(np.log(w) + 700.0)  # shifted: no overflow
+    three_se = 3 * w.std(ddof=1) / 2
+    assert log_mean == pytest.approx(700 + math.log(2.5), abs=1e-12)
+    assert lo == pytest.approx(700 + math.log(2.5 - three_se), abs=1e-12)
+    assert hi == pytest.approx(700 + math.log(2.5 + three_se), abs=1e-12)
+    # 3 standard errors above the mean: no lower bound
+    log_mean, lo, hi = rbe._log_mean_exp_with_bars(np.log([1.0, 1.0, 100.0]))
+    assert lo == -math.inf and hi > log_mean
 
 
 def test_ais_seeds_are_reproducible():
@@ -385,3 +401,16 @@ def test_option_errors():
         ais_log_partition(W, a, b, betas=10, seed="zero")
     with pytest.raises(ValueError, match="pseudo_count must be a real number > 0"):
         base_rate_visible_bias(X, pseudo_count=0)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_plain_importance_sampling_from_the_base_model(visible):
+    # betas = [0, 1]: no annealing, v is drawn from p_A only; the weights must still
+    # average to Z / Z_A, which checks the base sampler and log Z_A
+    W, a, b = random_rbm(3, 4, scale=0.5, seed=19)
+    base = a + 0.7
+    exact = exact_log_partition(W, a, b, visible=visible)
+    log_z, (lo, hi) = ais_log_partition(W, a, b, base_visible_bias=base, betas=[0.0, 1.0], n_runs=20000,
+                                        seed=3, visible=visible)
+    assert lo < exact < hi
+    assert hi - lo < 0.25
