@@ -259,6 +259,18 @@ def test_base_rate_gaussian_is_mean():
     np.testing.assert_allclose(base_rate_visible_bias(X, visible="gaussian"), X.mean(axis=0), rtol=1e-13)
 
 
+def test_base_rate_from_sums_matches_data_version():
+    X = (np.random.default_rng(7).random((300, 9)) < 0.2).astype(np.float64)
+    X[:, 4] = 1.0
+    for visible in ("bernoulli", "gaussian"):
+        np.testing.assert_array_equal(rbe.base_rate_from_sums(X.sum(axis=0), 300, visible=visible),
+                                      base_rate_visible_bias(X, visible=visible))
+    with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
+        rbe.base_rate_from_sums(X.sum(axis=0), 0)
+    with pytest.raises(ValueError, match="X needs at least one row"):
+        base_rate_visible_bias(np.zeros((0, 3)))
+
+
 # ----------------------------------------------------------------------------- AIS
 def test_ais_schedule_default_is_salakhutdinov_murray():
     betas = ais_schedule()

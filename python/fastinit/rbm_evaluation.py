@@ -27,7 +27,7 @@ import numbers
 
 import numpy as np
 
-from ._generator import Generator, resolve_generator
+from ._generator import resolve_generator
 
 try:  # SciPy is optional: only needed to accept sparse input
     import scipy.sparse as _sparse
@@ -40,6 +40,7 @@ __all__ = [
     "ais_log_partition",
     "ais_schedule",
     "base_rate_visible_bias",
+    "base_rate_from_sums",
     "log_likelihood",
     "pseudo_likelihood",
     "MAX_EXACT_UNITS",
@@ -531,17 +532,27 @@ def base_rate_visible_bias(X, pseudo_count=5, visible="bernoulli"):
     [0, N - 1/2] (an always-on unit counts as on in N - 1/2 rows).
 
     Gaussian units: the column means of X (the mean of a unit-variance base).
+    See :func:`base_rate_from_sums` when only the column sums are kept.
     """
+    X = _check_X(X)
+    counts = np.zeros(X.shape[1])
+    for rows in _row_blocks(X.shape[0], X.shape[1]):
+        counts += np.asarray(_dense_block(X, rows).sum(axis=0)).ravel()
+    return base_rate_from_sums(counts, X.shape[0], pseudo_count=pseudo_count, visible=visible)
+
+
+def base_rate_from_sums(column_sums, n_samples, pseudo_count=5, visible="bernoulli"):
+    """:func:`base_rate_visible_bias` from the column sums of X and its row count
+    (for an estimator that keeps running sums instead of the data)."""
     visible = _check_visible(visible)
     if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, numbers.Real) or not pseudo_count > 0:
         raise ValueError(f"pseudo_count must be a real number > 0, got {pseudo_count!r}")
-    X = _check_X(X)
-    n = X.shape[0]
-    if n == 0:
-        raise ValueError("X must have at least one row")
-    counts = np.zeros(X.shape[1])
-    for rows in _row_blocks(n, X.shape[1]):
-        counts += np.asarray(_dense_block(X, rows).sum(axis=0)).ravel()
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be an int >= 1 (X needs at least one row), got {n_samples!r}")
+    counts = np.asarray(column_sums, dtype=np.float64)
+    if counts.ndim != 1 or not np.all(np.isfinite(counts)):
+        raise ValueError("column_sums must be a 1-D array of finite numbers")
+    n = int(n_samples)
     if visible == "gaussian":
         return counts / n
     lam = float(pseudo_count)
