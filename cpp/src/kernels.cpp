@@ -215,13 +215,15 @@ FI_ALWAYS_INLINE __m256 open_unit_f32(__m256i w) {
                        _mm256_set1_ps(0x1p-31f));
 }
 
-// Exact conversion of non-negative integers below 2^53 held in 64-bit lanes.
+// Exact conversion of non-negative integers v = h * 2^32 + l below 2^53 held
+// in 64-bit lanes: the bit patterns 2^84 + h * 2^32 and 2^52 + l are built
+// directly, then (2^84 + h 2^32 - (2^84 + 2^52)) + (2^52 + l) = v; every
+// intermediate is representable, so both operations are exact.
 FI_ALWAYS_INLINE __m256d u53_to_f64(__m256i v) {
-  const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);  // bits of 2^52
-  const __m256d two52 = _mm256_set1_pd(0x1p52);
-  const __m256d hi = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(v, 32), magic)), two52);
-  const __m256d lo = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_blend_epi32(v, magic, 0xAA)), two52);
-  return _mm256_add_pd(_mm256_mul_pd(hi, _mm256_set1_pd(0x1p32)), lo);
+  const __m256d hi = _mm256_castsi256_pd(
+      _mm256_or_si256(_mm256_srli_epi64(v, 32), _mm256_set1_epi64x(0x4530000000000000LL)));  // 2^84 + h 2^32
+  const __m256d lo = _mm256_castsi256_pd(_mm256_blend_epi32(v, _mm256_set1_epi64x(0x4330000000000000LL), 0xAA));
+  return _mm256_add_pd(_mm256_sub_pd(hi, _mm256_set1_pd(0x1p84 + 0x1p52)), lo);
 }
 
 FI_ALWAYS_INLINE __m256d unit_f64(__m256i w) {
