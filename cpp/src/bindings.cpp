@@ -59,7 +59,9 @@ py::array empty_array(const std::vector<std::int64_t>& shape, const py::dtype& d
 }
 
 // Fills `out` in place. `lstrides`/`base` give each element's logical index
-// (row-major strides of the full tensor and the block's starting index).
+// (row-major strides of the full tensor and the block's starting index); an
+// empty `lstrides` means the array is the whole tensor (C-order strides of its
+// own shape), which spares small calls building the list in Python.
 void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std::uint32_t key1,
                 std::uint64_t call, double p0, double p1, double p2, double p3,
                 const std::vector<std::uint64_t>& lstrides, std::uint64_t base) {
@@ -69,7 +71,7 @@ void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std
     throw py::type_error("output array itemsize does not match the dtype code");
   }
   const py::ssize_t nd = out.ndim();
-  if (static_cast<std::size_t>(nd) != lstrides.size()) {
+  if (!lstrides.empty() && static_cast<std::size_t>(nd) != lstrides.size()) {
     throw py::value_error("lstrides must have one entry per dimension");
   }
   if (call > kMaxCall) throw py::value_error("generator call counter exhausted (2**56 calls)");
@@ -85,7 +87,16 @@ void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std
   block.data = out.mutable_data();
   block.shape.assign(out.shape(), out.shape() + nd);
   block.strides.assign(out.strides(), out.strides() + nd);
-  block.lstrides = lstrides;
+  if (lstrides.empty()) {
+    block.lstrides.resize(static_cast<std::size_t>(nd));
+    std::uint64_t ls = 1;
+    for (py::ssize_t k = nd; k-- > 0;) {
+      block.lstrides[static_cast<std::size_t>(k)] = ls;
+      ls *= static_cast<std::uint64_t>(out.shape(k));
+    }
+  } else {
+    block.lstrides = lstrides;
+  }
   block.base = base;
   py::gil_scoped_release nogil;
   fill(spec, block);

@@ -46,6 +46,10 @@ def resolve_dtype(dtype, name="dtype") -> np.dtype:
 
 def normalize_shape(shape, name="shape") -> tuple:
     """An int or a sequence of ints -> a tuple of non-negative ints."""
+    if type(shape) is int and shape >= 0:  # fast paths for the common cases
+        return (shape,)
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+        return shape
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     try:

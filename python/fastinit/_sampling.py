@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import _core
 from ._arrays import as_writable_array, dtype_code, logical_layout, new_array, normalize_shape, resolve_dtype
-from ._generator import resolve_generator
+from ._generator import _MAX_SEED, resolve_generator
 
 CONSTANT, UNIFORM, NORMAL, TRUNCATED_NORMAL = 0, 1, 2, 3
 
@@ -21,14 +21,20 @@ def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name
     one call of the generator given by ``seed``, even for an empty array.
     """
     arr = as_writable_array(tensor, name)
-    lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
+    if full_shape is None and offset is None:
+        lstrides, base = (), 0  # the whole tensor: the core uses C-order strides of arr.shape
+    else:
+        lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
     if dist == CONSTANT:
         key0 = key1 = call = 0
+    elif type(seed) is int and 0 <= seed < _MAX_SEED:
+        # Fast path, identical to Generator(seed).spawn_call(): call 0 of key seed.
+        key0, key1, call = seed & 0xFFFFFFFF, seed >> 32, 0
     else:
         key0, key1, call = resolve_generator(seed).spawn_call()
     if arr.size == 0:
         return tensor
-    p = [float(v) for v in params] + [0.0] * (4 - len(params))
+    p = (*params, 0.0, 0.0, 0.0, 0.0)
     _core.fill(arr, dist, dtype_code(arr.dtype), key0, key1, call, p[0], p[1], p[2], p[3], lstrides, base)
     return tensor
 

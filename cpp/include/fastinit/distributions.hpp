@@ -251,10 +251,11 @@ FI_ALWAYS_INLINE typename Out<D>::T trunc_give_up(const Sampler& s) {
 }
 
 // Retries for element i after its first value was rejected (normal_rejection
-// method), starting at attempt 1.
+// method): attempts first_attempt, first_attempt + 1, ... (the vector kernels
+// try attempt 1 themselves and continue here from attempt 2).
 template <DType D>
-typename Out<D>::T trunc_normal_retry(const Sampler& s, std::uint64_t i) {
-  for (unsigned t = 1; t <= static_cast<unsigned>(kMaxDomain); ++t) {
+typename Out<D>::T trunc_normal_retry(const Sampler& s, std::uint64_t i, unsigned first_attempt = 1) {
+  for (unsigned t = first_attempt; t <= static_cast<unsigned>(kMaxDomain); ++t) {
     typename Out<D>::T v;
     if constexpr (is_f64<D>()) {
       v = s.spec.p0 + s.spec.p1 * retry_normal_z_f64(s.spec.stream, i, t);

@@ -1,0 +1,18 @@
+"""pytest-benchmark setup for the sampler benchmarks.
+
+Run (pyproject's addopts has --benchmark-disable, which --benchmark-enable overrides):
+
+    python -m pytest bench/ --benchmark-enable --benchmark-only
+
+Compare the rows of one group (same --benchmark-group-by=group); the ratios the
+README quotes come from ``python bench/report.py``, which times the same
+workloads in one process and prints medians and ratios.
+"""
+import pytest
+
+from workloads import Arrays
+
+
+@pytest.fixture(scope="session")
+def arrays():
+    return Arrays()

@@ -1,0 +1,128 @@
+"""What the benchmarks time: fastinit's samplers and their NumPy / PyTorch counterparts.
+
+Shared by the pytest-benchmark suite (``bench/test_bench_*.py``) and by
+``bench/report.py``, so both time exactly the same operations. Each workload is
+``(group, name, make)``: ``make(arrays)`` returns a zero-argument callable, or
+``None`` when the library or function it needs is not available (PyTorch not
+installed, an initializer not merged yet).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fastinit
+from fastinit import _sampling
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - torch is optional
+    torch = None
+
+N_LARGE = 1 << 26  # 64M elements: 256 MB as float32
+SMALL_SHAPE = (40, 25)  # 1000 elements
+LARGE_SHAPE = (8192, 8192)  # 64M elements as a weight matrix, for xavier/he
+SEED = 1234
+
+
+class Arrays:
+    """Preallocated, pre-faulted outputs (allocation is not what is timed)."""
+
+    def __init__(self, need_f64=True):
+        self.f32 = np.ones(N_LARGE, np.float32)
+        self.f64 = np.ones(N_LARGE, np.float64) if need_f64 else None
+        self.small = np.ones(SMALL_SHAPE, np.float32)
+        self.t32 = torch.from_numpy(self.f32) if torch is not None else None  # same memory
+        self.rng = np.random.default_rng(SEED)
+
+
+def _fi(dist, params, arr_name, threads=None):
+    def make(a):
+        arr = getattr(a, arr_name)
+        if threads is None:
+            return lambda: _sampling.fill_(arr, dist, params, seed=SEED)
+
+        def run():
+            old = fastinit.get_num_threads()
+            fastinit.set_num_threads(threads)
+            try:
+                _sampling.fill_(arr, dist, params, seed=SEED)
+            finally:
+                fastinit.set_num_threads(old)
+
+        return run
+
+    return make
+
+
+def _torch(fn):
+    def make(a):
+        if torch is None:
+            return None
+        return lambda: fn(a)
+
+    return make
+
+
+def _fastinit_public(name, *args, **kw):
+    """A public initializer by name, or None while it is not merged."""
+
+    def make(a):
+        f = getattr(fastinit, name, None)
+        if f is None:
+            return None
+        return lambda: f(*args(a), seed=SEED, **kw)
+
+    return make
+
+
+def _small_out_of_place(a):
+    xavier = getattr(fastinit, "xavier_uniform", None)
+    if xavier is not None:
+        return lambda: xavier(SMALL_SHAPE, seed=SEED)
+    # Until the initializers are merged: what xavier_uniform does underneath.
+    bound = float(np.sqrt(6.0 / sum(SMALL_SHAPE)))
+    return lambda: _sampling.fill_(_sampling.new(SMALL_SHAPE, None), _sampling.UNIFORM, (-bound, bound), seed=SEED)
+
+
+U, N, T = _sampling.UNIFORM, _sampling.NORMAL, _sampling.TRUNCATED_NORMAL
+WORKLOADS = [
+    # 64M float32
+    ("uniform-f32-64M", "fastinit", _fi(U, (0.0, 1.0), "f32")),
+    ("uniform-f32-64M", "numpy Generator.random(out, float32)",
+     lambda a: lambda: a.rng.random(out=a.f32, dtype=np.float32)),
+    ("uniform-f32-64M", "torch uniform_", _torch(lambda a: a.t32.uniform_())),
+    ("uniform-f32-64M", "numpy ndarray.fill(0.0)", lambda a: lambda: a.f32.fill(0.0)),
+    ("normal-f32-64M", "fastinit", _fi(N, (0.0, 1.0), "f32")),
+    ("normal-f32-64M", "numpy standard_normal(out, float32)",
+     lambda a: lambda: a.rng.standard_normal(out=a.f32, dtype=np.float32)),
+    ("normal-f32-64M", "torch normal_", _torch(lambda a: a.t32.normal_())),
+    ("truncnormal-f32-64M", "fastinit", _fi(T, (0.0, 1.0, -2.0, 2.0), "f32")),
+    ("truncnormal-f32-64M", "torch trunc_normal_", _torch(lambda a: torch.nn.init.trunc_normal_(a.t32))),
+    # 64M float64
+    ("uniform-f64-64M", "fastinit", _fi(U, (0.0, 1.0), "f64")),
+    ("uniform-f64-64M", "numpy Generator.random(out)", lambda a: lambda: a.rng.random(out=a.f64)),
+    ("uniform-f64-64M", "numpy ndarray.fill(0.0)", lambda a: lambda: a.f64.fill(0.0)),
+    ("normal-f64-64M", "fastinit", _fi(N, (0.0, 1.0), "f64")),
+    ("normal-f64-64M", "numpy standard_normal(out)", lambda a: lambda: a.rng.standard_normal(out=a.f64)),
+    # initializers on an 8192 x 8192 float32 weight
+    ("xavier-uniform-8192x8192", "fastinit xavier_uniform_",
+     _fastinit_public("xavier_uniform_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
+    ("xavier-uniform-8192x8192", "torch xavier_uniform_",
+     _torch(lambda a: torch.nn.init.xavier_uniform_(a.t32.view(LARGE_SHAPE)))),
+    ("he-normal-8192x8192", "fastinit he_normal_",
+     _fastinit_public("he_normal_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
+    ("he-normal-8192x8192", "torch kaiming_normal_",
+     _torch(lambda a: torch.nn.init.kaiming_normal_(a.t32.view(LARGE_SHAPE)))),
+    # 1000 elements: per-call overhead
+    ("small-1000", "fastinit xavier_uniform (out of place)", _small_out_of_place),
+    ("small-1000", "fastinit uniform_ in place", _fi(U, (0.0, 1.0), "small")),
+    ("small-1000", "numpy rng.random(1000, float32)", lambda a: lambda: a.rng.random(1000, dtype=np.float32)),
+    ("small-1000", "torch empty + xavier_uniform_",
+     _torch(lambda a: torch.nn.init.xavier_uniform_(torch.empty(SMALL_SHAPE)))),
+    # thread scaling
+    ("threads-normal-f32-64M", "fastinit 1 thread", _fi(N, (0.0, 1.0), "f32", threads=1)),
+    ("threads-normal-f32-64M", "fastinit 2 threads", _fi(N, (0.0, 1.0), "f32", threads=2)),
+]
+
+# Operations slow enough (seconds) that a few rounds suffice.
+SLOW = {"torch trunc_normal_", "numpy standard_normal(out, float32)", "numpy standard_normal(out)"}
