@@ -1,8 +1,8 @@
 """pytest-benchmark setup for the sampler benchmarks.
 
-Run (pyproject's addopts has --benchmark-disable, which --benchmark-enable overrides):
+Run:
 
-    python -m pytest bench/ --benchmark-enable --benchmark-only
+    pytest bench/ --benchmark-only
 
 Compare the rows of one group (same --benchmark-group-by=group); the ratios the
 README quotes come from ``python bench/report.py``, which times the same

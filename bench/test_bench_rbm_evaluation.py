@@ -1,4 +1,4 @@
-"""Benchmarks for fastinit.rbm_evaluation (run: pytest bench --benchmark-enable).
+"""Benchmarks for fastinit.rbm_evaluation (run: pytest bench/ --benchmark-only).
 
 Each group puts fastinit next to scikit-learn's own computation of the same
 quantity (ratios measured in the same run). AIS and exact log Z have no

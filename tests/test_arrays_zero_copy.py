@@ -124,6 +124,18 @@ def test_torch_non_contiguous_views_and_parameters():
     np.testing.assert_array_equal(lin.weight.detach().numpy(), fi.he_uniform((20, 30), a=5 ** 0.5, seed=6))
 
 
+def test_torch_parameters_are_filled_in_place_like_torch_nn_init():
+    lin = torch.nn.Linear(30, 20)
+    weight = lin.weight
+    assert weight.requires_grad
+    out = fi.xavier_uniform_(weight, seed=8)
+    assert out is weight and lin.weight is weight and weight.requires_grad
+    np.testing.assert_array_equal(weight.detach().numpy(), fi.xavier_uniform((20, 30), seed=8))
+    # The parameter still trains: gradients flow to the re-initialized values.
+    lin(torch.ones(1, 30)).sum().backward()
+    assert weight.grad is not None and weight.grad.shape == (20, 30)
+
+
 def test_torch_read_only_or_unsupported_tensors_are_errors():
     with pytest.raises(TypeError, match="floating dtype"):
         fi.normal_(torch.zeros(3, 3, dtype=torch.int32))

@@ -68,12 +68,18 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     """A NumPy view of the caller's memory, ready to be written in place.
 
     Accepts NumPy arrays of a supported floating dtype in any memory layout
-    and CPU objects that export DLPack (for example a PyTorch tensor). Never
+    and CPU objects that export DLPack (for example a PyTorch tensor, including
+    a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
+    does under ``no_grad``). Never
     copies: read-only memory is a ValueError, other dtypes are a TypeError.
     """
     if isinstance(obj, np.ndarray):
         arr = obj
     elif hasattr(obj, "__dlpack__"):
+        if getattr(obj, "requires_grad", False) and hasattr(obj, "detach"):
+            # A torch Parameter: like torch.nn.init (which works under no_grad),
+            # write into its storage through a detached view of the same memory.
+            obj = obj.detach()
         try:
             arr = np.from_dlpack(obj)
         except (BufferError, RuntimeError, TypeError) as exc:
