@@ -111,13 +111,15 @@ def _c_strides(shape):
 def logical_layout(shape, full_shape=None, offset=None):
     """Logical (row-major) index strides and base index of an array.
 
-    Without ``full_shape``/``offset`` the array is the whole tensor. With them
-    it is the block of the ``full_shape`` tensor that starts at ``offset``.
+    Without ``full_shape``/``offset`` the array is the whole tensor: returns
+    ``((), 0, shape)``, and the empty ``lstrides`` tells the C++ core to use
+    the C-order strides of the array's own shape. With them the array is the
+    block of the ``full_shape`` tensor that starts at ``offset``.
     Returns ``(lstrides, base, full_shape)``.
     """
     shape = tuple(shape)
     if full_shape is None and offset is None:
-        return _c_strides(shape), 0, shape
+        return (), 0, shape
     nd = len(shape)
     full = normalize_shape(shape if full_shape is None else full_shape, "full_shape")
     off = (0,) * nd if offset is None else offset

@@ -12,6 +12,8 @@ import numbers
 
 def real(value, name: str) -> float:
     """A real number (not a bool) as a float; NaN and infinity pass."""
+    if type(value) is float:  # the common case, without the slower ABC check below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     return float(value)

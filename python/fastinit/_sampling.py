@@ -1,7 +1,8 @@
 """The one entry point from Python into the C++ samplers.
 
-Every random or constant fill goes through :func:`fill_`: it resolves the
-seed to a generator call, computes each element's logical index (plain or
+Every random or constant fill goes through :func:`fill_` (or
+:func:`fill_array` when the caller has already validated the array): it
+resolves the seed to a generator call, computes each element's logical index (plain or
 sharded) and lets the C++ core fill the caller's memory with the GIL released.
 """
 from __future__ import annotations
@@ -21,10 +22,18 @@ def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name
     one call of the generator given by ``seed``, even for an empty array.
     """
     arr = as_writable_array(tensor, name)
-    if full_shape is None and offset is None:
-        lstrides, base = (), 0  # the whole tensor: the core uses C-order strides of arr.shape
-    else:
-        lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
+    lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
+    fill_array(arr, dist, params, seed, lstrides, base)
+    return tensor
+
+
+def fill_array(arr, dist, params=(), seed=None, lstrides=(), base=0):
+    """:func:`fill_` for an array already accepted by ``as_writable_array``.
+
+    ``lstrides`` and ``base`` come from ``logical_layout`` (``()`` and 0 for
+    the whole tensor). Initializers that validate the array themselves call
+    this, so that a small call checks its array and layout only once.
+    """
     if dist == CONSTANT:
         key0 = key1 = call = 0
     elif type(seed) is int and 0 <= seed < _MAX_SEED:
@@ -33,10 +42,10 @@ def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name
     else:
         key0, key1, call = resolve_generator(seed).spawn_call()
     if arr.size == 0:
-        return tensor
+        return arr
     p = (*params, 0.0, 0.0, 0.0, 0.0)
     _core.fill(arr, dist, dtype_code(arr.dtype), key0, key1, call, p[0], p[1], p[2], p[3], lstrides, base)
-    return tensor
+    return arr
 
 
 def new(shape, dtype, name="shape"):

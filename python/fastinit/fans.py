@@ -83,8 +83,11 @@ def compute_fans(shape, layout: str = "torch") -> tuple:
     >>> fastinit.compute_fans((3, 5, 3, 16), layout="keras")
     (45, 240)
     """
-    dims = normalize_shape(shape)
-    layout = check_choice(layout, LAYOUTS, "layout")
+    return _fans_of(normalize_shape(shape), check_choice(layout, LAYOUTS, "layout"))
+
+
+def _fans_of(dims: tuple, layout: str) -> tuple:
+    """:func:`compute_fans` of a tuple of non-negative ints and a checked layout."""
     if len(dims) < 2:
         raise ValueError(
             f"fan_in and fan_out need a shape with at least 2 dimensions, got {dims}; "
@@ -122,7 +125,7 @@ def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=No
     needs_in = mode in ("fan_in", "fan_avg") and fan_in is None
     needs_out = mode in ("fan_out", "fan_avg") and fan_out is None
     if needs_in or needs_out:
-        shape_in, shape_out = compute_fans(shape, layout)
+        shape_in, shape_out = _fans_of(tuple(shape), layout)
         fan_in = shape_in if fan_in is None else fan_in
         fan_out = shape_out if fan_out is None else fan_out
     if mode == "fan_in":

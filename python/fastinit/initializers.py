@@ -43,24 +43,30 @@ HE_MODES = ("fan_in", "fan_out")
 
 
 def _block(tensor, full_shape, offset):
-    """``(array view, logical full shape)``; checks full_shape/offset first."""
+    """``(array view, layout, logical full shape)`` of an in-place call's tensor.
+
+    Checks the tensor and ``full_shape``/``offset`` once per call; ``layout``
+    is the ``(lstrides, base)`` pair that :func:`_sampling.fill_array` takes.
+    """
     arr = as_writable_array(tensor)
-    _, _, full = logical_layout(arr.shape, full_shape, offset)
-    return arr, full
+    lstrides, base, full = logical_layout(arr.shape, full_shape, offset)
+    return arr, (lstrides, base), full
 
 
-def _uniform_symmetric(tensor, arr, bound, seed, full_shape, offset):
-    _sampling.fill_(arr, _sampling.UNIFORM, (-bound, bound), seed, full_shape, offset)
+def _uniform_symmetric(tensor, arr, layout, bound, seed):
+    _sampling.fill_array(arr, _sampling.UNIFORM, (-bound, bound), seed, *layout)
     return tensor
 
 
-def _normal_centered(tensor, arr, std, seed, full_shape, offset):
-    _sampling.fill_(arr, _sampling.NORMAL, (0.0, std), seed, full_shape, offset)
+def _normal_centered(tensor, arr, layout, std, seed):
+    _sampling.fill_array(arr, _sampling.NORMAL, (0.0, std), seed, *layout)
     return tensor
 
 
 def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
     """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
+    if a <= 0.0 <= b:  # every dtype holds 0; spares the common call the NumPy work below
+        return True
     big = float(np.nextafter(np.asarray(np.inf, dtype=dtype), np.asarray(0, dtype=dtype)))  # largest finite
     lo, hi = max(a, -big), min(b, big)
     if lo > hi:
@@ -90,7 +96,9 @@ def constant_(tensor, value, *, full_shape=None, offset=None):
     <<RETURNS>>
     """
     value = finite(value, "value")
-    return _sampling.fill_(tensor, _sampling.CONSTANT, (value,), None, full_shape, offset)
+    arr, layout, _ = _block(tensor, full_shape, offset)
+    _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, *layout)
+    return tensor
 
 
 @shared_doc
@@ -159,7 +167,9 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
         raise ValueError(f"uniform needs low <= high, got low={low}, high={high}")
     if not math.isfinite(high - low):
         raise ValueError(f"high - low must be finite, got low={low}, high={high}")
-    return _sampling.fill_(tensor, _sampling.UNIFORM, (low, high), seed, full_shape, offset)
+    arr, layout, _ = _block(tensor, full_shape, offset)
+    _sampling.fill_array(arr, _sampling.UNIFORM, (low, high), seed, *layout)
+    return tensor
 
 
 @shared_doc
@@ -188,7 +198,9 @@ def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=Non
     ``RandomNormal`` defaults to std 0.05 and JAX's ``normal`` to std 0.01.
     """
     mean, std = finite(mean, "mean"), non_negative(std, "std")
-    return _sampling.fill_(tensor, _sampling.NORMAL, (mean, std), seed, full_shape, offset)
+    arr, layout, _ = _block(tensor, full_shape, offset)
+    _sampling.fill_array(arr, _sampling.NORMAL, (mean, std), seed, *layout)
+    return tensor
 
 
 @shared_doc
@@ -249,15 +261,15 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
         raise ValueError(f"the bounds a and b must not be NaN, got a={a}, b={b}")
     if not a < b:
         raise ValueError(f"truncated_normal needs a < b, got a={a}, b={b}")
-    arr = as_writable_array(tensor)
+    arr, layout, _ = _block(tensor, full_shape, offset)
     if not _holds_a_finite_value(a, b, arr.dtype):
         raise ValueError(f"[a, b] = [{a}, {b}] contains no finite {arr.dtype} value; widen the interval")
     if std == 0.0:
         if not a <= mean <= b:
             raise ValueError(f"with std=0 the mean must lie in [a, b], got mean={mean}, a={a}, b={b}")
-        _sampling.fill_(arr, _sampling.NORMAL, (mean, 0.0), seed, full_shape, offset)
+        _sampling.fill_array(arr, _sampling.NORMAL, (mean, 0.0), seed, *layout)
     else:
-        _sampling.fill_(arr, _sampling.TRUNCATED_NORMAL, (mean, std, a, b), seed, full_shape, offset)
+        _sampling.fill_array(arr, _sampling.TRUNCATED_NORMAL, (mean, std, a, b), seed, *layout)
     return tensor
 
 
@@ -267,10 +279,10 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
 
 def _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset):
     gain = non_negative(gain, "gain")
-    arr, full = _block(tensor, full_shape, offset)
+    arr, block_layout, full = _block(tensor, full_shape, offset)
     fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out)
     std = gain * math.sqrt(2.0 / fan_sum) if fan_sum > 0 else 0.0
-    return arr, std
+    return arr, block_layout, std
 
 
 @shared_doc
@@ -292,8 +304,8 @@ def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=No
     ``variance_scaling(scale=gain**2, mode="fan_avg", distribution="uniform")``)
     and read fans in the ``"keras"`` layout.
     """
-    arr, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
-    return _uniform_symmetric(tensor, arr, math.sqrt(3.0) * std, seed, full_shape, offset)
+    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
+    return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0) * std, seed)
 
 
 @shared_doc
@@ -314,8 +326,8 @@ def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=Non
     fan_out))``; for those semantics use
     ``variance_scaling(1.0, "fan_avg", "truncated_normal", layout="keras")``.
     """
-    arr, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
-    return _normal_centered(tensor, arr, std, seed, full_shape, offset)
+    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
+    return _normal_centered(tensor, arr, block_layout, std, seed)
 
 
 # --------------------------------------------------------------------------
@@ -325,11 +337,11 @@ def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=Non
 def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset):
     mode = check_choice(mode, HE_MODES, "mode")
     gain = calculate_gain(nonlinearity, a)
-    arr, full = _block(tensor, full_shape, offset)
+    arr, block_layout, full = _block(tensor, full_shape, offset)
     fan = resolve_fan(full, mode, layout, fan_in, fan_out)
     if arr.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
-    return arr, (gain / math.sqrt(fan) if fan > 0 else 0.0)
+    return arr, block_layout, (gain / math.sqrt(fan) if fan > 0 else 0.0)
 
 
 @shared_doc
@@ -381,8 +393,8 @@ def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layo
     ``HeUniform`` and JAX ``he_uniform`` are ``bound = sqrt(6 / fan_in)``
     with fans in the ``"keras"`` layout and no gain or mode arguments.
     """
-    arr, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
-    return _uniform_symmetric(tensor, arr, math.sqrt(3.0) * std, seed, full_shape, offset)
+    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
+    return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0) * std, seed)
 
 
 @shared_doc
@@ -427,8 +439,8 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layou
     so that the final std is ``sqrt(2 / fan_in)``; for those semantics use
     ``variance_scaling(2.0, "fan_in", "truncated_normal", layout="keras")``.
     """
-    arr, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
-    return _normal_centered(tensor, arr, std, seed, full_shape, offset)
+    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
+    return _normal_centered(tensor, arr, block_layout, std, seed)
 
 
 # --------------------------------------------------------------------------
@@ -436,14 +448,14 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layou
 
 
 def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset):
-    arr, full = _block(tensor, full_shape, offset)
+    arr, block_layout, full = _block(tensor, full_shape, offset)
     scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out))
     if distribution == "uniform":
-        return _uniform_symmetric(tensor, arr, math.sqrt(3.0 * scale), seed, full_shape, offset)
+        return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0 * scale), seed)
     if distribution == "untruncated_normal":
-        return _normal_centered(tensor, arr, math.sqrt(scale), seed, full_shape, offset)
+        return _normal_centered(tensor, arr, block_layout, math.sqrt(scale), seed)
     std = math.sqrt(scale) / TRUNCATED_STD_2SIGMA
-    _sampling.fill_(arr, _sampling.TRUNCATED_NORMAL, (0.0, std, -2.0 * std, 2.0 * std), seed, full_shape, offset)
+    _sampling.fill_array(arr, _sampling.TRUNCATED_NORMAL, (0.0, std, -2.0 * std, 2.0 * std), seed, *block_layout)
     return tensor
 
 
