@@ -136,6 +136,31 @@ def test_torch_parameters_are_filled_in_place_like_torch_nn_init():
     assert weight.grad is not None and weight.grad.shape == (20, 30)
 
 
+def test_torch_autograd_sees_the_in_place_write_like_torch_nn_init():
+    # torch.nn.init's in-place ops bump the version counter, so a graph that saved the old
+    # values refuses to backpropagate; a silent write would give gradients of the new values.
+    weight = torch.nn.Parameter(torch.ones(3, 4))
+    x = torch.ones(3, 4)
+    loss = (weight * x).sum()  # saves x for weight's gradient and weight for x's (none needed)
+    fi.normal_(x, seed=1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    loss = (weight * weight).sum()
+    fi.xavier_uniform_(weight, seed=2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_torch_negated_views_are_refused_and_untouched():
+    # The .imag of a conjugate view is a float tensor whose memory holds the negated values.
+    c = torch.zeros(3, 4, dtype=torch.complex64)
+    imag = c.conj().imag
+    assert imag.is_neg()
+    with pytest.raises(TypeError, match="negative bit set"):
+        fi.ones_(imag)
+    assert torch.count_nonzero(c) == 0
+
+
 def test_torch_read_only_or_unsupported_tensors_are_errors():
     with pytest.raises(TypeError, match="floating dtype"):
         fi.normal_(torch.zeros(3, 3, dtype=torch.int32))

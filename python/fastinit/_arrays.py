@@ -8,6 +8,7 @@ owned by NumPy through a capsule, no copy).
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -73,13 +74,23 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     does under ``no_grad``). Never
     copies: read-only memory is a ValueError, other dtypes are a TypeError.
     """
+    torch_tensor = None
     if isinstance(obj, np.ndarray):
         arr = obj
     elif hasattr(obj, "__dlpack__"):
-        if getattr(obj, "requires_grad", False) and hasattr(obj, "detach"):
-            # A torch Parameter: like torch.nn.init (which works under no_grad),
-            # write into its storage through a detached view of the same memory.
-            obj = obj.detach()
+        torch_tensor = _as_torch_tensor(obj)
+        if torch_tensor is not None:
+            if torch_tensor.is_neg():
+                # A lazily negated view (e.g. the .imag of a conjugate view): torch exports
+                # its memory as is, so every value written there would read back negated.
+                raise TypeError(
+                    f"{name} is a torch tensor with the negative bit set, whose memory holds the "
+                    "negated values; fill the tensor it views instead"
+                )
+            if torch_tensor.requires_grad:
+                # A Parameter: like torch.nn.init (which works under no_grad), write
+                # into its storage through a detached view of the same memory.
+                obj = torch_tensor.detach()
         try:
             arr = np.from_dlpack(obj)
         except (BufferError, RuntimeError, TypeError) as exc:
@@ -92,7 +103,19 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
+    if torch_tensor is not None:
+        # A write through DLPack is invisible to autograd. Bump the version counter as
+        # torch's in-place ops do (torch documents increment_version for custom kernels),
+        # so that a graph that saved the old values raises in backward() instead of
+        # silently computing gradients with the new ones.
+        sys.modules["torch"].autograd.graph.increment_version(torch_tensor)
     return arr
+
+
+def _as_torch_tensor(obj):
+    """``obj`` if it is a ``torch.Tensor`` (torch already imported), else None."""
+    torch = sys.modules.get("torch")
+    return obj if torch is not None and isinstance(obj, torch.Tensor) else None
 
 
 def new_array(shape, dtype) -> np.ndarray:
