@@ -117,6 +117,35 @@ def test_bad_parameters_are_value_errors(call, match):
 
 
 @pytest.mark.parametrize("call, match", [
+    # Bounds the dtype cannot hold: values would round to inf and then be replaced by low.
+    (lambda: fi.uniform(3, 0.0, 1e6, dtype="float16"), r"high=1000000.0 is outside the finite range of float16"),
+    (lambda: fi.uniform(3, -7e4, 0.0, dtype="float16"), "low=-70000.0 is outside the finite range of float16"),
+    (lambda: fi.uniform(3, 0.0, 1e39), "high=1e\\+39 is outside the finite range of float32"),
+    (lambda: fi.uniform(3, 0.0, 3.4e38, dtype="bfloat16"), "outside the finite range of bfloat16"),
+    # A span that overflows the float32 arithmetic of the float32/16/bfloat16 samplers (as PyTorch refuses).
+    (lambda: fi.uniform(3, -3e38, 3e38), "high - low must be finite in float32 arithmetic"),
+    (lambda: fi.uniform(3, -3e38, 3e38, dtype="bfloat16"), "high - low must be finite in float32 arithmetic"),
+    # A constant the dtype cannot hold would be stored as inf (PyTorch's fill_ refuses it too).
+    (lambda: fi.constant(3, 1e6, dtype="float16"), "value=1000000.0 is outside the finite range of float16"),
+    (lambda: fi.constant(3, -1e40), "value=-1e\\+40 is outside the finite range of float32"),
+])
+def test_values_outside_the_dtype_range_are_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_values_at_the_dtype_range_limits_are_accepted():
+    assert np.all(fi.constant(3, 65504.0, dtype="float16") == 65504.0)
+    x = fi.uniform(10000, -65504.0, 65504.0, dtype="float16", seed=1).astype(np.float64)
+    assert np.all(np.isfinite(x)) and x.min() >= -65504.0 and x.max() < 65504.0
+    assert x.min() < -60000 and x.max() > 60000  # not collapsed onto low
+    big = float(np.finfo(np.float32).max)
+    x = fi.uniform(1000, -big / 2, big / 2, seed=2)
+    assert np.all(np.isfinite(x)) and np.unique(x).size > 900
+    assert np.all(np.isfinite(fi.uniform(1000, -1e300, 1e300, dtype="float64", seed=3)))
+
+
+@pytest.mark.parametrize("call, match", [
     (lambda: fi.uniform(3, "0", 1.0), "low must be a real number, got str"),
     (lambda: fi.normal(3, 0.0, None), "std must be a real number, got NoneType"),
     (lambda: fi.constant(3, True), "value must be a real number, got bool"),

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout"]
+__all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
 _DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
 _VALID_DTYPES = "float16, float32, float64" 
@@ -26,6 +26,12 @@ try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     _VALID_DTYPES += ", bfloat16"
 except ImportError:  # pragma: no cover - optional dependency
     _ml_dtypes = None
+
+
+#: The largest finite value of each supported dtype.
+LARGEST_FINITE = {
+    dt: float(np.nextafter(np.asarray(np.inf, dtype=dt), np.asarray(0, dtype=dt))) for dt in _DTYPE_CODES
+}
 
 
 def dtype_code(dtype: np.dtype) -> int:

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from . import _sampling
-from ._arrays import as_writable_array, logical_layout
+from ._arrays import LARGEST_FINITE, as_writable_array, logical_layout
 from ._docs import shared_doc
 from ._params import finite, non_negative, positive, real
 from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
@@ -40,6 +40,7 @@ TRUNCATED_STD_2SIGMA = 0.87962566103423978
 
 VARIANCE_SCALING_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "normal", "uniform")
 HE_MODES = ("fan_in", "fan_out")
+_FLOAT32_MAX = LARGEST_FINITE[np.dtype(np.float32)]
 
 
 def _block(tensor, full_shape, offset):
@@ -63,11 +64,18 @@ def _normal_centered(tensor, arr, layout, std, seed):
     return tensor
 
 
+def _check_in_range(value: float, name: str, dtype) -> None:
+    """A value to be stored in ``dtype`` must lie within its finite range (else it would round to inf)."""
+    big = LARGEST_FINITE[dtype]
+    if not -big <= value <= big:
+        raise ValueError(f"{name}={value} is outside the finite range of {dtype}: need |{name}| <= {big:.9g}")
+
+
 def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
     """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
     if a <= 0.0 <= b:  # every dtype holds 0; spares the common call the NumPy work below
         return True
-    big = float(np.nextafter(np.asarray(np.inf, dtype=dtype), np.asarray(0, dtype=dtype)))  # largest finite
+    big = LARGEST_FINITE[dtype]
     lo, hi = max(a, -big), min(b, big)
     if lo > hi:
         return False
@@ -90,13 +98,21 @@ def constant_(tensor, value, *, full_shape=None, offset=None):
     ----------
     <<TENSOR>>
     value : float
-        A finite number, rounded to the array's dtype.
+        A finite number within the finite range of the array's dtype (for
+        float16, ``|value| <= 65504``), rounded to the dtype.
     <<SHARD>>
 
     <<RETURNS>>
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not finite or the dtype cannot hold it (it would be
+        stored as inf; PyTorch's ``fill_`` refuses it too).
     """
     value = finite(value, "value")
     arr, layout, _ = _block(tensor, full_shape, offset)
+    _check_in_range(value, "value", arr.dtype)
     _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, *layout)
     return tensor
 
@@ -154,7 +170,10 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
     Raises
     ------
     ValueError
-        If ``low > high`` or a bound is not finite.
+        If ``low > high``, a bound is not finite or lies outside the finite
+        range of the array's dtype, or ``high - low`` overflows the float32
+        arithmetic used for float32, float16 and bfloat16 (PyTorch refuses
+        the same cases).
 
     Notes
     -----
@@ -168,6 +187,12 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
     if not math.isfinite(high - low):
         raise ValueError(f"high - low must be finite, got low={low}, high={high}")
     arr, layout, _ = _block(tensor, full_shape, offset)
+    _check_in_range(low, "low", arr.dtype)
+    _check_in_range(high, "high", arr.dtype)
+    if arr.dtype != np.float64 and high - low > _FLOAT32_MAX:
+        # float16/bfloat16/float32 values are low + (high - low) * u computed in float32.
+        raise ValueError(f"high - low must be finite in float32 arithmetic (at most {_FLOAT32_MAX:.9g}) "
+                         f"for {arr.dtype}, got low={low}, high={high}")
     _sampling.fill_array(arr, _sampling.UNIFORM, (low, high), seed, *layout)
     return tensor
 
