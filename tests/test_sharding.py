@@ -114,13 +114,21 @@ def test_generator_replay_for_shards():
 
 
 def test_sharded_fill_is_independent_of_thread_count():
-    full_shape = (64, 300)
+    # The block must exceed the core's 65536-element grain, or every thread count fills it on one thread.
+    full_shape = (640, 300)
+    block = (320, 300)
     before = fi.get_num_threads()
     try:
         fi.set_num_threads(1)
-        one = fi.truncated_normal((32, 300), seed=6, full_shape=full_shape, offset=(32, 0), a=-1.0, b=1.5)
+        one = fi.truncated_normal(block, seed=6, full_shape=full_shape, offset=(320, 0), a=-1.0, b=1.5)
+        whole = fi.truncated_normal(full_shape, seed=6, a=-1.0, b=1.5)
         fi.set_num_threads(2)
-        two = fi.truncated_normal((32, 300), seed=6, full_shape=full_shape, offset=(32, 0), a=-1.0, b=1.5)
+        two = fi.truncated_normal(block, seed=6, full_shape=full_shape, offset=(320, 0), a=-1.0, b=1.5)
+        fi.set_num_threads(3)
+        three = fi.truncated_normal(block, seed=6, full_shape=full_shape, offset=(320, 0), a=-1.0, b=1.5)
     finally:
         fi.set_num_threads(before)
+    assert one.size > 65536
     np.testing.assert_array_equal(bits(one), bits(two))
+    np.testing.assert_array_equal(bits(one), bits(three))
+    np.testing.assert_array_equal(bits(one), bits(whole[320:]))
