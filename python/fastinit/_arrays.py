@@ -57,18 +57,22 @@ def normalize_shape(shape, name="shape") -> tuple:
         return (shape,)
     if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
         return shape
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}") from None
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a tuple of ints, got {shape!r}")
+    dims = _int_tuple(shape, name)
     if any(d < 0 for d in dims):
         raise ValueError(f"negative dimensions are not allowed in {name}: {dims}")
-    return tuple(int(d) for d in dims)
+    return dims
+
+
+def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
+    """An int or a sequence of ints (not bools) -> a tuple of Python ints, else a TypeError."""
+    items = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}") from None
+    if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in items):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    return tuple(int(d) for d in items)
 
 
 def as_writable_array(obj, name="tensor") -> np.ndarray:
@@ -151,15 +155,7 @@ def logical_layout(shape, full_shape=None, offset=None):
         return (), 0, shape
     nd = len(shape)
     full = normalize_shape(shape if full_shape is None else full_shape, "full_shape")
-    off = (0,) * nd if offset is None else offset
-    if isinstance(off, numbers.Integral) and not isinstance(off, bool):
-        off = (off,)
-    try:
-        off = tuple(off)
-    except TypeError:
-        raise TypeError(f"offset must be a tuple of ints, got {type(offset).__name__}") from None
-    if any(isinstance(o, bool) or not isinstance(o, numbers.Integral) for o in off):
-        raise TypeError(f"offset must be a tuple of ints, got {offset!r}")
+    off = (0,) * nd if offset is None else _int_tuple(offset, "offset", "a tuple of ints")
     if len(full) != nd:
         raise ValueError(f"full_shape must have one entry per dimension of the array ({nd}), got {full}")
     if len(off) != nd:
@@ -171,5 +167,5 @@ def logical_layout(shape, full_shape=None, offset=None):
                 f"need 0 <= offset[{k}] and offset[{k}] + {s} <= {f}"
             )
     lstrides = _c_strides(full)
-    base = sum(int(o) * ls for o, ls in zip(off, lstrides))
+    base = sum(o * ls for o, ls in zip(off, lstrides))
     return lstrides, base, full

@@ -24,7 +24,8 @@ __all__ = ["orthogonal", "orthogonal_", "sparse", "sparse_", "eye", "eye_", "dir
 
 
 def _zero(arr):
-    _sampling.fill_(arr, _sampling.CONSTANT, (0.0,))
+    """Zero an array already accepted by ``as_writable_array``."""
+    _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
 
 
 @shared_doc
