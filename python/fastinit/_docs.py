@@ -9,9 +9,10 @@ _PIECES = {
     "TENSOR": """tensor : numpy.ndarray or CPU tensor with DLPack
         A float16, bfloat16, float32 or float64 array in any memory layout
         (C, Fortran, strided view), or a CPU tensor that exports DLPack (for
-        example a ``torch.Tensor``). It is written in place, never copied:
-        read-only memory is a ValueError, other dtypes and non-arrays are a
-        TypeError.""",
+        example a ``torch.Tensor`` or ``torch.nn.Parameter``; as with
+        ``torch.nn.init``, the write bumps its autograd version counter). It
+        is written in place, never copied: read-only memory is a ValueError,
+        other dtypes and non-arrays are a TypeError.""",
     "SEED": """seed : int, Generator or None, optional
         Where the random bits come from. An int gives the same values every
         time; a :class:`Generator` is used and advanced by one call; ``None``
