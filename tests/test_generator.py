@@ -65,6 +65,14 @@ def test_manual_seed_returns_the_new_default_generator():
     assert g.seed == 3 and g.calls == 0
 
 
+def test_manual_seed_reseeds_the_default_generator_in_place():
+    # Like torch.manual_seed and numpy.random.seed: a reference to the default generator sees the reseed.
+    g = fastinit.default_generator()
+    draw(None)
+    assert fastinit.manual_seed(4) is g and g.seed == 4 and g.calls == 0
+    np.testing.assert_array_equal(draw(None), draw(fastinit.Generator(4)))
+
+
 def test_unseeded_generators_differ():
     assert fastinit.Generator().seed != fastinit.Generator().seed
 

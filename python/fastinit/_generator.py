@@ -121,10 +121,13 @@ def default_generator() -> Generator:
 
 
 def manual_seed(seed) -> Generator:
-    """Reseed the default generator (used by ``seed=None``) and return it."""
-    global _default
-    _default = Generator(_check_seed(seed))
-    return _default
+    """Reseed the default generator (used by ``seed=None``) in place and return it.
+
+    Afterwards it is in the state of ``Generator(seed)`` (call 0). As with
+    ``torch.manual_seed`` and ``numpy.random.seed``, references to the default
+    generator see the new seed.
+    """
+    return _default.set_state({"seed": _check_seed(seed), "calls": 0})
 
 
 def resolve_generator(seed) -> Generator:
