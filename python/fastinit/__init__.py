@@ -25,3 +25,6 @@ __all__ = [
 # --- initializers (python/fastinit/initializers.py, fans.py) ---
 
 # --- RBM estimators (python/fastinit/rbm.py) ---
+from .rbm import BernoulliRBM, GaussianBernoulliRBM  # noqa: E402
+
+__all__ += ["BernoulliRBM", "GaussianBernoulliRBM"]

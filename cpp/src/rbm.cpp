@@ -1,0 +1,436 @@
+// Contrastive-divergence trainer; see rbm.hpp for the algorithm.
+//
+// Memory layout (row-major, T = float or double):
+//   vstack_: rows [0, m) the data v+, rows [m, m + c) the chain's visible
+//            sample v-, row m + c the mean of v+ (sparsity term only);
+//   hstack_: the matching hidden rows. After finish_hidden() they hold
+//            h+ / m, -h- / c and -sparsity_cost (q - target), so that one GEMM
+//            W = beta W + lr hstack^T vstack applies the whole weight gradient.
+//
+// Random numbers: update u uses StreamId{key, call}; phase p of the update
+// (0: CD start sample of h from h+, 2j+1: visible sample of Gibbs step j,
+// 2j+2: hidden sample of step j) uses Philox blocks (p << 40) + e / per_block,
+// where e = row * n_cols + col is the element's index in that phase's matrix.
+// float32: one 32-bit word per uniform (4 per block); float64: two words per
+// uniform (2 per block). Gaussian visible units use Box-Muller pairs exactly
+// like fastinit.normal (distributions.hpp) at the same indices.
+#include "fastinit/rbm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "fastinit/distributions.hpp"
+#include "fastinit/fastmath.hpp"
+#include "fastinit/thread_pool.hpp"
+
+namespace fastinit {
+namespace {
+
+constexpr std::int64_t kColumnChunk = 64;      // columns per elementwise task
+constexpr std::int64_t kMinParallelWork = 16384;  // elements below which a phase runs serially
+constexpr int kPhaseShift = 40;
+
+// ---------------------------------------------------------------------------
+// exp and the logistic function, branch-free so the compiler vectorizes the
+// loops that call them (Cody-Waite reduction, Taylor polynomial on |g| <= ln2/2).
+
+inline float exp_clamped(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float shifter = 0x1.8p23f;
+  const float r = x * 1.44269504088896341f + shifter;
+  const float n = r - shifter;
+  const std::int32_t ni = bit_cast<std::int32_t>(r) - bit_cast<std::int32_t>(shifter);
+  const float g = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * g + 1.0f / 720.0f;
+  p = p * g + 1.0f / 120.0f;
+  p = p * g + 1.0f / 24.0f;
+  p = p * g + 1.0f / 6.0f;
+  p = p * g + 0.5f;
+  p = p * g + 1.0f;
+  p = p * g + 1.0f;
+  const float scale = bit_cast<float>(static_cast<std::uint32_t>(ni + 127) << 23);
+  return p * scale;
+}
+
+inline double exp_clamped(double x) {
+  x = std::min(std::max(x, -708.0), 709.0);
+  const double shifter = 0x1.8p52;
+  const double r = x * 1.4426950408889634074 + shifter;
+  const double n = r - shifter;
+  const std::int64_t ni = bit_cast<std::int64_t>(r) - bit_cast<std::int64_t>(shifter);
+  const double g = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 479001600.0;  // 1/12!
+  p = p * g + 1.0 / 39916800.0;
+  p = p * g + 1.0 / 3628800.0;
+  p = p * g + 1.0 / 362880.0;
+  p = p * g + 1.0 / 40320.0;
+  p = p * g + 1.0 / 5040.0;
+  p = p * g + 1.0 / 720.0;
+  p = p * g + 1.0 / 120.0;
+  p = p * g + 1.0 / 24.0;
+  p = p * g + 1.0 / 6.0;
+  p = p * g + 0.5;
+  p = p * g + 1.0;
+  p = p * g + 1.0;
+  const double scale = bit_cast<double>(static_cast<std::uint64_t>(ni + 1023) << 52);
+  return p * scale;
+}
+
+template <class T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + exp_clamped(-x));
+}
+
+// ---------------------------------------------------------------------------
+// Random numbers of one phase at element indices [e0, e0 + n).
+
+inline std::uint64_t phase_block(std::uint32_t phase, std::uint64_t b) {
+  return (static_cast<std::uint64_t>(phase) << kPhaseShift) + b;
+}
+
+void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* u) {
+  std::uint64_t e = e0;
+  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
+  while (e < end) {
+    const Block4x32 b = stream_block(st, phase_block(phase, e >> 2), 0);
+    for (unsigned j = static_cast<unsigned>(e & 3u); j < 4 && e < end; ++j, ++e) {
+      u[e - e0] = word_to_unit_f32(b.v[j]);
+    }
+  }
+}
+
+void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* u) {
+  std::uint64_t e = e0;
+  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
+  while (e < end) {
+    const Block4x32 b = stream_block(st, phase_block(phase, e >> 1), 0);
+    for (unsigned j = static_cast<unsigned>(e & 1u); j < 2 && e < end; ++j, ++e) {
+      u[e - e0] = word_to_unit_f64(join64(b.v[2 * j], b.v[2 * j + 1]));
+    }
+  }
+}
+
+// Standard normals: float32 block e/4 holds two Box-Muller pairs, float64
+// block e/2 one pair (the layout of fastinit.normal).
+void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* z) {
+  std::uint64_t e = e0;
+  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
+  while (e < end) {
+    const Block4x32 b = stream_block(st, phase_block(phase, e >> 2), 0);
+    for (unsigned j = static_cast<unsigned>(e & 3u); j < 4 && e < end; ++j, ++e) {
+      const unsigned p = (j >> 1) * 2;
+      z[e - e0] = box_muller_f32(b.v[p], b.v[p + 1], (j & 1u) != 0);
+    }
+  }
+}
+
+void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* z) {
+  std::uint64_t e = e0;
+  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
+  while (e < end) {
+    const Block4x32 b = stream_block(st, phase_block(phase, e >> 1), 0);
+    for (unsigned j = static_cast<unsigned>(e & 1u); j < 2 && e < end; ++j, ++e) {
+      z[e - e0] = box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), j == 1);
+    }
+  }
+}
+
+// Row-major C = op(A) op(B) (+ beta C) through a column-major BLAS: the
+// column-major product C^T = op(B)^T op(A)^T reads the same memory.
+template <class T>
+void gemm_rm(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
+             const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
+  const int LDA = static_cast<int>(lda), LDB = static_cast<int>(ldb), LDC = static_cast<int>(ldc);
+  gemm(&tb, &ta, &N, &M, &K, &alpha, b, &LDB, a, &LDA, &beta, c, &LDC);
+}
+
+// Runs fn(c0, c1) over column chunks of [0, n_cols) on the pool; small
+// phases run on the calling thread (a pool wake-up costs more than they do).
+template <class Fn>
+void for_column_chunks(std::int64_t n_cols, std::int64_t n_rows, int max_threads, const Fn& fn) {
+  const std::int64_t n_tasks = (n_cols + kColumnChunk - 1) / kColumnChunk;
+  const int threads = n_cols * n_rows < kMinParallelWork ? 1 : max_threads;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t c0 = static_cast<std::int64_t>(t) * kColumnChunk;
+        fn(c0, std::min(n_cols, c0 + kColumnChunk));
+      },
+      threads);
+}
+
+}  // namespace
+
+template <class T>
+RbmTrainer<T>::RbmTrainer(const RbmModel<T>& model, const RbmConfig& config, GemmFn<T> gemm,
+                          std::int64_t max_rows)
+    : model_(model), cfg_(config), gemm_(gemm), max_rows_(max_rows) {
+  if (gemm_ == nullptr) throw std::invalid_argument("RBM trainer needs a gemm function");
+  if (cfg_.k < 1) throw std::invalid_argument("k must be >= 1");
+  if (cfg_.persistent && (model_.chain == nullptr || model_.chain_rows < 1)) {
+    throw std::invalid_argument("persistent training needs a chain");
+  }
+  const std::int64_t chain_rows = cfg_.persistent ? model_.chain_rows : max_rows_;
+  stack_rows_ = max_rows_ + chain_rows + 1;
+  vstack_.assign(static_cast<std::size_t>(stack_rows_ * model_.n_visible), T(0));
+  hstack_.assign(static_cast<std::size_t>(stack_rows_ * model_.n_hidden), T(0));
+  vpre_.assign(static_cast<std::size_t>(chain_rows * model_.n_visible), T(0));
+  if (!cfg_.persistent || cfg_.k > 1) hchain_.assign(static_cast<std::size_t>(chain_rows * model_.n_hidden), T(0));
+}
+
+template <class T>
+void RbmTrainer<T>::load_rows(const RbmRows<T>& rows, std::int64_t r0, std::int64_t m) {
+  const std::int64_t nv = model_.n_visible;
+  T* out = vstack_.data();
+  if (rows.dense != nullptr) {
+    for (std::int64_t r = 0; r < m; ++r) {
+      std::memcpy(out + r * nv, rows.dense + (r0 + r) * rows.ld, static_cast<std::size_t>(nv) * sizeof(T));
+    }
+    return;
+  }
+  std::fill(out, out + m * nv, T(0));
+  for (std::int64_t r = 0; r < m; ++r) {
+    T* dst = out + r * nv;
+    if (rows.csr_indptr32 != nullptr) {
+      for (std::int32_t p = rows.csr_indptr32[r0 + r]; p < rows.csr_indptr32[r0 + r + 1]; ++p) {
+        dst[rows.csr_indices32[p]] += rows.csr_data[p];
+      }
+    } else {
+      for (std::int64_t p = rows.csr_indptr64[r0 + r]; p < rows.csr_indptr64[r0 + r + 1]; ++p) {
+        dst[rows.csr_indices64[p]] += rows.csr_data[p];
+      }
+    }
+  }
+}
+
+template <class T>
+void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t n_rows, T* out) {
+  gemm_rm<T>(gemm_, false, true, n_rows, model_.n_hidden, model_.n_visible, T(1), v, model_.n_visible,
+             model_.weights, model_.n_visible, T(0), out, model_.n_hidden);
+}
+
+template <class T>
+void RbmTrainer<T>::visible_from_hidden(const T* h, std::int64_t n_rows, T* out) {
+  gemm_rm<T>(gemm_, false, false, n_rows, model_.n_visible, model_.n_hidden, T(1), h, model_.n_hidden,
+             model_.weights, model_.n_visible, T(0), out, model_.n_visible);
+}
+
+// pre (n_rows x H) <- sigmoid(pre + b); states <- Bernoulli(pre) from `phase`.
+template <class T>
+void RbmTrainer<T>::sample_hidden(T* pre, std::int64_t n_rows, T* states, const StreamId& st,
+                                  std::uint32_t phase) {
+  const std::int64_t nh = model_.n_hidden;
+  const T* b = model_.hidden_bias;
+  for_column_chunks(nh, n_rows, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    T u[kColumnChunk];
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      T* x = pre + r * nh + c0;
+      for (std::int64_t j = 0; j < w; ++j) x[j] = sigmoid<T>(x[j] + b[c0 + j]);
+      uniforms(st, phase, static_cast<std::uint64_t>(r * nh + c0), w, u);
+      T* s = states + r * nh + c0;
+      for (std::int64_t j = 0; j < w; ++j) s[j] = u[j] < x[j] ? T(1) : T(0);
+    }
+  });
+}
+
+// out (n_rows x V) <- sample of v given the pre-activations h W; on the last
+// Gibbs step also applies the visible-bias update and writes mean(v+).
+template <class T>
+void RbmTrainer<T>::sample_visible(const T* pre, std::int64_t n_rows, T* out, const StreamId& st,
+                                   std::uint32_t phase, bool final_step, std::int64_t m) {
+  const std::int64_t nv = model_.n_visible;
+  T* a = model_.visible_bias;
+  T* va = model_.visible_bias_velocity;
+  const bool gaussian = cfg_.visible == VisibleUnits::gaussian;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T mom = static_cast<T>(cfg_.momentum);
+  const T inv_m = T(1) / static_cast<T>(m), inv_c = T(1) / static_cast<T>(n_rows);
+  T* vbar = vstack_.data() + (m + n_rows) * nv;
+  const T* vpos = vstack_.data();
+  for_column_chunks(nv, n_rows + (final_step ? m : 0), cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    T u[kColumnChunk];
+    T neg[kColumnChunk] = {};
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      const T* x = pre + r * nv + c0;
+      T* o = out + r * nv + c0;
+      if (gaussian) {
+        normals(st, phase, static_cast<std::uint64_t>(r * nv + c0), w, u);
+        for (std::int64_t j = 0; j < w; ++j) o[j] = x[j] + a[c0 + j] + u[j];
+      } else {
+        for (std::int64_t j = 0; j < w; ++j) o[j] = sigmoid<T>(x[j] + a[c0 + j]);
+        uniforms(st, phase, static_cast<std::uint64_t>(r * nv + c0), w, u);
+        for (std::int64_t j = 0; j < w; ++j) o[j] = u[j] < o[j] ? T(1) : T(0);
+      }
+      if (final_step) {
+        for (std::int64_t j = 0; j < w; ++j) neg[j] += o[j];
+      }
+    }
+    if (!final_step) return;
+    T pos[kColumnChunk] = {};
+    for (std::int64_t r = 0; r < m; ++r) {
+      const T* v = vpos + r * nv + c0;
+      for (std::int64_t j = 0; j < w; ++j) pos[j] += v[j];
+    }
+    for (std::int64_t j = 0; j < w; ++j) {
+      const T grad = pos[j] * inv_m - neg[j] * inv_c;
+      if (va != nullptr) {
+        va[c0 + j] = mom * va[c0 + j] + lr * grad;
+        a[c0 + j] += va[c0 + j];
+      } else {
+        a[c0 + j] += lr * grad;
+      }
+      vbar[c0 + j] = pos[j] * inv_m;
+    }
+  });
+}
+
+// Turns hstack rows into probabilities, updates the hidden biases (and the
+// sparsity estimate), samples the new persistent chain and scales the rows
+// for the weight GEMM.
+template <class T>
+void RbmTrainer<T>::finish_hidden(std::int64_t m, std::int64_t n_chain, bool positive_done, const StreamId& st,
+                                  std::uint32_t phase) {
+  const std::int64_t nh = model_.n_hidden;
+  T* b = model_.hidden_bias;
+  T* vb = model_.hidden_bias_velocity;
+  T* q = model_.hidden_activity;
+  T* chain = cfg_.persistent ? model_.chain : nullptr;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T mom = static_cast<T>(cfg_.momentum);
+  const T inv_m = T(1) / static_cast<T>(m), inv_c = T(1) / static_cast<T>(n_chain);
+  const T damping = static_cast<T>(cfg_.sparsity_damping);
+  const T target = static_cast<T>(cfg_.sparsity_target), cost = static_cast<T>(cfg_.sparsity_cost);
+  T* h = hstack_.data();
+  T* sparsity_row = h + (m + n_chain) * nh;
+  for_column_chunks(nh, m + n_chain, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    T u[kColumnChunk];
+    T pos[kColumnChunk] = {}, neg[kColumnChunk] = {};
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < m; ++r) {
+      T* x = h + r * nh + c0;
+      if (!positive_done) {
+        for (std::int64_t j = 0; j < w; ++j) x[j] = sigmoid<T>(x[j] + b[c0 + j]);
+      }
+      for (std::int64_t j = 0; j < w; ++j) {
+        pos[j] += x[j];
+        x[j] *= inv_m;
+      }
+    }
+    for (std::int64_t r = 0; r < n_chain; ++r) {
+      T* x = h + (m + r) * nh + c0;
+      for (std::int64_t j = 0; j < w; ++j) {
+        x[j] = sigmoid<T>(x[j] + b[c0 + j]);
+        neg[j] += x[j];
+      }
+      if (chain != nullptr) {
+        uniforms(st, phase, static_cast<std::uint64_t>(r * nh + c0), w, u);
+        T* s = chain + r * nh + c0;
+        for (std::int64_t j = 0; j < w; ++j) s[j] = u[j] < x[j] ? T(1) : T(0);
+      }
+      for (std::int64_t j = 0; j < w; ++j) x[j] *= -inv_c;
+    }
+    for (std::int64_t j = 0; j < w; ++j) {
+      T grad = pos[j] * inv_m - neg[j] * inv_c;
+      if (cfg_.sparsity) {
+        T& qj = q[c0 + j];
+        qj = damping * qj + (T(1) - damping) * (pos[j] * inv_m);
+        const T penalty = cost * (qj - target);
+        grad -= penalty;
+        sparsity_row[c0 + j] = -penalty;
+      }
+      if (vb != nullptr) {
+        vb[c0 + j] = mom * vb[c0 + j] + lr * grad;
+        b[c0 + j] += vb[c0 + j];
+      } else {
+        b[c0 + j] += lr * grad;
+      }
+    }
+  });
+}
+
+// W <- W + lr (hstack^T vstack - weight_decay W), through the velocity when
+// momentum is on.
+template <class T>
+void RbmTrainer<T>::update_weights(std::int64_t k_rows) {
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T wd = static_cast<T>(cfg_.weight_decay);
+  T* W = model_.weights;
+  if (model_.weights_velocity == nullptr) {
+    gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv, T(1) - lr * wd, W,
+               nv);
+    return;
+  }
+  T* V = model_.weights_velocity;
+  gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv,
+             static_cast<T>(cfg_.momentum), V, nv);
+  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(nv, 1));
+  const std::int64_t n_tasks = (nh + rows_per_task - 1) / rows_per_task;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t r0 = static_cast<std::int64_t>(t) * rows_per_task;
+        const std::int64_t r1 = std::min(nh, r0 + rows_per_task);
+        const T decay = lr * wd;
+        for (std::int64_t i = r0 * nv; i < r1 * nv; ++i) {
+          V[i] -= decay * W[i];
+          W[i] += V[i];
+        }
+      },
+      nh * nv < kMinParallelWork ? 1 : cfg_.max_threads);
+}
+
+template <class T>
+void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::int64_t row_end,
+                           std::uint64_t call) {
+  const std::int64_t m = row_end - row_begin;
+  if (m < 1 || m > max_rows_ || row_begin < 0 || row_end > rows.n_rows) {
+    throw std::invalid_argument("RBM update: bad row range");
+  }
+  const std::int64_t nv = model_.n_visible, nh = model_.n_hidden;
+  const StreamId st{cfg_.key0, cfg_.key1, call};
+  const std::int64_t n_chain = cfg_.persistent ? model_.chain_rows : m;
+  load_rows(rows, row_begin, m);
+  T* vneg = vstack_.data() + m * nv;
+  T* hneg = hstack_.data() + m * nh;
+  // Hidden states the Gibbs chain starts from (and intermediate ones).
+  T* hs = cfg_.persistent ? model_.chain : hchain_.data();
+  bool positive_done = false;
+  if (!cfg_.persistent) {  // CD: the chain starts at a sample of h given the data
+    hidden_from_visible(vstack_.data(), m, hstack_.data());
+    sample_hidden(hstack_.data(), m, hs, st, 0);
+    positive_done = true;
+  }
+  for (int j = 0; j < cfg_.k; ++j) {
+    const bool last = j == cfg_.k - 1;
+    visible_from_hidden(hs, n_chain, vpre_.data());
+    sample_visible(vpre_.data(), n_chain, vneg, st, static_cast<std::uint32_t>(2 * j + 1), last, m);
+    if (!last) {
+      hidden_from_visible(vneg, n_chain, hneg);
+      // Intermediate hidden states never overwrite the persistent chain
+      // before the step is complete: they go to scratch.
+      sample_hidden(hneg, n_chain, hchain_.data(), st, static_cast<std::uint32_t>(2 * j + 2));
+      hs = hchain_.data();
+    }
+  }
+  if (positive_done) {
+    hidden_from_visible(vneg, n_chain, hneg);
+  } else {
+    hidden_from_visible(vstack_.data(), m + n_chain, hstack_.data());  // h+ and h- in one product
+  }
+  finish_hidden(m, n_chain, positive_done, st, static_cast<std::uint32_t>(2 * cfg_.k));
+  update_weights(m + n_chain + (cfg_.sparsity ? 1 : 0));
+}
+
+template class RbmTrainer<float>;
+template class RbmTrainer<double>;
+
+}  // namespace fastinit
