@@ -21,8 +21,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
+
 #include "fastinit/distributions.hpp"
 #include "fastinit/fastmath.hpp"
+#include "fastinit/kernels.hpp"
 #include "fastinit/thread_pool.hpp"
 
 namespace fastinit {
@@ -91,50 +96,127 @@ inline std::uint64_t phase_block(std::uint32_t phase, std::uint64_t b) {
   return (static_cast<std::uint64_t>(phase) << kPhaseShift) + b;
 }
 
-void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* u) {
-  std::uint64_t e = e0;
-  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
-  while (e < end) {
-    const Block4x32 b = stream_block(st, phase_block(phase, e >> 2), 0);
-    for (unsigned j = static_cast<unsigned>(e & 3u); j < 4 && e < end; ++j, ++e) {
-      u[e - e0] = word_to_unit_f32(b.v[j]);
-    }
+// Philox blocks first_block .. first_block + nb - 1 (domain 0) of stream st:
+// out[4 j + w] = word w of block first_block + j. An AVX2 path computes 8
+// blocks at once with exactly the same integer operations (same bits).
+void philox_scalar(const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
+  for (std::size_t j = 0; j < nb; ++j) {
+    const Block4x32 b = stream_block(st, first_block + j, 0);
+    std::memcpy(out + 4 * j, b.v, sizeof(b.v));
   }
 }
 
-void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* u) {
-  std::uint64_t e = e0;
-  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
-  while (e < end) {
-    const Block4x32 b = stream_block(st, phase_block(phase, e >> 1), 0);
-    for (unsigned j = static_cast<unsigned>(e & 1u); j < 2 && e < end; ++j, ++e) {
-      u[e - e0] = word_to_unit_f64(join64(b.v[2 * j], b.v[2 * j + 1]));
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define FI_RBM_AVX2 1
+__attribute__((target("avx2"))) void philox_avx2(const StreamId& st, std::uint64_t first_block, std::size_t nb,
+                                                 std::uint32_t* out) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
+  const __m256i lo_mask = _mm256_set1_epi64x(0xFFFFFFFFLL);
+  const __m256i hi_mask = _mm256_set1_epi64x(static_cast<long long>(0xFFFFFFFF00000000ULL));
+  const __m256i call_lo = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call)));
+  const __m256i call_hi = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call >> 32)));
+  std::size_t j = 0;
+  for (; j + 8 <= nb; j += 8) {
+    alignas(32) std::uint32_t lo[8], hi[8];
+    for (int l = 0; l < 8; ++l) {
+      const std::uint64_t b = first_block + j + static_cast<std::uint64_t>(l);
+      lo[l] = static_cast<std::uint32_t>(b);
+      hi[l] = static_cast<std::uint32_t>(b >> 32);
     }
+    __m256i c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
+    __m256i c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
+    __m256i c2 = call_lo, c3 = call_hi;
+    std::uint32_t k0 = st.key0, k1 = st.key1;
+    for (int r = 0; r < kPhiloxRounds; ++r) {
+      const __m256i p0e = _mm256_mul_epu32(c0, m0);
+      const __m256i p0o = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0);
+      const __m256i p1e = _mm256_mul_epu32(c2, m1);
+      const __m256i p1o = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1);
+      const __m256i hi0 = _mm256_or_si256(_mm256_srli_epi64(p0e, 32), _mm256_and_si256(p0o, hi_mask));
+      const __m256i lo0 = _mm256_or_si256(_mm256_and_si256(p0e, lo_mask), _mm256_slli_epi64(p0o, 32));
+      const __m256i hi1 = _mm256_or_si256(_mm256_srli_epi64(p1e, 32), _mm256_and_si256(p1o, hi_mask));
+      const __m256i lo1 = _mm256_or_si256(_mm256_and_si256(p1e, lo_mask), _mm256_slli_epi64(p1o, 32));
+      const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(k0)));
+      const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(k1)));
+      c0 = n0;
+      c1 = lo1;
+      c2 = n2;
+      c3 = lo0;
+      k0 += kPhiloxW0;
+      k1 += kPhiloxW1;
+    }
+    // 4 x 8 transpose: block-major output
+    const __m256i t0 = _mm256_unpacklo_epi32(c0, c1), t1 = _mm256_unpackhi_epi32(c0, c1);
+    const __m256i t2 = _mm256_unpacklo_epi32(c2, c3), t3 = _mm256_unpackhi_epi32(c2, c3);
+    const __m256i b0 = _mm256_unpacklo_epi64(t0, t2), b1 = _mm256_unpackhi_epi64(t0, t2);
+    const __m256i b2 = _mm256_unpacklo_epi64(t1, t3), b3 = _mm256_unpackhi_epi64(t1, t3);
+    __m256i* o = reinterpret_cast<__m256i*>(out + 4 * j);
+    _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(b0, b1, 0x20));
+    _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(b2, b3, 0x20));
+    _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(b0, b1, 0x31));
+    _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(b2, b3, 0x31));
+  }
+  philox_scalar(st, first_block + j, nb - j, out + 4 * j);
+}
+#endif
+
+void philox_run(const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
+#ifdef FI_RBM_AVX2
+  // the AVX2 path only when fastinit selected its AVX2 kernels (FASTINIT_ISA=generic turns it off)
+  if (nb >= 8 && std::strcmp(active_kernels().name, "avx2") == 0) return philox_avx2(st, first_block, nb, out);
+#endif
+  philox_scalar(st, first_block, nb, out);
+}
+
+// Words of the blocks that hold elements [e0, e0 + n) at `per_block`
+// elements per block; returns the index of element e0's first word.
+constexpr std::int64_t kMaxChunkBlocks = kColumnChunk + 2;
+inline std::size_t phase_words(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n,
+                               unsigned per_block, std::uint32_t* words) {
+  const std::uint64_t b0 = e0 / per_block, b1 = (e0 + static_cast<std::uint64_t>(n) - 1) / per_block;
+  philox_run(st, phase_block(phase, b0), static_cast<std::size_t>(b1 - b0 + 1), words);
+  return static_cast<std::size_t>(e0 % per_block) * (4 / per_block);
+}
+
+// n <= kColumnChunk elements at a time.
+void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* u) {
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  const std::size_t off = phase_words(st, phase, e0, n, 4, w);
+  for (std::int64_t j = 0; j < n; ++j) u[j] = word_to_unit_f32(w[off + static_cast<std::size_t>(j)]);
+}
+
+void uniforms(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* u) {
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  const std::size_t off = phase_words(st, phase, e0, n, 2, w);
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::size_t k = off + 2 * static_cast<std::size_t>(j);
+    u[j] = word_to_unit_f64(join64(w[k], w[k + 1]));
   }
 }
 
 // Standard normals: float32 block e/4 holds two Box-Muller pairs, float64
 // block e/2 one pair (the layout of fastinit.normal).
 void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* z) {
-  std::uint64_t e = e0;
-  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
-  while (e < end) {
-    const Block4x32 b = stream_block(st, phase_block(phase, e >> 2), 0);
-    for (unsigned j = static_cast<unsigned>(e & 3u); j < 4 && e < end; ++j, ++e) {
-      const unsigned p = (j >> 1) * 2;
-      z[e - e0] = box_muller_f32(b.v[p], b.v[p + 1], (j & 1u) != 0);
-    }
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  phase_words(st, phase, e0, n, 4, w);
+  const std::uint64_t b0 = e0 / 4;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
+    const std::uint32_t* b = w + 4 * (e / 4 - b0);
+    const unsigned p = static_cast<unsigned>((e >> 1) & 1u) * 2;
+    z[j] = box_muller_f32(b[p], b[p + 1], (e & 1u) != 0);
   }
 }
 
 void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* z) {
-  std::uint64_t e = e0;
-  const std::uint64_t end = e0 + static_cast<std::uint64_t>(n);
-  while (e < end) {
-    const Block4x32 b = stream_block(st, phase_block(phase, e >> 1), 0);
-    for (unsigned j = static_cast<unsigned>(e & 1u); j < 2 && e < end; ++j, ++e) {
-      z[e - e0] = box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), j == 1);
-    }
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  phase_words(st, phase, e0, n, 2, w);
+  const std::uint64_t b0 = e0 / 2;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
+    const std::uint32_t* b = w + 4 * (e / 2 - b0);
+    z[j] = box_muller_f64(join64(b[0], b[1]), join64(b[2], b[3]), (e & 1u) != 0);
   }
 }
 
