@@ -115,23 +115,24 @@ py::array_t<std::uint32_t> philox4x32(py::array_t<std::uint32_t, py::array::c_st
 namespace {
 
 template <class T>
-T* rbm_array(const py::object& obj, std::initializer_list<py::ssize_t> shape, const char* name, bool optional) {
+T* rbm_array(const py::object& obj, std::initializer_list<py::ssize_t> shape, const char* name, bool optional,
+             bool writable = true) {
   if (obj.is_none()) {
     if (optional) return nullptr;
     throw py::value_error(std::string(name) + " must be an array, got None");
   }
   if (!py::isinstance<py::array>(obj)) throw py::type_error(std::string(name) + " must be a NumPy array");
   py::array a = obj.cast<py::array>();
-  if (!a.dtype().is(py::dtype::of<T>())) throw py::type_error(std::string(name) + " has the wrong dtype");
+  if (!a.dtype().equal(py::dtype::of<T>())) throw py::type_error(std::string(name) + " has the wrong dtype");
   if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
-  if (!a.writeable()) throw py::value_error(std::string(name) + " must be writeable");
+  if (writable && !a.writeable()) throw py::value_error(std::string(name) + " must be writeable");
   if (static_cast<std::size_t>(a.ndim()) != shape.size()) throw py::value_error(std::string(name) + " has the wrong shape");
   std::size_t d = 0;
   for (py::ssize_t s : shape) {
     if (s >= 0 && a.shape(static_cast<py::ssize_t>(d)) != s) throw py::value_error(std::string(name) + " has the wrong shape");
     ++d;
   }
-  return static_cast<T*>(a.mutable_data());
+  return static_cast<T*>(const_cast<void*>(a.data()));
 }
 
 template <class T>
@@ -173,7 +174,7 @@ std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const p
   py::array keep_alive[3];
   if (csr_indices.is_none()) {
     py::array x = X.cast<py::array>();
-    rows.dense = rbm_array<T>(X, {-1, nv}, "X", false);
+    rows.dense = rbm_array<T>(X, {-1, nv}, "X", false, false);
     rows.n_rows = x.shape(0);
     rows.ld = nv;
   } else {
@@ -181,14 +182,15 @@ std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const p
     if (data.ndim() != 1 || ind.ndim() != 1 || ptr.ndim() != 1 || ptr.shape(0) < 1 || ind.shape(0) != data.shape(0)) {
       throw py::value_error("CSR arrays have inconsistent shapes");
     }
-    rows.csr_data = rbm_array<T>(data, {-1}, "X.data", false);
+    rows.csr_data = rbm_array<T>(data, {-1}, "X.data", false, false);
     rows.n_rows = ptr.shape(0) - 1;
-    if (ind.dtype().is(py::dtype::of<std::int32_t>()) && ptr.dtype().is(py::dtype::of<std::int32_t>())) {
-      rows.csr_indices32 = rbm_array<std::int32_t>(ind, {-1}, "X.indices", false);
-      rows.csr_indptr32 = rbm_array<std::int32_t>(ptr, {-1}, "X.indptr", false);
+    rows.nnz = data.shape(0);
+    if (ind.dtype().equal(py::dtype::of<std::int32_t>()) && ptr.dtype().equal(py::dtype::of<std::int32_t>())) {
+      rows.csr_indices32 = rbm_array<std::int32_t>(ind, {-1}, "X.indices", false, false);
+      rows.csr_indptr32 = rbm_array<std::int32_t>(ptr, {-1}, "X.indptr", false, false);
     } else {
-      rows.csr_indices64 = rbm_array<std::int64_t>(ind, {-1}, "X.indices", false);
-      rows.csr_indptr64 = rbm_array<std::int64_t>(ptr, {-1}, "X.indptr", false);
+      rows.csr_indices64 = rbm_array<std::int64_t>(ind, {-1}, "X.indices", false, false);
+      rows.csr_indptr64 = rbm_array<std::int64_t>(ptr, {-1}, "X.indptr", false, false);
     }
   }
   if (batch_size < 1) throw py::value_error("batch_size must be >= 1");
@@ -244,18 +246,18 @@ void bind_rbm(py::module_& m) {
         cfg.key0 = key0;
         cfg.key1 = key1;
         py::array w = model["weights"].cast<py::array>();
-        if (w.dtype().is(py::dtype::of<float>())) {
+        if (w.dtype().equal(py::dtype::of<float>())) {
           return rbm_train_typed<float>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm, cfg,
                                         callback);
         }
-        if (w.dtype().is(py::dtype::of<double>())) {
+        if (w.dtype().equal(py::dtype::of<double>())) {
           return rbm_train_typed<double>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm,
                                          cfg, callback);
         }
         throw py::type_error("RBM weights must be float32 or float64");
       },
       py::arg("model"), py::arg("X"), py::arg("csr_indices"), py::arg("csr_indptr"), py::arg("batch_size"),
-      py::arg("first_call"), py::arg("progress"), py::arg("gemm"), py::arg("visible"), py::arg("learning_rate"),
+      py::arg("first_call"), py::arg("progress").noconvert(), py::arg("gemm"), py::arg("visible"), py::arg("learning_rate"),
       py::arg("momentum"), py::arg("weight_decay"), py::arg("sparsity_target"), py::arg("sparsity_cost"),
       py::arg("sparsity_damping"), py::arg("k"), py::arg("persistent"), py::arg("max_threads"), py::arg("key0"),
       py::arg("key1"), py::arg("callback"));

@@ -277,17 +277,25 @@ void RbmTrainer<T>::load_rows(const RbmRows<T>& rows, std::int64_t r0, std::int6
     return;
   }
   std::fill(out, out + m * nv, T(0));
-  for (std::int64_t r = 0; r < m; ++r) {
-    T* dst = out + r * nv;
-    if (rows.csr_indptr32 != nullptr) {
-      for (std::int32_t p = rows.csr_indptr32[r0 + r]; p < rows.csr_indptr32[r0 + r + 1]; ++p) {
-        dst[rows.csr_indices32[p]] += rows.csr_data[p];
-      }
-    } else {
-      for (std::int64_t p = rows.csr_indptr64[r0 + r]; p < rows.csr_indptr64[r0 + r + 1]; ++p) {
-        dst[rows.csr_indices64[p]] += rows.csr_data[p];
+  // Scatter the CSR rows; indices are checked, so a malformed matrix raises
+  // instead of writing outside the batch.
+  const auto scatter = [&](const auto* indptr, const auto* indices) {
+    for (std::int64_t r = 0; r < m; ++r) {
+      T* dst = out + r * nv;
+      const std::int64_t p0 = static_cast<std::int64_t>(indptr[r0 + r]);
+      const std::int64_t p1 = static_cast<std::int64_t>(indptr[r0 + r + 1]);
+      if (p0 < 0 || p1 < p0 || p1 > rows.nnz) throw std::out_of_range("malformed CSR matrix: bad indptr");
+      for (std::int64_t p = p0; p < p1; ++p) {
+        const std::int64_t c = static_cast<std::int64_t>(indices[p]);
+        if (c < 0 || c >= nv) throw std::out_of_range("malformed CSR matrix: column index out of range");
+        dst[c] += rows.csr_data[p];
       }
     }
+  };
+  if (rows.csr_indptr32 != nullptr) {
+    scatter(rows.csr_indptr32, rows.csr_indices32);
+  } else {
+    scatter(rows.csr_indptr64, rows.csr_indices64);
   }
 }
 

@@ -73,6 +73,7 @@ struct RbmRows {
   const T* dense = nullptr;
   std::int64_t ld = 0;  // dense row stride in elements
   const T* csr_data = nullptr;
+  std::int64_t nnz = 0;  // length of csr_data and of the index array
   const std::int32_t* csr_indices32 = nullptr;
   const std::int32_t* csr_indptr32 = nullptr;
   const std::int64_t* csr_indices64 = nullptr;
