@@ -15,7 +15,7 @@ Run the pytest-benchmark version (ratios are printed at the end)::
 
 or the interleaved standalone version (more robust on a shared machine)::
 
-    python bench/test_rbm_speed.py [--repeats 5]
+    python bench/test_rbm_speed.py [--repeats 5] [--blas-threads 1]
 
 Targets: batch 100: >= 2.0x sklearn_f32, >= 3.5x sklearn_f64, <= 1.15x
 gemm_floor; batch 10: >= 4x sklearn_f32. No thresholds are asserted here.
@@ -119,7 +119,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cases", nargs="*", default=list(CASES))
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit every BLAS (threadpoolctl) and fastinit to this many threads")
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        import fastinit
+
+        threadpool_limits(args.blas_threads)
+        fastinit.set_num_threads(args.blas_threads)
     X = make_data()
     copies = {np.float32: X, np.float64: X.astype(np.float64)}
     times = {c: [] for c in args.cases}
@@ -129,6 +138,7 @@ def main():
             start = time.perf_counter()
             fn(copies[dtype], batch_size)
             times[case].append(time.perf_counter() - start)
+    print(f"BLAS threads: {args.blas_threads or 'default'}")
     print(report({c: float(np.median(t)) for c, t in times.items()}))
 
 
