@@ -223,6 +223,15 @@ def test_fitted_attributes_and_dtypes(digits, Estimator):
     assert pf.components_.dtype == np.float32  # scikit-learn would upcast to float64
 
 
+def test_big_endian_input_keeps_its_width(digits):
+    X = digits[:50]
+    ref = BernoulliRBM(4, n_iter=1, random_state=0).fit(X)
+    big = BernoulliRBM(4, n_iter=1, random_state=0).fit(X.astype(">f8"))
+    assert big.components_.dtype == np.float64
+    np.testing.assert_array_equal(big.components_, ref.components_)
+    np.testing.assert_array_equal(big.transform(X.astype(">f8")), ref.transform(X))
+
+
 def test_transform_formula_dense_and_sparse(digits):
     rbm = BernoulliRBM(12, n_iter=2, random_state=0).fit(digits)
     expected = 1.0 / (1.0 + np.exp(-(digits @ rbm.components_.T + rbm.intercept_hidden_)))

@@ -192,6 +192,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _validate_X(self, X, *, reset):
         """validate_data: finite, non-empty, CSR or C-ordered dense; float32/float64."""
+        dt = getattr(X, "dtype", None)
+        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
+            X = X.astype(dt.newbyteorder("="))
         if reset:
             dt = self._fit_dtype()
             # None keeps float32/float64 and turns everything else into float32 (the first entry)
