@@ -14,6 +14,11 @@
 // float32: one 32-bit word per uniform (4 per block); float64: two words per
 // uniform (2 per block). Gaussian visible units use Box-Muller pairs exactly
 // like fastinit.normal (distributions.hpp) at the same indices.
+//
+// Speed: Philox blocks and the sigmoid/Bernoulli loops have AVX2 versions
+// (GCC/Clang target attributes, chosen at run time when fastinit's AVX2
+// kernels are active). They execute the same integer and IEEE operations
+// as the baseline code (no FMA contraction), so both give the same bits.
 #include "fastinit/rbm.hpp"
 
 #include <algorithm>
