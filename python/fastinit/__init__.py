@@ -25,6 +25,17 @@ __all__ = [
 # --- initializers (python/fastinit/initializers.py, fans.py) ---
 
 # --- RBM estimators (python/fastinit/rbm.py) ---
-from .rbm import BernoulliRBM, GaussianBernoulliRBM  # noqa: E402
+# Imported on first use: they need scikit-learn and SciPy (the "rbm" extra),
+# which `import fastinit` alone does not.
+_RBM_NAMES = ("BernoulliRBM", "GaussianBernoulliRBM")
 
-__all__ += ["BernoulliRBM", "GaussianBernoulliRBM"]
+
+def __getattr__(name):
+    if name in _RBM_NAMES:
+        from . import rbm
+
+        return getattr(rbm, name)
+    raise AttributeError(f"module 'fastinit' has no attribute {name!r}")
+
+
+__all__ += list(_RBM_NAMES)
