@@ -123,6 +123,10 @@ def main():
                         help="limit every BLAS (threadpoolctl) and fastinit to this many threads")
     args = parser.parse_args()
     if args.blas_threads is not None:
+        # threadpoolctl only limits libraries already loaded: load SciPy's
+        # OpenBLAS (fastinit's BLAS) and scikit-learn first.
+        import scipy.linalg.cython_blas  # noqa: F401
+        import sklearn.neural_network  # noqa: F401
         from threadpoolctl import threadpool_limits
 
         import fastinit
