@@ -363,10 +363,11 @@ def test_gibbs(digits):
 # scikit-learn machinery: pipeline, clone, grid search, pickling, check_estimator.
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_pipeline_gridsearch_and_stacking(digits):
     y = load_digits().target
     pipe = Pipeline([("rbm", BernoulliRBM(64, n_iter=3, random_state=0)),
-                     ("clf", LogisticRegression(max_iter=300))])
+                     ("clf", LogisticRegression(max_iter=100))])
     search = GridSearchCV(pipe, {"rbm__learning_rate": [0.05, 0.1]}, cv=2).fit(digits, y)
     assert search.best_score_ > 0.6  # RBM features are informative (chance: 0.1)
     assert clone(pipe).named_steps["rbm"].get_params() == pipe.named_steps["rbm"].get_params()
