@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -15,6 +16,7 @@
 
 #include "fastinit/fill.hpp"
 #include "fastinit/kernels.hpp"
+#include "fastinit/rbm.hpp"
 #include "fastinit/thread_pool.hpp"
 
 namespace py = pybind11;
@@ -120,6 +122,161 @@ py::array_t<std::uint32_t> philox4x32(py::array_t<std::uint32_t, py::array::c_st
 
 }  // namespace
 
+// ===== RBM trainer bindings (cpp/src/rbm.cpp; Python side: python/fastinit/rbm.py) =====
+namespace {
+
+template <class T>
+T* rbm_array(const py::object& obj, std::initializer_list<py::ssize_t> shape, const char* name, bool optional,
+             bool writable = true) {
+  if (obj.is_none()) {
+    if (optional) return nullptr;
+    throw py::value_error(std::string(name) + " must be an array, got None");
+  }
+  if (!py::isinstance<py::array>(obj)) throw py::type_error(std::string(name) + " must be a NumPy array");
+  py::array a = obj.cast<py::array>();
+  if (!a.dtype().equal(py::dtype::of<T>())) throw py::type_error(std::string(name) + " has the wrong dtype");
+  if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+  if (writable && !a.writeable()) throw py::value_error(std::string(name) + " must be writeable");
+  if (static_cast<std::size_t>(a.ndim()) != shape.size()) throw py::value_error(std::string(name) + " has the wrong shape");
+  std::size_t d = 0;
+  for (py::ssize_t s : shape) {
+    if (s >= 0 && a.shape(static_cast<py::ssize_t>(d)) != s) throw py::value_error(std::string(name) + " has the wrong shape");
+    ++d;
+  }
+  return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+template <class T>
+GemmFn<T> rbm_gemm(const py::capsule& cap) {
+  void* p = PyCapsule_GetPointer(cap.ptr(), PyCapsule_GetName(cap.ptr()));
+  if (p == nullptr) throw py::error_already_set();
+  return reinterpret_cast<GemmFn<T>>(p);
+}
+
+// Trains on the rows of X in minibatches of `batch_size` (one epoch), update
+// u using random call first_call + u. The GIL is released while batches run
+// and re-taken about every 0.1 s to let Ctrl-C raise KeyboardInterrupt and to
+// report progress; the model is consistent between batches. progress[0]
+// always holds the number of finished updates.
+template <class T>
+std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const py::object& csr_indices,
+                             const py::object& csr_indptr, std::int64_t batch_size, std::uint64_t first_call,
+                             py::array_t<std::int64_t> progress, const py::capsule& gemm, const RbmConfig& cfg,
+                             const py::object& callback) {
+  RbmModel<T> mdl;
+  py::array W = model["weights"].cast<py::array>();
+  if (W.ndim() != 2) throw py::value_error("weights must be 2-D");
+  mdl.n_hidden = W.shape(0);
+  mdl.n_visible = W.shape(1);
+  const py::ssize_t nh = mdl.n_hidden, nv = mdl.n_visible;
+  mdl.weights = rbm_array<T>(W, {nh, nv}, "weights", false);
+  mdl.hidden_bias = rbm_array<T>(model["hidden_bias"], {nh}, "hidden_bias", false);
+  mdl.visible_bias = rbm_array<T>(model["visible_bias"], {nv}, "visible_bias", false);
+  mdl.chain = rbm_array<T>(model["chain"], {-1, nh}, "chain", !cfg.persistent);
+  mdl.chain_rows = mdl.chain ? model["chain"].cast<py::array>().shape(0) : 0;
+  const bool momentum = cfg.momentum != 0.0;
+  mdl.weights_velocity = rbm_array<T>(model["weights_velocity"], {nh, nv}, "weights_velocity", !momentum);
+  mdl.hidden_bias_velocity = rbm_array<T>(model["hidden_bias_velocity"], {nh}, "hidden_bias_velocity", !momentum);
+  mdl.visible_bias_velocity = rbm_array<T>(model["visible_bias_velocity"], {nv}, "visible_bias_velocity", !momentum);
+  if (!momentum) mdl.weights_velocity = mdl.hidden_bias_velocity = mdl.visible_bias_velocity = nullptr;
+  mdl.hidden_activity = rbm_array<T>(model["hidden_activity"], {nh}, "hidden_activity", !cfg.sparsity);
+
+  RbmRows<T> rows;
+  py::array keep_alive[3];
+  if (csr_indices.is_none()) {
+    py::array x = X.cast<py::array>();
+    rows.dense = rbm_array<T>(X, {-1, nv}, "X", false, false);
+    rows.n_rows = x.shape(0);
+    rows.ld = nv;
+  } else {
+    py::array data = X.cast<py::array>(), ind = csr_indices.cast<py::array>(), ptr = csr_indptr.cast<py::array>();
+    if (data.ndim() != 1 || ind.ndim() != 1 || ptr.ndim() != 1 || ptr.shape(0) < 1 || ind.shape(0) != data.shape(0)) {
+      throw py::value_error("CSR arrays have inconsistent shapes");
+    }
+    rows.csr_data = rbm_array<T>(data, {-1}, "X.data", false, false);
+    rows.n_rows = ptr.shape(0) - 1;
+    rows.nnz = data.shape(0);
+    if (ind.dtype().equal(py::dtype::of<std::int32_t>()) && ptr.dtype().equal(py::dtype::of<std::int32_t>())) {
+      rows.csr_indices32 = rbm_array<std::int32_t>(ind, {-1}, "X.indices", false, false);
+      rows.csr_indptr32 = rbm_array<std::int32_t>(ptr, {-1}, "X.indptr", false, false);
+    } else {
+      rows.csr_indices64 = rbm_array<std::int64_t>(ind, {-1}, "X.indices", false, false);
+      rows.csr_indptr64 = rbm_array<std::int64_t>(ptr, {-1}, "X.indptr", false, false);
+    }
+  }
+  if (batch_size < 1) throw py::value_error("batch_size must be >= 1");
+  if (nh > INT32_MAX / 4 || nv > INT32_MAX / 4 || batch_size > INT32_MAX / 4) {
+    throw py::value_error("RBM dimensions exceed the 32-bit BLAS interface");
+  }
+  const std::int64_t n_rows = rows.n_rows;
+  const std::int64_t n_batches = n_rows == 0 ? 0 : (n_rows + batch_size - 1) / batch_size;
+  if (first_call + static_cast<std::uint64_t>(n_batches) > kMaxCall) throw py::value_error("random call counter exhausted");
+  auto prog = progress.mutable_unchecked<1>();
+  if (prog.shape(0) < 1) throw py::value_error("progress must have one element");
+  RbmTrainer<T> trainer(mdl, cfg, rbm_gemm<T>(gemm), std::min<std::int64_t>(batch_size, std::max<std::int64_t>(n_rows, 1)));
+  std::int64_t done = 0;
+  prog(0) = 0;
+  while (done < n_batches) {
+    {
+      py::gil_scoped_release nogil;
+      const auto t0 = std::chrono::steady_clock::now();
+      do {
+        const std::int64_t r0 = done * batch_size;
+        trainer.update(rows, r0, std::min(n_rows, r0 + batch_size), first_call + static_cast<std::uint64_t>(done));
+        prog(0) = ++done;
+      } while (done < n_batches && std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(100));
+    }
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (!callback.is_none()) callback(done, n_batches);
+  }
+  return done;
+}
+
+void bind_rbm(py::module_& m) {
+  m.def(
+      "rbm_train",
+      [](const py::dict& model, const py::object& X, const py::object& csr_indices, const py::object& csr_indptr,
+         std::int64_t batch_size, std::uint64_t first_call, py::array_t<std::int64_t> progress,
+         const py::capsule& gemm, int visible, double learning_rate, double momentum, double weight_decay,
+         const py::object& sparsity_target, double sparsity_cost, double sparsity_damping, int k,
+         bool persistent, int max_threads, std::uint32_t key0, std::uint32_t key1, const py::object& callback) {
+        RbmConfig cfg;
+        if (visible != 0 && visible != 1) throw py::value_error("visible must be 0 (bernoulli) or 1 (gaussian)");
+        if (k < 1) throw py::value_error("k must be >= 1");
+        cfg.visible = static_cast<VisibleUnits>(visible);
+        cfg.learning_rate = learning_rate;
+        cfg.momentum = momentum;
+        cfg.weight_decay = weight_decay;
+        cfg.sparsity = !sparsity_target.is_none();
+        cfg.sparsity_target = cfg.sparsity ? sparsity_target.cast<double>() : 0.0;
+        cfg.sparsity_cost = sparsity_cost;
+        cfg.sparsity_damping = sparsity_damping;
+        cfg.k = k;
+        cfg.persistent = persistent;
+        cfg.max_threads = max_threads;
+        cfg.key0 = key0;
+        cfg.key1 = key1;
+        py::array w = model["weights"].cast<py::array>();
+        if (w.dtype().equal(py::dtype::of<float>())) {
+          return rbm_train_typed<float>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm, cfg,
+                                        callback);
+        }
+        if (w.dtype().equal(py::dtype::of<double>())) {
+          return rbm_train_typed<double>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm,
+                                         cfg, callback);
+        }
+        throw py::type_error("RBM weights must be float32 or float64");
+      },
+      py::arg("model"), py::arg("X"), py::arg("csr_indices"), py::arg("csr_indptr"), py::arg("batch_size"),
+      py::arg("first_call"), py::arg("progress").noconvert(), py::arg("gemm"), py::arg("visible"), py::arg("learning_rate"),
+      py::arg("momentum"), py::arg("weight_decay"), py::arg("sparsity_target"), py::arg("sparsity_cost"),
+      py::arg("sparsity_damping"), py::arg("k"), py::arg("persistent"), py::arg("max_threads"), py::arg("key0"),
+      py::arg("key1"), py::arg("callback"));
+}
+
+}  // namespace
+// ===== end RBM trainer bindings =====
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastinit C++ core (kernels, thread pool); use the fastinit package, not this module.";
   m.attr("__version__") = FASTINIT_VERSION;
@@ -137,4 +294,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("default_num_threads", &default_num_threads);
+
+  bind_rbm(m);  // RBM trainer (see the marked section above)
 }

@@ -32,3 +32,17 @@ __all__ += _fans.__all__ + _initializers.__all__ + _structured.__all__
 del _fans, _initializers, _structured
 
 # --- RBM estimators (python/fastinit/rbm.py) ---
+# Imported on first use: they need scikit-learn and SciPy (the "rbm" extra),
+# which `import fastinit` alone does not.
+_RBM_NAMES = ("BernoulliRBM", "GaussianBernoulliRBM")
+
+
+def __getattr__(name):
+    if name in _RBM_NAMES:
+        from . import rbm
+
+        return getattr(rbm, name)
+    raise AttributeError(f"module 'fastinit' has no attribute {name!r}")
+
+
+__all__ += list(_RBM_NAMES)

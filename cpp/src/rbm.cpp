@@ -1,0 +1,618 @@
+// Contrastive-divergence trainer; see rbm.hpp for the algorithm.
+//
+// Memory layout (row-major, T = float or double):
+//   vstack_: rows [0, m) the data v+, rows [m, m + c) the chain's visible
+//            sample v-, row m + c the mean of v+ (sparsity term only);
+//   hstack_: the matching hidden rows. After finish_hidden() they hold
+//            h+ / m, -h- / c and -sparsity_cost (q - target), so that one GEMM
+//            W = beta W + lr hstack^T vstack applies the whole weight gradient.
+//
+// Random numbers: update u uses StreamId{key, call}; phase p of the update
+// (0: CD start sample of h from h+, 2j+1: visible sample of Gibbs step j,
+// 2j+2: hidden sample of step j) uses Philox blocks (p << 40) + e / per_block,
+// where e = row * n_cols + col is the element's index in that phase's matrix.
+// float32: one 32-bit word per uniform (4 per block); float64: two words per
+// uniform (2 per block). Gaussian visible units use Box-Muller pairs exactly
+// like fastinit.normal (distributions.hpp) at the same indices.
+//
+// Speed: Philox blocks and the sigmoid/Bernoulli loops have AVX2 versions
+// (GCC/Clang target attributes, chosen at run time when fastinit's AVX2
+// kernels are active). They execute the same integer and IEEE operations
+// as the baseline code (no FMA contraction), so both give the same bits.
+#include "fastinit/rbm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
+
+#include "fastinit/distributions.hpp"
+#include "fastinit/fastmath.hpp"
+#include "fastinit/kernels.hpp"
+#include "fastinit/thread_pool.hpp"
+
+namespace fastinit {
+namespace {
+
+constexpr std::int64_t kColumnChunk = 128;     // columns per elementwise task
+constexpr std::int64_t kMinParallelWork = 16384;  // elements below which a phase runs serially
+constexpr int kPhaseShift = 40;
+
+// ---------------------------------------------------------------------------
+// exp and the logistic function, branch-free so the compiler vectorizes the
+// loops that call them (Cody-Waite reduction, Taylor polynomial on |g| <= ln2/2).
+
+FI_ALWAYS_INLINE float exp_clamped(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float shifter = 0x1.8p23f;
+  const float r = x * 1.44269504088896341f + shifter;
+  const float n = r - shifter;
+  const std::int32_t ni = bit_cast<std::int32_t>(r) - bit_cast<std::int32_t>(shifter);
+  const float g = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * g + 1.0f / 720.0f;
+  p = p * g + 1.0f / 120.0f;
+  p = p * g + 1.0f / 24.0f;
+  p = p * g + 1.0f / 6.0f;
+  p = p * g + 0.5f;
+  p = p * g + 1.0f;
+  p = p * g + 1.0f;
+  const float scale = bit_cast<float>(static_cast<std::uint32_t>(ni + 127) << 23);
+  return p * scale;
+}
+
+FI_ALWAYS_INLINE double exp_clamped(double x) {
+  x = std::min(std::max(x, -708.0), 709.0);
+  const double shifter = 0x1.8p52;
+  const double r = x * 1.4426950408889634074 + shifter;
+  const double n = r - shifter;
+  const std::int64_t ni = bit_cast<std::int64_t>(r) - bit_cast<std::int64_t>(shifter);
+  const double g = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 479001600.0;  // 1/12!
+  p = p * g + 1.0 / 39916800.0;
+  p = p * g + 1.0 / 3628800.0;
+  p = p * g + 1.0 / 362880.0;
+  p = p * g + 1.0 / 40320.0;
+  p = p * g + 1.0 / 5040.0;
+  p = p * g + 1.0 / 720.0;
+  p = p * g + 1.0 / 120.0;
+  p = p * g + 1.0 / 24.0;
+  p = p * g + 1.0 / 6.0;
+  p = p * g + 0.5;
+  p = p * g + 1.0;
+  p = p * g + 1.0;
+  const double scale = bit_cast<double>(static_cast<std::uint64_t>(ni + 1023) << 52);
+  return p * scale;
+}
+
+template <class T>
+FI_ALWAYS_INLINE T sigmoid(T x) {
+  return T(1) / (T(1) + exp_clamped(-x));
+}
+
+// ---------------------------------------------------------------------------
+// Random numbers of one phase at element indices [e0, e0 + n).
+
+inline std::uint64_t phase_block(std::uint32_t phase, std::uint64_t b) {
+  return (static_cast<std::uint64_t>(phase) << kPhaseShift) + b;
+}
+
+// Philox blocks first_block .. first_block + nb - 1 (domain 0) of stream st:
+// out[4 j + w] = word w of block first_block + j. An AVX2 path computes 8
+// blocks at once with exactly the same integer operations (same bits).
+void philox_scalar(const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
+  for (std::size_t j = 0; j < nb; ++j) {
+    const Block4x32 b = stream_block(st, first_block + j, 0);
+    std::memcpy(out + 4 * j, b.v, sizeof(b.v));
+  }
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define FI_RBM_AVX2 1
+#define FI_RBM_TARGET_AVX2 __attribute__((target("avx2")))
+
+// Eight Philox4x32-10 blocks in the lanes of (c0, c1, c2, c3).
+struct Philox8 {
+  __m256i c0, c1, c2, c3;
+};
+
+FI_RBM_TARGET_AVX2 inline Philox8 philox8_counters(const StreamId& st, std::uint64_t first_block) {
+  alignas(32) std::uint32_t lo[8], hi[8];
+  for (int l = 0; l < 8; ++l) {
+    const std::uint64_t b = first_block + static_cast<std::uint64_t>(l);
+    lo[l] = static_cast<std::uint32_t>(b);
+    hi[l] = static_cast<std::uint32_t>(b >> 32);
+  }
+  return Philox8{_mm256_load_si256(reinterpret_cast<const __m256i*>(lo)),
+                 _mm256_load_si256(reinterpret_cast<const __m256i*>(hi)),
+                 _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call))),
+                 _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call >> 32)))};
+}
+
+// One round on 8 lanes: 32x32 -> 64-bit products of the even and odd lanes.
+FI_RBM_TARGET_AVX2 inline void philox8_round(Philox8& x, __m256i k0, __m256i k1) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
+  const __m256i lo_mask = _mm256_set1_epi64x(0xFFFFFFFFLL);
+  const __m256i hi_mask = _mm256_set1_epi64x(static_cast<long long>(0xFFFFFFFF00000000ULL));
+  const __m256i p0e = _mm256_mul_epu32(x.c0, m0);
+  const __m256i p0o = _mm256_mul_epu32(_mm256_srli_epi64(x.c0, 32), m0);
+  const __m256i p1e = _mm256_mul_epu32(x.c2, m1);
+  const __m256i p1o = _mm256_mul_epu32(_mm256_srli_epi64(x.c2, 32), m1);
+  const __m256i hi0 = _mm256_or_si256(_mm256_srli_epi64(p0e, 32), _mm256_and_si256(p0o, hi_mask));
+  const __m256i lo0 = _mm256_or_si256(_mm256_and_si256(p0e, lo_mask), _mm256_slli_epi64(p0o, 32));
+  const __m256i hi1 = _mm256_or_si256(_mm256_srli_epi64(p1e, 32), _mm256_and_si256(p1o, hi_mask));
+  const __m256i lo1 = _mm256_or_si256(_mm256_and_si256(p1e, lo_mask), _mm256_slli_epi64(p1o, 32));
+  const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x.c1), k0);
+  const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x.c3), k1);
+  x.c0 = n0;
+  x.c1 = lo1;
+  x.c2 = n2;
+  x.c3 = lo0;
+}
+
+// 4 x 8 transpose: block-major output out[4 l + w] = word w of lane l.
+FI_RBM_TARGET_AVX2 inline void philox8_store(const Philox8& x, std::uint32_t* out) {
+  const __m256i t0 = _mm256_unpacklo_epi32(x.c0, x.c1), t1 = _mm256_unpackhi_epi32(x.c0, x.c1);
+  const __m256i t2 = _mm256_unpacklo_epi32(x.c2, x.c3), t3 = _mm256_unpackhi_epi32(x.c2, x.c3);
+  const __m256i b0 = _mm256_unpacklo_epi64(t0, t2), b1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i b2 = _mm256_unpacklo_epi64(t1, t3), b3 = _mm256_unpackhi_epi64(t1, t3);
+  __m256i* o = reinterpret_cast<__m256i*>(out);
+  _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(b0, b1, 0x20));
+  _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(b2, b3, 0x20));
+  _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(b0, b1, 0x31));
+  _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(b2, b3, 0x31));
+}
+
+FI_RBM_TARGET_AVX2 void philox_avx2(const StreamId& st, std::uint64_t first_block, std::size_t nb,
+                                    std::uint32_t* out) {
+  std::size_t j = 0;
+  // Two independent groups per iteration hide the multiply latency.
+  for (; j + 16 <= nb; j += 16) {
+    Philox8 a = philox8_counters(st, first_block + j), b = philox8_counters(st, first_block + j + 8);
+    std::uint32_t k0 = st.key0, k1 = st.key1;
+    for (int r = 0; r < kPhiloxRounds; ++r) {
+      const __m256i vk0 = _mm256_set1_epi32(static_cast<int>(k0)), vk1 = _mm256_set1_epi32(static_cast<int>(k1));
+      philox8_round(a, vk0, vk1);
+      philox8_round(b, vk0, vk1);
+      k0 += kPhiloxW0;
+      k1 += kPhiloxW1;
+    }
+    philox8_store(a, out + 4 * j);
+    philox8_store(b, out + 4 * (j + 8));
+  }
+  for (; j + 8 <= nb; j += 8) {
+    Philox8 a = philox8_counters(st, first_block + j);
+    std::uint32_t k0 = st.key0, k1 = st.key1;
+    for (int r = 0; r < kPhiloxRounds; ++r) {
+      philox8_round(a, _mm256_set1_epi32(static_cast<int>(k0)), _mm256_set1_epi32(static_cast<int>(k1)));
+      k0 += kPhiloxW0;
+      k1 += kPhiloxW1;
+    }
+    philox8_store(a, out + 4 * j);
+  }
+  philox_scalar(st, first_block + j, nb - j, out + 4 * j);
+}
+#endif
+
+// Whether the AVX2 paths run: only when fastinit selected its AVX2 kernels
+// (so FASTINIT_ISA=generic turns them off). Both paths give the same bits.
+inline bool use_avx2() {
+#ifdef FI_RBM_AVX2
+  return std::strcmp(active_kernels().name, "avx2") == 0;
+#else
+  return false;
+#endif
+}
+
+void philox_run(bool avx2, const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
+#ifdef FI_RBM_AVX2
+  if (avx2 && nb >= 8) return philox_avx2(st, first_block, nb, out);
+#endif
+  (void)avx2;
+  philox_scalar(st, first_block, nb, out);
+}
+
+// Words of the blocks that hold elements [e0, e0 + n) at `per_block`
+// elements per block; returns the index of element e0's first word.
+constexpr std::int64_t kMaxChunkBlocks = kColumnChunk + 2;
+inline std::size_t phase_words(bool avx2, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n,
+                               unsigned per_block, std::uint32_t* words) {
+  const std::uint64_t b0 = e0 / per_block, b1 = (e0 + static_cast<std::uint64_t>(n) - 1) / per_block;
+  philox_run(avx2, st, phase_block(phase, b0), static_cast<std::size_t>(b1 - b0 + 1), words);
+  return static_cast<std::size_t>(e0 % per_block) * (4 / per_block);
+}
+
+// ---------------------------------------------------------------------------
+// Elementwise kernels. Each body is written once (always inlined) and
+// compiled twice: for the baseline ISA and, on x86, for AVX2. The operations
+// are the same IEEE operations in the same order (no FMA contraction), so
+// both give the same bits; AVX2 only processes 8 floats at a time.
+
+// out = sigmoid(x + bias)  (out may be x)
+template <class T>
+FI_ALWAYS_INLINE void sigmoid_bias_body(const T* x, const T* bias, T* out, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) out[j] = sigmoid<T>(x[j] + bias[j]);
+}
+
+// out = 1 if u < p else 0, with u the uniform of element j's random word(s):
+// float (w >> 8) 2^-24 (fastinit's float32 uniform), double 53 bits of two words.
+FI_ALWAYS_INLINE void bernoulli_body(const std::uint32_t* w, const float* p, float* out, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const float u = static_cast<float>(static_cast<std::int32_t>(w[j] >> 8)) * 0x1p-24f;
+    out[j] = u < p[j] ? 1.0f : 0.0f;
+  }
+}
+
+FI_ALWAYS_INLINE void bernoulli_body(const std::uint32_t* w, const double* p, double* out, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::uint64_t bits = join64(w[2 * j], w[2 * j + 1]) >> 11;
+    const double u = static_cast<double>(static_cast<std::int64_t>(bits)) * 0x1p-53;
+    out[j] = u < p[j] ? 1.0 : 0.0;
+  }
+}
+
+template <class T>
+void sigmoid_bias_generic(const T* x, const T* bias, T* out, std::int64_t n) {
+  sigmoid_bias_body(x, bias, out, n);
+}
+template <class T>
+void bernoulli_generic(const std::uint32_t* w, const T* p, T* out, std::int64_t n) {
+  bernoulli_body(w, p, out, n);
+}
+#ifdef FI_RBM_AVX2
+template <class T>
+FI_RBM_TARGET_AVX2 void sigmoid_bias_avx2(const T* x, const T* bias, T* out, std::int64_t n) {
+  sigmoid_bias_body(x, bias, out, n);
+}
+template <class T>
+FI_RBM_TARGET_AVX2 void bernoulli_avx2(const std::uint32_t* w, const T* p, T* out, std::int64_t n) {
+  bernoulli_body(w, p, out, n);
+}
+#endif
+
+template <class T>
+void sigmoid_bias(bool avx2, const T* x, const T* bias, T* out, std::int64_t n) {
+#ifdef FI_RBM_AVX2
+  if (avx2) return sigmoid_bias_avx2(x, bias, out, n);
+#endif
+  (void)avx2;
+  sigmoid_bias_generic(x, bias, out, n);
+}
+
+// out[j] = Bernoulli(p[j]) for elements [e0, e0 + n) of `phase` (n <= kColumnChunk).
+template <class T>
+void bernoulli(bool avx2, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, const T* p,
+               T* out) {
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  const unsigned per_block = sizeof(T) == 4 ? 4 : 2;
+  const std::size_t off = phase_words(avx2, st, phase, e0, n, per_block, w);
+#ifdef FI_RBM_AVX2
+  if (avx2) return bernoulli_avx2(w + off, p, out, n);
+#endif
+  bernoulli_generic(w + off, p, out, n);
+}
+
+// Standard normals: float32 block e/4 holds two Box-Muller pairs, float64
+// block e/2 one pair (the layout of fastinit.normal).
+void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* z) {
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  phase_words(use_avx2(), st, phase, e0, n, 4, w);
+  const std::uint64_t b0 = e0 / 4;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
+    const std::uint32_t* b = w + 4 * (e / 4 - b0);
+    const unsigned p = static_cast<unsigned>((e >> 1) & 1u) * 2;
+    z[j] = box_muller_f32(b[p], b[p + 1], (e & 1u) != 0);
+  }
+}
+
+void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* z) {
+  std::uint32_t w[4 * kMaxChunkBlocks];
+  phase_words(use_avx2(), st, phase, e0, n, 2, w);
+  const std::uint64_t b0 = e0 / 2;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
+    const std::uint32_t* b = w + 4 * (e / 2 - b0);
+    z[j] = box_muller_f64(join64(b[0], b[1]), join64(b[2], b[3]), (e & 1u) != 0);
+  }
+}
+
+// Row-major C = op(A) op(B) (+ beta C) through a column-major BLAS: the
+// column-major product C^T = op(B)^T op(A)^T reads the same memory.
+template <class T>
+void gemm_rm(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
+             const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
+  const int LDA = static_cast<int>(lda), LDB = static_cast<int>(ldb), LDC = static_cast<int>(ldc);
+  gemm(&tb, &ta, &N, &M, &K, &alpha, b, &LDB, a, &LDA, &beta, c, &LDC);
+}
+
+// Runs fn(c0, c1) over column chunks of [0, n_cols) on the pool; small
+// phases run on the calling thread (a pool wake-up costs more than they do).
+template <class Fn>
+void for_column_chunks(std::int64_t n_cols, std::int64_t n_rows, int max_threads, const Fn& fn) {
+  const std::int64_t n_tasks = (n_cols + kColumnChunk - 1) / kColumnChunk;
+  const int threads = n_cols * n_rows < kMinParallelWork ? 1 : max_threads;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t c0 = static_cast<std::int64_t>(t) * kColumnChunk;
+        fn(c0, std::min(n_cols, c0 + kColumnChunk));
+      },
+      threads);
+}
+
+}  // namespace
+
+template <class T>
+RbmTrainer<T>::RbmTrainer(const RbmModel<T>& model, const RbmConfig& config, GemmFn<T> gemm,
+                          std::int64_t max_rows)
+    : model_(model), cfg_(config), gemm_(gemm), max_rows_(max_rows) {
+  if (gemm_ == nullptr) throw std::invalid_argument("RBM trainer needs a gemm function");
+  if (cfg_.k < 1) throw std::invalid_argument("k must be >= 1");
+  if (cfg_.persistent && (model_.chain == nullptr || model_.chain_rows < 1)) {
+    throw std::invalid_argument("persistent training needs a chain");
+  }
+  const std::int64_t chain_rows = cfg_.persistent ? model_.chain_rows : max_rows_;
+  stack_rows_ = max_rows_ + chain_rows + 1;
+  vstack_.assign(static_cast<std::size_t>(stack_rows_ * model_.n_visible), T(0));
+  hstack_.assign(static_cast<std::size_t>(stack_rows_ * model_.n_hidden), T(0));
+  vpre_.assign(static_cast<std::size_t>(chain_rows * model_.n_visible), T(0));
+  if (!cfg_.persistent || cfg_.k > 1) hchain_.assign(static_cast<std::size_t>(chain_rows * model_.n_hidden), T(0));
+}
+
+template <class T>
+void RbmTrainer<T>::load_rows(const RbmRows<T>& rows, std::int64_t r0, std::int64_t m) {
+  const std::int64_t nv = model_.n_visible;
+  T* out = vstack_.data();
+  if (rows.dense != nullptr) {
+    for (std::int64_t r = 0; r < m; ++r) {
+      std::memcpy(out + r * nv, rows.dense + (r0 + r) * rows.ld, static_cast<std::size_t>(nv) * sizeof(T));
+    }
+    return;
+  }
+  std::fill(out, out + m * nv, T(0));
+  // Scatter the CSR rows; indices are checked, so a malformed matrix raises
+  // instead of writing outside the batch.
+  const auto scatter = [&](const auto* indptr, const auto* indices) {
+    for (std::int64_t r = 0; r < m; ++r) {
+      T* dst = out + r * nv;
+      const std::int64_t p0 = static_cast<std::int64_t>(indptr[r0 + r]);
+      const std::int64_t p1 = static_cast<std::int64_t>(indptr[r0 + r + 1]);
+      if (p0 < 0 || p1 < p0 || p1 > rows.nnz) throw std::out_of_range("malformed CSR matrix: bad indptr");
+      for (std::int64_t p = p0; p < p1; ++p) {
+        const std::int64_t c = static_cast<std::int64_t>(indices[p]);
+        if (c < 0 || c >= nv) throw std::out_of_range("malformed CSR matrix: column index out of range");
+        dst[c] += rows.csr_data[p];
+      }
+    }
+  };
+  if (rows.csr_indptr32 != nullptr) {
+    scatter(rows.csr_indptr32, rows.csr_indices32);
+  } else {
+    scatter(rows.csr_indptr64, rows.csr_indices64);
+  }
+}
+
+template <class T>
+void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t n_rows, T* out) {
+  gemm_rm<T>(gemm_, false, true, n_rows, model_.n_hidden, model_.n_visible, T(1), v, model_.n_visible,
+             model_.weights, model_.n_visible, T(0), out, model_.n_hidden);
+}
+
+template <class T>
+void RbmTrainer<T>::visible_from_hidden(const T* h, std::int64_t n_rows, T* out) {
+  gemm_rm<T>(gemm_, false, false, n_rows, model_.n_visible, model_.n_hidden, T(1), h, model_.n_hidden,
+             model_.weights, model_.n_visible, T(0), out, model_.n_visible);
+}
+
+// pre (n_rows x H) <- sigmoid(pre + b); states <- Bernoulli(pre) from `phase`.
+template <class T>
+void RbmTrainer<T>::sample_hidden(T* pre, std::int64_t n_rows, T* states, const StreamId& st,
+                                  std::uint32_t phase) {
+  const std::int64_t nh = model_.n_hidden;
+  const T* b = model_.hidden_bias;
+  const bool avx2 = use_avx2();
+  for_column_chunks(nh, n_rows, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      T* x = pre + r * nh + c0;
+      sigmoid_bias(avx2, x, b + c0, x, w);
+      bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, states + r * nh + c0);
+    }
+  });
+}
+
+// out (n_rows x V) <- sample of v given the pre-activations h W; on the last
+// Gibbs step also applies the visible-bias update and writes mean(v+).
+template <class T>
+void RbmTrainer<T>::sample_visible(const T* pre, std::int64_t n_rows, T* out, const StreamId& st,
+                                   std::uint32_t phase, bool final_step, std::int64_t m) {
+  const std::int64_t nv = model_.n_visible;
+  T* a = model_.visible_bias;
+  T* va = model_.visible_bias_velocity;
+  const bool gaussian = cfg_.visible == VisibleUnits::gaussian;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T mom = static_cast<T>(cfg_.momentum);
+  const T inv_m = T(1) / static_cast<T>(m), inv_c = T(1) / static_cast<T>(n_rows);
+  T* vbar = vstack_.data() + (m + n_rows) * nv;
+  const T* vpos = vstack_.data();
+  const bool avx2 = use_avx2();
+  for_column_chunks(nv, n_rows + (final_step ? m : 0), cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    T u[kColumnChunk];
+    T neg[kColumnChunk] = {};
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      const T* x = pre + r * nv + c0;
+      T* o = out + r * nv + c0;
+      if (gaussian) {
+        normals(st, phase, static_cast<std::uint64_t>(r * nv + c0), w, u);
+        for (std::int64_t j = 0; j < w; ++j) o[j] = x[j] + a[c0 + j] + u[j];
+      } else {
+        sigmoid_bias(avx2, x, a + c0, o, w);
+        bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nv + c0), w, o, o);
+      }
+      if (final_step) {
+        for (std::int64_t j = 0; j < w; ++j) neg[j] += o[j];
+      }
+    }
+    if (!final_step) return;
+    T pos[kColumnChunk] = {};
+    for (std::int64_t r = 0; r < m; ++r) {
+      const T* v = vpos + r * nv + c0;
+      for (std::int64_t j = 0; j < w; ++j) pos[j] += v[j];
+    }
+    for (std::int64_t j = 0; j < w; ++j) {
+      const T grad = pos[j] * inv_m - neg[j] * inv_c;
+      if (va != nullptr) {
+        va[c0 + j] = mom * va[c0 + j] + lr * grad;
+        a[c0 + j] += va[c0 + j];
+      } else {
+        a[c0 + j] += lr * grad;
+      }
+      vbar[c0 + j] = pos[j] * inv_m;
+    }
+  });
+}
+
+// Turns hstack rows into probabilities, updates the hidden biases (and the
+// sparsity estimate), samples the new persistent chain and scales the rows
+// for the weight GEMM.
+template <class T>
+void RbmTrainer<T>::finish_hidden(std::int64_t m, std::int64_t n_chain, bool positive_done, const StreamId& st,
+                                  std::uint32_t phase) {
+  const std::int64_t nh = model_.n_hidden;
+  T* b = model_.hidden_bias;
+  T* vb = model_.hidden_bias_velocity;
+  T* q = model_.hidden_activity;
+  T* chain = cfg_.persistent ? model_.chain : nullptr;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T mom = static_cast<T>(cfg_.momentum);
+  const T inv_m = T(1) / static_cast<T>(m), inv_c = T(1) / static_cast<T>(n_chain);
+  const T damping = static_cast<T>(cfg_.sparsity_damping);
+  const T target = static_cast<T>(cfg_.sparsity_target), cost = static_cast<T>(cfg_.sparsity_cost);
+  T* h = hstack_.data();
+  T* sparsity_row = h + (m + n_chain) * nh;
+  const bool avx2 = use_avx2();
+  for_column_chunks(nh, m + n_chain, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
+    T pos[kColumnChunk] = {}, neg[kColumnChunk] = {};
+    const std::int64_t w = c1 - c0;
+    for (std::int64_t r = 0; r < m; ++r) {
+      T* x = h + r * nh + c0;
+      if (!positive_done) sigmoid_bias(avx2, x, b + c0, x, w);
+      for (std::int64_t j = 0; j < w; ++j) {
+        pos[j] += x[j];
+        x[j] *= inv_m;
+      }
+    }
+    for (std::int64_t r = 0; r < n_chain; ++r) {
+      T* x = h + (m + r) * nh + c0;
+      sigmoid_bias(avx2, x, b + c0, x, w);
+      for (std::int64_t j = 0; j < w; ++j) neg[j] += x[j];
+      if (chain != nullptr) bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, chain + r * nh + c0);
+      for (std::int64_t j = 0; j < w; ++j) x[j] *= -inv_c;
+    }
+    for (std::int64_t j = 0; j < w; ++j) {
+      T grad = pos[j] * inv_m - neg[j] * inv_c;
+      if (cfg_.sparsity) {
+        T& qj = q[c0 + j];
+        qj = damping * qj + (T(1) - damping) * (pos[j] * inv_m);
+        const T penalty = cost * (qj - target);
+        grad -= penalty;
+        sparsity_row[c0 + j] = -penalty;
+      }
+      if (vb != nullptr) {
+        vb[c0 + j] = mom * vb[c0 + j] + lr * grad;
+        b[c0 + j] += vb[c0 + j];
+      } else {
+        b[c0 + j] += lr * grad;
+      }
+    }
+  });
+}
+
+// W <- W + lr (hstack^T vstack - weight_decay W), through the velocity when
+// momentum is on.
+template <class T>
+void RbmTrainer<T>::update_weights(std::int64_t k_rows) {
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  const T lr = static_cast<T>(cfg_.learning_rate);
+  const T wd = static_cast<T>(cfg_.weight_decay);
+  T* W = model_.weights;
+  if (model_.weights_velocity == nullptr) {
+    gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv, T(1) - lr * wd, W,
+               nv);
+    return;
+  }
+  T* V = model_.weights_velocity;
+  gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv,
+             static_cast<T>(cfg_.momentum), V, nv);
+  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(nv, 1));
+  const std::int64_t n_tasks = (nh + rows_per_task - 1) / rows_per_task;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t r0 = static_cast<std::int64_t>(t) * rows_per_task;
+        const std::int64_t r1 = std::min(nh, r0 + rows_per_task);
+        const T decay = lr * wd;
+        for (std::int64_t i = r0 * nv; i < r1 * nv; ++i) {
+          V[i] -= decay * W[i];
+          W[i] += V[i];
+        }
+      },
+      nh * nv < kMinParallelWork ? 1 : cfg_.max_threads);
+}
+
+template <class T>
+void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::int64_t row_end,
+                           std::uint64_t call) {
+  const std::int64_t m = row_end - row_begin;
+  if (m < 1 || m > max_rows_ || row_begin < 0 || row_end > rows.n_rows) {
+    throw std::invalid_argument("RBM update: bad row range");
+  }
+  const std::int64_t nv = model_.n_visible, nh = model_.n_hidden;
+  const StreamId st{cfg_.key0, cfg_.key1, call};
+  const std::int64_t n_chain = cfg_.persistent ? model_.chain_rows : m;
+  load_rows(rows, row_begin, m);
+  T* vneg = vstack_.data() + m * nv;
+  T* hneg = hstack_.data() + m * nh;
+  // Hidden states the Gibbs chain starts from (and intermediate ones).
+  T* hs = cfg_.persistent ? model_.chain : hchain_.data();
+  bool positive_done = false;
+  if (!cfg_.persistent) {  // CD: the chain starts at a sample of h given the data
+    hidden_from_visible(vstack_.data(), m, hstack_.data());
+    sample_hidden(hstack_.data(), m, hs, st, 0);
+    positive_done = true;
+  }
+  for (int j = 0; j < cfg_.k; ++j) {
+    const bool last = j == cfg_.k - 1;
+    visible_from_hidden(hs, n_chain, vpre_.data());
+    sample_visible(vpre_.data(), n_chain, vneg, st, static_cast<std::uint32_t>(2 * j + 1), last, m);
+    if (!last) {
+      hidden_from_visible(vneg, n_chain, hneg);
+      // Intermediate hidden states never overwrite the persistent chain
+      // before the step is complete: they go to scratch.
+      sample_hidden(hneg, n_chain, hchain_.data(), st, static_cast<std::uint32_t>(2 * j + 2));
+      hs = hchain_.data();
+    }
+  }
+  if (positive_done) {
+    hidden_from_visible(vneg, n_chain, hneg);
+  } else {
+    hidden_from_visible(vstack_.data(), m + n_chain, hstack_.data());  // h+ and h- in one product
+  }
+  finish_hidden(m, n_chain, positive_done, st, static_cast<std::uint32_t>(2 * cfg_.k));
+  update_weights(m + n_chain + (cfg_.sparsity ? 1 : 0));
+}
+
+template class RbmTrainer<float>;
+template class RbmTrainer<double>;
+
+}  // namespace fastinit

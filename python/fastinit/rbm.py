@@ -1,0 +1,695 @@
+r"""Restricted Boltzmann machines as scikit-learn estimators (C++ CD/PCD trainer).
+
+Two models share one trainer and one interface:
+
+- :class:`BernoulliRBM`: binary visible and hidden units (a drop-in for
+  ``sklearn.neural_network.BernoulliRBM`` with CD-k, momentum, weight decay and
+  sparsity added);
+- :class:`GaussianBernoulliRBM`: real-valued visible units with unit variance
+  (for standardized data), binary hidden units.
+
+Energies (W = ``components_`` of shape (n_components, n_features), a =
+``intercept_visible_``, b = ``intercept_hidden_``)::
+
+    Bernoulli:          E(v, h) = -a.v - b.h - h.W v
+    Gaussian-Bernoulli: E(v, h) = ||v - a||^2 / 2 - b.h - h.W v
+
+    P(h_j = 1 | v) = sigmoid(b_j + W_j . v)                       (both)
+    P(v_i = 1 | h) = sigmoid(a_i + (W^T h)_i)                     (Bernoulli)
+    v | h ~ N(a + W^T h, I)                                        (Gaussian)
+
+Training (``fit``) is contrastive divergence: for each minibatch v+ of
+``batch_size`` consecutive rows (no shuffling, as scikit-learn), h+ = P(h|v+);
+the negative chain (``h_samples_`` with ``persistent=True``: PCD, the chain
+survives across minibatches; with ``persistent=False``: CD, it starts at a
+sample of h given v+) runs ``k`` block-Gibbs steps h -> v -> h, giving the
+sampled visible states v- and h- = P(h|v-); then::
+
+    grad_W = mean_rows(h+ v+^T) - mean_rows(h- v-^T)
+    Delta  <- momentum Delta + learning_rate (grad_W - weight_decay W);  W += Delta
+
+and likewise for the biases (without weight decay). With the defaults
+(``k=1, persistent=True, momentum=0, weight_decay=0``) this is exactly
+scikit-learn's PCD-1 ("stochastic maximum likelihood") update; the learning
+rate is divided by the minibatch size. The whole loop runs in C++ with the GIL
+released: matrix products in SciPy's BLAS, sampling and bias updates fused on
+fastinit's thread pool, random numbers from Philox keyed by ``random_state``
+(the same ``random_state`` gives the same model for any ``n_jobs``).
+
+See ``docs/rbm.md`` for Hinton's recipe and how to stack RBMs into a DBN.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
+from ._generator import Generator
+from ._philox import philox4x32
+from ._sampling import NORMAL, UNIFORM, fill_
+
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
+
+# Damping of the running hidden-activity estimate used by the sparsity penalty:
+# q <- 0.9 q + 0.1 mean(h+) (Hinton's guide suggests 0.9-0.99).
+_SPARSITY_DAMPING = 0.9
+# Counter word 3 of the Philox stream that picks score_samples' flipped bits
+# (domain 255 of fastinit's stream layout: never used by a random call).
+_SCORE_DOMAIN = 0xFF << 24
+
+
+def _blas_gemm(dtype):
+    """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
+    from scipy.linalg import cython_blas
+
+    return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
+
+
+def _mix64(z):
+    """splitmix64 finalizer on a uint64 array (wrapping arithmetic)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _row_hashes(X):
+    """A 64-bit hash of each row's content: the nonzero (column, float64 value)
+    pairs, combined order-free. Dense and CSR rows with equal values hash alike."""
+    with np.errstate(over="ignore"):
+        if sp.issparse(X):
+            vals = np.asarray(X.data, dtype=np.float64)
+            cols = X.indices.astype(np.uint64)
+            t = _mix64(vals.view(np.uint64) ^ _mix64(cols + np.uint64(0x9E3779B97F4A7C15)))
+            t[vals == 0] = 0
+            csum = np.concatenate([np.zeros(1, np.uint64), np.cumsum(t, dtype=np.uint64)])
+            return _mix64(csum[X.indptr[1:]] - csum[X.indptr[:-1]])
+        n, d = X.shape
+        out = np.empty(n, np.uint64)
+        col_keys = _mix64(np.arange(d, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
+        step = max(1, (1 << 20) // max(d, 1))
+        for s in range(0, n, step):
+            vals = np.asarray(X[s : s + step], dtype=np.float64)
+            t = _mix64(vals.view(np.uint64) ^ col_keys)
+            t[vals == 0] = 0
+            out[s : s + step] = _mix64(t.sum(axis=1, dtype=np.uint64))
+        return out
+
+
+class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared implementation; use BernoulliRBM or GaussianBernoulliRBM."""
+
+    _visible = "bernoulli"
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "persistent": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "sparsity_target": [None, Interval(Real, 0, 1, closed="neither")],
+        "sparsity_cost": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "n_jobs": [None, Integral],
+        "dtype": [
+            None,
+            StrOptions({"float32", "float64"}),
+            Options(type, {np.float32, np.float64}),
+            Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
+        ],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.1,
+        batch_size=10,
+        n_iter=10,
+        k=1,
+        persistent=True,
+        momentum=0.0,
+        weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_cost=0.0,
+        verbose=0,
+        random_state=None,
+        n_jobs=None,
+        dtype=None,
+    ):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.verbose = verbose
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------ validation
+    def _check_values(self, X):
+        """Bernoulli units need X in [0, 1]; Gaussian units take any finite value."""
+        if self._visible != "bernoulli":
+            return
+        data = X.data if sp.issparse(X) else X
+        if data.size and (data.min() < 0 or data.max() > 1):
+            raise ValueError(
+                f"{type(self).__name__} expects X with values in [0, 1] (binary data or probabilities); "
+                f"got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to [0, 1] "
+                "(e.g. sklearn.preprocessing.MinMaxScaler) or use GaussianBernoulliRBM for real-valued "
+                "(standardized) data."
+            )
+
+    def _fit_dtype(self):
+        return None if self.dtype is None else np.dtype(self.dtype)
+
+    def _validate_X(self, X, *, reset):
+        """validate_data: finite, non-empty, CSR or C-ordered dense; float32/float64."""
+        dt = getattr(X, "dtype", None)
+        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
+            X = X.astype(dt.newbyteorder("="))
+        if reset:
+            dt = self._fit_dtype()
+            # None keeps float32/float64 and turns everything else into float32 (the first entry)
+            dtype = (np.float32, np.float64) if dt is None else dt
+            X = validate_data(self, X, accept_sparse="csr", dtype=dtype, order="C", reset=True)
+        else:
+            X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), order="C",
+                              reset=False)
+            X = X.astype(self.components_.dtype, copy=False)
+        return X
+
+    def _max_threads(self):
+        n = self.n_jobs
+        if n is None:
+            return 0
+        if n == 0:
+            raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or -1 (all CPUs)")
+        if n < 0:
+            return max(1, _core.default_num_threads() + 1 + int(n))
+        return int(n)
+
+    # ---------------------------------------------------------------- model
+    def _init_model(self, n_features, dtype):
+        rs = self.random_state
+        if rs is None:
+            gen = Generator()
+        elif isinstance(rs, Integral):
+            gen = Generator(int(rs))
+        else:  # a numpy RandomState: draw a 64-bit key from it
+            words = check_random_state(rs).randint(0, 2**32, size=2, dtype=np.uint64)
+            gen = Generator(int(words[0]) | (int(words[1]) << 32))
+        self._rng = gen
+        dtype = np.dtype(dtype)
+        W = np.empty((self.n_components, n_features), dtype=dtype)
+        fill_(W, NORMAL, (0.0, 0.01), seed=gen)  # call 0 of the generator
+        self.components_ = W
+        self.intercept_hidden_ = np.zeros(self.n_components, dtype=dtype)
+        self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
+        self.h_samples_ = np.zeros((self.batch_size, self.n_components), dtype=dtype)
+        self.visible_marginals_ = np.zeros(n_features)
+        self.n_samples_seen_ = 0
+        self._velocity = None
+        self._hidden_activity = None
+        self._n_features_out = self.n_components
+
+    def _model_arrays(self):
+        dt = self.components_.dtype
+        if self.momentum > 0 and self._velocity is None:
+            self._velocity = (np.zeros_like(self.components_), np.zeros_like(self.intercept_hidden_),
+                              np.zeros_like(self.intercept_visible_))
+        if self.sparsity_target is not None and self._hidden_activity is None:
+            self._hidden_activity = np.full(self.n_components, self.sparsity_target, dtype=dt)
+        vel = self._velocity if self.momentum > 0 else (None, None, None)
+        return {
+            "weights": self.components_,
+            "hidden_bias": self.intercept_hidden_,
+            "visible_bias": self.intercept_visible_,
+            "chain": self.h_samples_,
+            "weights_velocity": vel[0],
+            "hidden_bias_velocity": vel[1],
+            "visible_bias_velocity": vel[2],
+            "hidden_activity": self._hidden_activity,
+        }
+
+    def _update_marginals(self, X):
+        sums = np.asarray(X.sum(axis=0, dtype=np.float64)).ravel()
+        n = self.n_samples_seen_ + X.shape[0]
+        self.visible_marginals_ = (self.visible_marginals_ * self.n_samples_seen_ + sums) / n
+        self.n_samples_seen_ = n
+
+    def _train(self, X, batch_size, callback=None):
+        """One pass over X in minibatches of batch_size (C++; Ctrl-C safe)."""
+        model = self._model_arrays()
+        if sp.issparse(X):
+            indices, indptr = X.indices, X.indptr
+            if indices.dtype != indptr.dtype:
+                indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
+            data = X.data
+        else:
+            data, indices, indptr = X, None, None
+        key0, key1, first_call = self._rng.spawn_call()
+        progress = np.zeros(1, dtype=np.int64)
+        try:
+            _core.rbm_train(
+                model, data, indices, indptr, int(batch_size), first_call, progress,
+                _blas_gemm(self.components_.dtype), 0 if self._visible == "bernoulli" else 1,
+                float(self.learning_rate), float(self.momentum), float(self.weight_decay),
+                None if self.sparsity_target is None else float(self.sparsity_target),
+                float(self.sparsity_cost), _SPARSITY_DAMPING, int(self.k), bool(self.persistent),
+                self._max_threads(), key0, key1, callback,
+            )
+        finally:
+            # update u used call first_call + u; the next random call follows them
+            self._rng.set_state({"seed": self._rng.seed, "calls": first_call + max(1, int(progress[0]))})
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to X: ``n_iter`` passes of minibatch CD/PCD.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (values in [0, 1] for BernoulliRBM). CSR input is
+            used without densifying (one minibatch at a time).
+        y : ignored
+
+        Returns
+        -------
+        self
+            The fitted model. If interrupted (Ctrl-C), the model holds the
+            parameters after the last complete minibatch, ``n_iter_`` counts the
+            complete epochs, and KeyboardInterrupt propagates.
+        """
+        self._max_threads()
+        X = self._validate_X(X, reset=True)
+        self._check_values(X)
+        self._init_model(X.shape[1], X.dtype)
+        self._update_marginals(X)
+        self.n_iter_ = 0
+        name = type(self).__name__
+        n_batches = -(-X.shape[0] // self.batch_size)
+        callback = None
+        for epoch in range(1, self.n_iter + 1):
+            if self.verbose >= 2:
+                callback = self._progress_bar(epoch, n_batches)
+            begin = time.perf_counter()
+            self._train(X, self.batch_size, callback)
+            self.n_iter_ = epoch
+            if self.verbose:
+                elapsed = time.perf_counter() - begin
+                if self.verbose >= 2:
+                    sys.stdout.write("\n")
+                print(f"[{name}] Iteration {epoch}, {self._monitor_label} = "
+                      f"{self.score_samples(X).mean():.2f}, time = {elapsed:.2f}s")
+                sys.stdout.flush()
+        return self
+
+    def _progress_bar(self, epoch, n_batches):
+        name = type(self).__name__
+
+        def show(done, total):
+            width = 30
+            filled = int(width * done / max(total, 1))
+            sys.stdout.write(f"\r[{name}] epoch {epoch}/{self.n_iter} "
+                             f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} batches")
+            sys.stdout.flush()
+
+        return show
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One CD/PCD update with all of X as a single minibatch.
+
+        The first call initializes the model (as ``fit`` does) with X's dtype
+        (float32 is kept, unlike scikit-learn which upcasts to float64). As in
+        scikit-learn, X is one minibatch: the learning rate is divided by
+        ``X.shape[0]`` for the data term. Unlike scikit-learn, the negative
+        (chain) term is averaged over the chain's own ``batch_size`` rows, so
+        its weight does not shrink when X has more rows than the chain.
+        """
+        self._max_threads()
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        self._check_values(X)
+        if first:
+            self._init_model(X.shape[1], X.dtype)
+        self._update_marginals(X)
+        self._train(X, X.shape[0])
+        return self
+
+    # ---------------------------------------------------------- inference
+    def transform(self, X):
+        """Hidden-unit probabilities ``P(h=1|v=X) = sigmoid(X W^T + b)``.
+
+        The output (n_samples, n_components) has the model's dtype and values
+        in (0, 1): it is a valid input for the next BernoulliRBM of a stack.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._hidden_probabilities(X)
+
+    def _hidden_probabilities(self, X):
+        pre = np.asarray(X @ self.components_.T)
+        pre += self.intercept_hidden_
+        # sigmoid without overflow warnings: exp of a non-positive number only
+        e = np.exp(-np.abs(pre))
+        return np.where(pre >= 0, 1.0, e).astype(pre.dtype, copy=False) / (1 + e)
+
+    def _uniforms(self, shape):
+        u = np.empty(shape, dtype=self.components_.dtype)
+        return fill_(u, UNIFORM, (0.0, 1.0), seed=self._rng)
+
+    def gibbs(self, v):
+        """One block-Gibbs step v -> h -> v' with sampled states.
+
+        Each call uses the model's next random call, so repeated calls give
+        new samples; the sequence is reproducible from ``random_state``.
+        Returns a bool array for BernoulliRBM (as scikit-learn) and a float
+        array (v' ~ N(a + W^T h, I)) for GaussianBernoulliRBM.
+        """
+        check_is_fitted(self)
+        v = self._validate_X(v, reset=False)
+        p_h = self._hidden_probabilities(v)
+        h = (self._uniforms(p_h.shape) < p_h).astype(p_h.dtype)
+        mean = h @ self.components_ + self.intercept_visible_
+        if self._visible == "bernoulli":
+            e = np.exp(-np.abs(mean))
+            p_v = np.where(mean >= 0, 1.0, e) / (1 + e)
+            return self._uniforms(p_v.shape) < p_v
+        z = np.empty(mean.shape, dtype=mean.dtype)
+        fill_(z, NORMAL, (0.0, 1.0), seed=self._rng)
+        return mean + z
+
+    def _flip_indices(self, X):
+        """Which bit score_samples flips in each row: Philox(key = the model's
+        seed, counter = (hash of the row's content, domain 255)), word 0 mapped
+        to [0, n_features) by a 32x32 multiply-high. Independent of the row's
+        position, the other rows and the dtype/sparsity of X."""
+        h = _row_hashes(X)
+        ctr = np.empty((h.shape[0], 4), dtype=np.uint32)
+        ctr[:, 0] = (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        ctr[:, 1] = (h >> np.uint64(32)).astype(np.uint32)
+        ctr[:, 2] = 0
+        ctr[:, 3] = _SCORE_DOMAIN
+        words = philox4x32(ctr, np.array(self._rng.key, dtype=np.uint32))[:, 0].astype(np.uint64)
+        return ((words * np.uint64(X.shape[1])) >> np.uint64(32)).astype(np.intp)
+
+    _monitor_label = "pseudo-likelihood"
+
+    def score_samples(self, X):
+        r"""Pseudo-likelihood of each row (scikit-learn's definition).
+
+        ``n_features * log sigmoid(F(v~) - F(v))`` where ``v~`` is the row with
+        one component ``i`` flipped to ``1 - v_i``. Unlike scikit-learn, ``i``
+        is not drawn from a sequential RNG: it is a Philox draw keyed by
+        ``random_state`` and the row's content, so a row's score does not
+        depend on its position, on the other rows, or on how X is split.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        from .rbm_evaluation import pseudo_likelihood
+
+        return pseudo_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                 self._flip_indices(X))
+
+    def free_energy(self, X):
+        """Free energy F(v) of each row (float64); see ``rbm_evaluation.free_energy``."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        from .rbm_evaluation import free_energy
+
+        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                           visible=self._visible)
+
+    def _base_rate(self):
+        """rbm_evaluation.base_rate_visible_bias of the training data, from the
+        stored column sums: a CSR matrix with n_samples_seen_ rows whose first
+        row holds the sums has the same column sums and row count as the data."""
+        from .rbm_evaluation import base_rate_visible_bias
+
+        n, d = self.n_samples_seen_, self.visible_marginals_.shape[0]
+        sums = self.visible_marginals_ * n
+        indptr = np.full(n + 1, d, dtype=np.int64)
+        indptr[0] = 0
+        summary = sp.csr_matrix((sums, np.arange(d), indptr), shape=(n, d))
+        return base_rate_visible_bias(summary, visible=self._visible)
+
+    def log_partition(self, method="exact", *, base_visible_bias=None, n_runs=100, betas=None, seed=None):
+        """log Z of the fitted model.
+
+        Parameters
+        ----------
+        method : {"exact", "ais"}
+            "exact": enumeration of the smaller layer (``rbm_evaluation.exact_log_partition``;
+            at most 24 units in it). "ais": annealed importance sampling
+            (``rbm_evaluation.ais_log_partition``), started from the base-rate
+            model of the training data (``visible_marginals_``) unless
+            ``base_visible_bias`` is given.
+        base_visible_bias, n_runs, betas, seed :
+            Passed to ``ais_log_partition`` (ignored for "exact"). ``seed=None``
+            uses a seed derived from ``random_state``.
+
+        Returns
+        -------
+        float for "exact"; ``(log_z, (lo, hi))`` for "ais".
+        """
+        check_is_fitted(self)
+        from . import rbm_evaluation as ev
+
+        if method == "exact":
+            return ev.exact_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                          visible=self._visible)
+        if method != "ais":
+            raise ValueError(f"method must be one of 'exact', 'ais'; got {method!r}")
+        if base_visible_bias is None:
+            base_visible_bias = self._base_rate()
+        if seed is None:
+            seed = Generator(self._rng.seed ^ 0xA15A15A15A15A15A)
+        return ev.ais_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                    base_visible_bias=base_visible_bias, n_runs=n_runs, betas=betas, seed=seed,
+                                    visible=self._visible)
+
+    def log_likelihood(self, X, *, method="exact", **kwargs):
+        """log p(v) = -F(v) - log Z for each row (nats; a log density for
+        Gaussian visible units). ``method`` and ``kwargs`` go to :meth:`log_partition`;
+        with "ais" the result is an estimate (AIS tends to overestimate it)."""
+        log_z = self.log_partition(method, **kwargs)
+        if method == "ais":
+            log_z = log_z[0]
+        return -self.free_energy(X) - log_z
+
+
+class BernoulliRBM(_RBMBase):
+    r"""Bernoulli restricted Boltzmann machine trained by (persistent) contrastive divergence.
+
+    A drop-in for ``sklearn.neural_network.BernoulliRBM`` (same parameters,
+    defaults, attributes and update rule: PCD-1 with probabilities for the
+    hidden statistics and sampled visible states, learning rate divided by the
+    minibatch size, W ~ N(0, 0.01^2), zero biases, chain starting at h = 0,
+    contiguous minibatches without shuffling), with the training loop in
+    multithreaded C++ and Hinton's extensions:
+
+    .. math::
+        E(v, h) = -a^\top v - b^\top h - h^\top W v, \qquad
+        P(h_j{=}1 \mid v) = \sigma(b_j + W_j v), \qquad
+        P(v_i{=}1 \mid h) = \sigma(a_i + (W^\top h)_i)
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    learning_rate : float, default=0.1
+        Step size; divided by the minibatch size (the gradient is a mean).
+    batch_size : int, default=10
+        Rows per minibatch (the last one may be smaller) and rows of the
+        persistent chain ``h_samples_``.
+    n_iter : int, default=10
+        Epochs (passes over the data) of ``fit``.
+    k : int, default=1
+        Gibbs steps per update (CD-k / PCD-k). More steps: better density
+        models, slower training.
+    persistent : bool, default=True
+        True: PCD (stochastic maximum likelihood), the chain continues across
+        updates, as scikit-learn. False: CD, the chain starts at a sample of h
+        given the minibatch.
+    momentum : float in [0, 1), default=0.0
+        Delta <- momentum Delta + learning_rate grad. Hinton's recipe: 0.5 for
+        the first epochs, then 0.9.
+    weight_decay : float, default=0.0
+        L2 cost on W only (not the biases), e.g. 1e-4 to 2e-4.
+    sparsity_target : float in (0, 1) or None, default=None
+        Target mean activation p of the hidden units. A running estimate
+        q <- 0.9 q + 0.1 mean(h+) is pulled towards p by subtracting
+        ``sparsity_cost * (q - p)`` from the hidden-bias gradient and
+        ``sparsity_cost * (q - p) * mean(v+)`` from the weight gradient.
+    sparsity_cost : float, default=0.0
+        Strength of the sparsity penalty (Hinton: a few 1e-2 to 1e-4).
+    verbose : int, default=0
+        1: one line per epoch ``[BernoulliRBM] Iteration %d, pseudo-likelihood
+        = %.2f, time = %.2fs`` (pseudo-likelihood of the training data; time of
+        the epoch's training). 2: also a progress bar per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Key of the Philox streams used for the initial weights, the Gibbs
+        samples and score_samples' flipped bits. An int gives the same model on
+        every run and for every ``n_jobs``.
+    n_jobs : int or None, default=None
+        Threads for the elementwise phases (sampling, sigmoids, statistics);
+        None: ``fastinit.get_num_threads()``, -1: all CPUs. BLAS threads are
+        SciPy's OpenBLAS pool (``threadpoolctl``); the two never run at once.
+    dtype : {None, "float32", "float64"}, default=None
+        Parameter dtype. None keeps float32/float64 input and uses float32
+        for other input (scikit-learn would use float64).
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weight matrix W (C order; scikit-learn's is Fortran order).
+    intercept_hidden_ : ndarray of shape (n_components,)
+    intercept_visible_ : ndarray of shape (n_features,)
+    h_samples_ : ndarray of shape (batch_size, n_components)
+        The persistent chain's hidden states (unused when ``persistent=False``).
+    visible_marginals_ : ndarray of shape (n_features,)
+        Mean of each feature over the training data (the base rate used by
+        ``log_partition(method="ais")``).
+    n_samples_seen_ : int
+    n_iter_ : int
+        Completed epochs of the last ``fit``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string feature names.
+
+    Notes
+    -----
+    Differences from scikit-learn, all documented choices: the negative
+    statistics are averaged over the chain's rows (scikit-learn divides them
+    by the data rows, which over-weights them on a short last batch and
+    under-weights them in ``partial_fit`` with many rows); ``partial_fit``
+    keeps float32; ``score_samples`` picks the flipped bit from the row's
+    content; random numbers come from Philox, not MT19937, so the fitted
+    weights differ from scikit-learn's for the same seed (the distributions
+    are the same).
+
+    Examples
+    --------
+    >>> from fastinit import BernoulliRBM
+    >>> from sklearn.datasets import load_digits
+    >>> X = load_digits().data / 16
+    >>> rbm = BernoulliRBM(n_components=100, n_iter=20, random_state=0).fit(X)
+    >>> H = rbm.transform(X)           # features in (0, 1): feed the next RBM of a DBN
+    """
+
+    _visible = "bernoulli"
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.1,
+        batch_size=10,
+        n_iter=10,
+        k=1,
+        persistent=True,
+        momentum=0.0,
+        weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_cost=0.0,
+        verbose=0,
+        random_state=None,
+        n_jobs=None,
+        dtype=None,
+    ):
+        super().__init__(
+            n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
+            persistent=persistent, momentum=momentum, weight_decay=weight_decay,
+            sparsity_target=sparsity_target, sparsity_cost=sparsity_cost, verbose=verbose,
+            random_state=random_state, n_jobs=n_jobs, dtype=dtype,
+        )
+
+
+class GaussianBernoulliRBM(_RBMBase):
+    r"""RBM with real-valued (Gaussian, unit-variance) visible and binary hidden units.
+
+    For standardized data (zero mean, unit variance per feature, e.g. after
+    ``sklearn.preprocessing.StandardScaler``); the variance is fixed to 1:
+
+    .. math::
+        E(v, h) = \tfrac12 \lVert v - a \rVert^2 - b^\top h - h^\top W v, \qquad
+        P(h_j{=}1 \mid v) = \sigma(b_j + W_j v), \qquad
+        v \mid h \sim \mathcal N(a + W^\top h, I)
+
+    Same parameters, attributes and training as :class:`BernoulliRBM` (see
+    there), except the default ``learning_rate=0.01``: Gaussian units need a
+    step one to two orders of magnitude smaller than binary ones (Hinton's
+    guide), or the weights blow up. The Gibbs chain samples v with its
+    Gaussian noise.
+
+    ``score_samples`` returns the *unnormalized* log-density ``-F(v)`` with
+    ``F(v) = ||v - a||^2 / 2 - sum_j softplus(b_j + W_j v)`` (a pseudo-likelihood
+    is not defined for real-valued units); ``log_likelihood`` subtracts log Z.
+    ``verbose=1`` prints its mean per epoch.
+    """
+
+    _visible = "gaussian"
+    _monitor_label = "mean -F(v)"
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.01,
+        batch_size=10,
+        n_iter=10,
+        k=1,
+        persistent=True,
+        momentum=0.0,
+        weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_cost=0.0,
+        verbose=0,
+        random_state=None,
+        n_jobs=None,
+        dtype=None,
+    ):
+        super().__init__(
+            n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
+            persistent=persistent, momentum=momentum, weight_decay=weight_decay,
+            sparsity_target=sparsity_target, sparsity_cost=sparsity_cost, verbose=verbose,
+            random_state=random_state, n_jobs=n_jobs, dtype=dtype,
+        )
+
+    def score_samples(self, X):
+        """Unnormalized log-density ``-F(v)`` of each row (float64).
+
+        Not a pseudo-likelihood: for real-valued visible units this is the
+        log-density up to the constant ``log Z`` (see :meth:`log_likelihood`).
+        """
+        return -self.free_energy(X)

@@ -1,0 +1,410 @@
+"""fastinit.BernoulliRBM / GaussianBernoulliRBM: trainer exactness, reproducibility,
+scikit-learn parity and conventions, input validation, quality on digits."""
+import os
+import pickle
+import re
+import signal
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
+from sklearn.pipeline import Pipeline
+
+import fastinit
+from fastinit import BernoulliRBM, GaussianBernoulliRBM, _core
+from fastinit._sampling import NORMAL, fill_
+from rbm_oracle import OracleRBM
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits().data / 16.0
+
+
+def small_binary(n=23, d=17, p=0.3, seed=1):
+    return (np.random.default_rng(seed).random((n, d)) < p).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------
+# The C++ trainer computes exactly the documented update (NumPy oracle with the
+# same Philox counters).
+
+ORACLE_CONFIGS = [
+    {},
+    {"k": 3},
+    {"persistent": False},
+    {"persistent": False, "k": 2},
+    {"momentum": 0.5, "weight_decay": 0.01},
+    {"weight_decay": 0.02},
+    {"sparsity_target": 0.1, "sparsity_cost": 0.5},
+    {"momentum": 0.9, "k": 2, "sparsity_target": 0.05, "sparsity_cost": 0.1, "persistent": False},
+]
+
+
+@pytest.mark.parametrize("config", ORACLE_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+def test_bernoulli_fit_matches_oracle(config):
+    X = small_binary()  # 23 rows, batch 5: the last batch has 3 rows
+    rbm = BernoulliRBM(6, batch_size=5, n_iter=2, random_state=7, **config).fit(X)
+    oracle = OracleRBM(6, 17, 5, 7, **config)
+    for _ in range(2):
+        oracle.epoch(X, 5)
+    np.testing.assert_allclose(rbm.components_, oracle.W, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(rbm.intercept_hidden_, oracle.b, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(rbm.intercept_visible_, oracle.a, rtol=0, atol=1e-13)
+    if rbm.persistent:
+        np.testing.assert_array_equal(rbm.h_samples_, oracle.chain)
+    assert rbm.n_iter_ == 2
+
+
+@pytest.mark.parametrize("config", [{}, {"k": 2, "momentum": 0.5}, {"persistent": False}])
+def test_gaussian_fit_matches_oracle(config):
+    X = np.random.default_rng(3).standard_normal((23, 17))
+    rbm = GaussianBernoulliRBM(6, batch_size=5, n_iter=2, random_state=11, **config).fit(X)
+    oracle = OracleRBM(6, 17, 5, 11, gaussian=True, learning_rate=0.01, **config)
+    for _ in range(2):
+        oracle.epoch(X, 5)
+    np.testing.assert_allclose(rbm.components_, oracle.W, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rbm.intercept_visible_, oracle.a, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rbm.intercept_hidden_, oracle.b, rtol=0, atol=1e-12)
+
+
+def test_float32_fit_matches_oracle():
+    X = small_binary().astype(np.float32)
+    rbm = BernoulliRBM(6, batch_size=5, n_iter=2, random_state=7).fit(X)
+    assert rbm.components_.dtype == np.float32
+    oracle = OracleRBM(6, 17, 5, 7, dtype=np.float32)
+    for _ in range(2):
+        oracle.epoch(X, 5)
+    np.testing.assert_allclose(rbm.components_, oracle.W, rtol=0, atol=2e-6)
+    np.testing.assert_array_equal(rbm.h_samples_, oracle.chain)
+
+
+def test_partial_fit_is_one_minibatch_update():
+    X = small_binary(n=12)
+    rbm = BernoulliRBM(5, batch_size=4, random_state=2)
+    oracle = OracleRBM(5, 17, 4, 2)
+    for rows in (X[:12], X[3:5], X[:7]):  # any number of rows: one update each
+        rbm.partial_fit(rows)
+        oracle.update(rows)
+    np.testing.assert_allclose(rbm.components_, oracle.W, rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(rbm.h_samples_, oracle.chain)
+    assert rbm.h_samples_.shape == (4, 5)  # the chain keeps batch_size rows, as scikit-learn
+    assert rbm.n_samples_seen_ == 21
+    np.testing.assert_allclose(rbm.visible_marginals_, np.vstack([X[:12], X[3:5], X[:7]]).mean(0))
+
+
+# ---------------------------------------------------------------------------
+# Reproducibility: seed, threads, ISA, memory format.
+
+
+def _fit_bits(X, **kw):
+    params = dict(n_components=40, batch_size=50, n_iter=2, random_state=123)
+    params.update(kw)
+    rbm = BernoulliRBM(**params).fit(X)
+    return rbm.components_.copy(), rbm.intercept_hidden_.copy(), rbm.intercept_visible_.copy(), rbm.h_samples_.copy()
+
+
+@pytest.fixture(scope="module")
+def medium_binary():
+    # 50 x 400 per visible phase: large enough for the elementwise phases to use the pool
+    return (np.random.default_rng(5).random((300, 400)) < 0.2).astype(np.float32)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, 3, -1])
+def test_same_model_for_any_n_jobs(medium_binary, n_jobs):
+    ref = _fit_bits(medium_binary, n_jobs=None)
+    for a, b in zip(ref, _fit_bits(medium_binary, n_jobs=n_jobs)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_same_model_with_fastinit_threads(medium_binary):
+    ref = _fit_bits(medium_binary)
+    old = fastinit.get_num_threads()
+    try:
+        fastinit.set_num_threads(1)
+        one = _fit_bits(medium_binary)
+    finally:
+        fastinit.set_num_threads(old)
+    for a, b in zip(ref, one):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif(not _core.cpu_supports_avx2(), reason="needs an AVX2 CPU to compare paths")
+def test_generic_and_avx2_random_paths_agree(medium_binary):
+    current = _core.isa()
+    try:
+        _core.select_isa("generic")
+        generic = _fit_bits(medium_binary)
+        _core.select_isa("avx2")
+        avx2 = _fit_bits(medium_binary)
+    finally:
+        _core.select_isa(current)
+    for a, b in zip(generic, avx2):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_sparse_input_gives_the_same_model(medium_binary, dtype, index_dtype):
+    X = medium_binary.astype(dtype)
+    Xs = sp.csr_matrix(X)
+    Xs.indices = Xs.indices.astype(index_dtype)
+    Xs.indptr = Xs.indptr.astype(index_dtype)
+    for a, b in zip(_fit_bits(X), _fit_bits(Xs)):
+        np.testing.assert_array_equal(a, b)
+    # Fortran-ordered and CSC input too
+    for a, b in zip(_fit_bits(X), _fit_bits(np.asfortranarray(X))):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_fit_bits(X), _fit_bits(sp.csc_matrix(X))):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_seed_controls_the_model():
+    X = small_binary()
+    a = BernoulliRBM(6, n_iter=3, random_state=1).fit(X).components_
+    b = BernoulliRBM(6, n_iter=3, random_state=1).fit(X).components_
+    c = BernoulliRBM(6, n_iter=3, random_state=2).fit(X).components_
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    rs = np.random.RandomState(0)
+    d = BernoulliRBM(6, n_iter=3, random_state=rs).fit(X).components_
+    e = BernoulliRBM(6, n_iter=3, random_state=np.random.RandomState(0)).fit(X).components_
+    np.testing.assert_array_equal(d, e)
+
+
+def test_initial_state_follows_scikit_learn():
+    X = small_binary(d=300)
+    rbm = BernoulliRBM(50, batch_size=7, n_iter=0, random_state=9).fit(X)
+    expected = fill_(np.empty((50, 300)), NORMAL, (0.0, 0.01), seed=9)  # call 0 of Generator(9)
+    np.testing.assert_array_equal(rbm.components_, expected)
+    assert stats.kstest(rbm.components_.ravel() / 0.01, "norm").pvalue > 1e-4
+    np.testing.assert_array_equal(rbm.intercept_hidden_, np.zeros(50))
+    np.testing.assert_array_equal(rbm.intercept_visible_, np.zeros(300))
+    np.testing.assert_array_equal(rbm.h_samples_, np.zeros((7, 50)))
+    assert rbm.n_iter_ == 0
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn parity: parameters, attributes, dtypes, formulas.
+
+
+def test_shared_parameters_match_scikit_learn():
+    ours, theirs = BernoulliRBM().get_params(), SkBernoulliRBM().get_params()
+    for name, value in theirs.items():
+        assert ours[name] == value, name
+    assert GaussianBernoulliRBM().learning_rate == 0.01
+    assert set(ours) - set(theirs) == {"k", "persistent", "momentum", "weight_decay", "sparsity_target",
+                                       "sparsity_cost", "n_jobs", "dtype"}
+
+
+@pytest.mark.parametrize("Estimator", [BernoulliRBM, GaussianBernoulliRBM])
+def test_fitted_attributes_and_dtypes(digits, Estimator):
+    X = digits[:200]
+    for in_dtype, model_dtype in [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float32)]:
+        Xi = (X > 0.5).astype(in_dtype) if in_dtype == np.int64 else X.astype(in_dtype)
+        rbm = Estimator(8, n_iter=1, random_state=0).fit(Xi)
+        assert rbm.components_.shape == (8, 64) and rbm.components_.dtype == model_dtype
+        assert rbm.intercept_hidden_.shape == (8,) and rbm.intercept_hidden_.dtype == model_dtype
+        assert rbm.intercept_visible_.shape == (64,) and rbm.intercept_visible_.dtype == model_dtype
+        assert rbm.h_samples_.shape == (10, 8)
+        assert rbm.n_features_in_ == 64 and rbm.n_iter_ == 1
+        out = rbm.transform(Xi)
+        assert out.dtype == model_dtype and out.shape == (200, 8)
+    forced = Estimator(8, n_iter=1, random_state=0, dtype="float64").fit(X.astype(np.float32))
+    assert forced.components_.dtype == np.float64
+    assert forced.transform(X.astype(np.float32)).dtype == np.float64
+    pf = Estimator(8, random_state=0).partial_fit(X.astype(np.float32))
+    assert pf.components_.dtype == np.float32  # scikit-learn would upcast to float64
+
+
+def test_big_endian_input_keeps_its_width(digits):
+    X = digits[:50]
+    ref = BernoulliRBM(4, n_iter=1, random_state=0).fit(X)
+    big = BernoulliRBM(4, n_iter=1, random_state=0).fit(X.astype(">f8"))
+    assert big.components_.dtype == np.float64
+    np.testing.assert_array_equal(big.components_, ref.components_)
+    np.testing.assert_array_equal(big.transform(X.astype(">f8")), ref.transform(X))
+
+
+def test_transform_formula_dense_and_sparse(digits):
+    rbm = BernoulliRBM(12, n_iter=2, random_state=0).fit(digits)
+    expected = 1.0 / (1.0 + np.exp(-(digits @ rbm.components_.T + rbm.intercept_hidden_)))
+    np.testing.assert_allclose(rbm.transform(digits), expected, rtol=1e-12)
+    np.testing.assert_allclose(rbm.transform(sp.csr_matrix(digits)), expected, rtol=1e-12)
+    # scikit-learn's transform on our parameters gives the same numbers
+    sk = SkBernoulliRBM(12)
+    sk.components_, sk.intercept_hidden_ = rbm.components_, rbm.intercept_hidden_
+    sk.intercept_visible_, sk.n_features_in_ = rbm.intercept_visible_, 64
+    np.testing.assert_allclose(sk.transform(digits), rbm.transform(digits), rtol=1e-12)
+
+
+def test_feature_names_out():
+    X = small_binary(d=4)
+    rbm = BernoulliRBM(3, n_iter=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(rbm.get_feature_names_out(), ["bernoullirbm0", "bernoullirbm1", "bernoullirbm2"])
+    g = GaussianBernoulliRBM(2, random_state=0).partial_fit(X)
+    np.testing.assert_array_equal(g.get_feature_names_out(), ["gaussianbernoullirbm0", "gaussianbernoullirbm1"])
+    assert not hasattr(rbm, "feature_names_in_")
+
+
+def test_feature_names_in():
+    pd = pytest.importorskip("pandas")
+    names = ["a", "b", "c", "d"]
+    X = pd.DataFrame(small_binary(d=4), columns=names)
+    rbm = BernoulliRBM(3, n_iter=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(rbm.feature_names_in_, names)
+    with pytest.raises(ValueError, match="feature names"):
+        rbm.transform(X.rename(columns={"c": "x"}))
+
+
+# ---------------------------------------------------------------------------
+# Input validation.
+
+
+@pytest.mark.parametrize("Estimator", [BernoulliRBM, GaussianBernoulliRBM])
+def test_bad_input_raises(Estimator):
+    X = small_binary()
+    for bad, pattern in [
+        (np.where(X > 0.5, np.nan, X), "NaN"),
+        (np.where(X > 0.5, np.inf, X), "infinity"),
+        (np.zeros((0, 17)), "0 sample"),
+        (np.zeros((5, 0)), "0 feature"),
+        (np.ones(17), "Expected 2D array"),
+        (np.array([["a", "b"]]), "could not convert|numeric"),
+    ]:
+        with pytest.raises(ValueError, match=pattern):
+            Estimator(3).fit(bad)
+    rbm = Estimator(3, n_iter=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="17 features"):
+        rbm.transform(X[:, :5])
+    with pytest.raises(ValueError, match="17 features"):
+        rbm.partial_fit(X[:, :5])
+    with pytest.raises(ValueError, match="NaN"):
+        rbm.transform(np.full((2, 17), np.nan))
+
+
+def test_bernoulli_rejects_values_outside_unit_interval():
+    X = small_binary()
+    for bad in (X * 2, X - 0.5, sp.csr_matrix(X * 3)):
+        with pytest.raises(ValueError, match=re.escape("[0, 1]")):
+            BernoulliRBM(3).fit(bad)
+        with pytest.raises(ValueError, match=re.escape("[0, 1]")):
+            BernoulliRBM(3).partial_fit(bad)
+    GaussianBernoulliRBM(3, n_iter=1).fit(X * 2 - 5)  # real values are fine there
+
+
+@pytest.mark.parametrize("param, value, pattern", [
+    ("n_components", 0, "n_components"),
+    ("learning_rate", 0.0, "learning_rate"),
+    ("learning_rate", -1.0, "learning_rate"),
+    ("batch_size", 0, "batch_size"),
+    ("n_iter", -1, "n_iter"),
+    ("k", 0, "'k'"),
+    ("momentum", 1.0, "momentum"),
+    ("weight_decay", -0.1, "weight_decay"),
+    ("sparsity_target", 1.5, "sparsity_target"),
+    ("sparsity_cost", -1.0, "sparsity_cost"),
+    ("dtype", "int8", "dtype"),
+    ("n_jobs", 1.5, "n_jobs"),
+    ("n_jobs", 0, "n_jobs"),
+    ("persistent", "yes", "persistent"),
+    ("random_state", "seed", "random_state"),
+])
+def test_invalid_parameters_raise_at_fit(param, value, pattern):
+    rbm = BernoulliRBM(**{"n_components": 3, param: value})  # stored untouched
+    assert rbm.get_params()[param] == value
+    with pytest.raises(ValueError, match=pattern):
+        rbm.fit(small_binary())
+
+
+def test_malformed_csr_raises_instead_of_crashing():
+    Xs = sp.csr_matrix(small_binary())
+    Xs.indices = Xs.indices.copy()
+    Xs.indices[3] = 10_000
+    with pytest.raises((ValueError, IndexError), match="index|indices|column"):
+        BernoulliRBM(3, n_iter=1).fit(Xs)
+
+
+def test_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    for method in ("transform", "score_samples", "gibbs", "free_energy"):
+        with pytest.raises(NotFittedError):
+            getattr(BernoulliRBM(), method)(small_binary())
+
+
+# ---------------------------------------------------------------------------
+# gibbs.
+
+
+def test_gibbs(digits):
+    rbm = BernoulliRBM(42, batch_size=40, n_iter=5, random_state=42).fit(digits)
+    v1 = rbm.gibbs(digits[:50])
+    v2 = rbm.gibbs(digits[:50])
+    assert v1.dtype == bool and v1.shape == (50, 64)
+    assert (v1 != v2).any(axis=1).all()  # successive calls differ in every row
+    again = BernoulliRBM(42, batch_size=40, n_iter=5, random_state=42).fit(digits)
+    np.testing.assert_array_equal(again.gibbs(digits[:50]), v1)
+    g = GaussianBernoulliRBM(5, n_iter=1, random_state=0).fit(digits - 0.5)
+    out = g.gibbs(digits[:20] - 0.5)
+    assert out.dtype == np.float64 and np.isfinite(out).all()
+    # v | h ~ N(a + W^T h, I): the noise is standard normal
+    h = g.transform(digits[:20] - 0.5)
+    assert abs(np.std(out - (h @ g.components_ + g.intercept_visible_))) > 0.5
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn machinery: pipeline, clone, grid search, pickling, check_estimator.
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_pipeline_gridsearch_and_stacking(digits):
+    y = load_digits().target
+    pipe = Pipeline([("rbm", BernoulliRBM(64, n_iter=3, random_state=0)),
+                     ("clf", LogisticRegression(max_iter=100))])
+    search = GridSearchCV(pipe, {"rbm__learning_rate": [0.05, 0.1]}, cv=2).fit(digits, y)
+    assert search.best_score_ > 0.6  # RBM features are informative (chance: 0.1)
+    assert clone(pipe).named_steps["rbm"].get_params() == pipe.named_steps["rbm"].get_params()
+    # a 2-layer DBN: the first layer's probabilities are the second layer's data
+    dbn = Pipeline([("rbm1", BernoulliRBM(32, n_iter=2, random_state=0)),
+                    ("rbm2", GaussianBernoulliRBM(8, n_iter=2, random_state=1))]).fit(digits)
+    codes = dbn.transform(digits)
+    assert codes.shape == (len(digits), 8) and dbn.named_steps["rbm2"].n_features_in_ == 32
+    np.testing.assert_allclose(codes, dbn.named_steps["rbm2"].transform(dbn.named_steps["rbm1"].transform(digits)))
+
+
+def test_pickle_round_trip_continues_identically(digits):
+    rbm = BernoulliRBM(10, n_iter=2, random_state=0, momentum=0.5).fit(digits)
+    copy = pickle.loads(pickle.dumps(rbm))
+    np.testing.assert_array_equal(copy.transform(digits), rbm.transform(digits))
+    rbm.partial_fit(digits[:30])
+    copy.partial_fit(digits[:30])
+    np.testing.assert_array_equal(copy.components_, rbm.components_)
+    np.testing.assert_array_equal(copy.gibbs(digits[:5]), rbm.gibbs(digits[:5]))
+
+
+# ---------------------------------------------------------------------------
+# Ctrl-C.
+
+
+def test_keyboard_interrupt_leaves_a_usable_model():
+    X = (np.random.default_rng(0).random((4000, 400)) < 0.2).astype(np.float32)
+    rbm = BernoulliRBM(300, batch_size=10, n_iter=1000, random_state=0)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            rbm.fit(X)
+    finally:
+        timer.cancel()
+    assert rbm.n_iter_ < 1000
+    out = rbm.transform(X[:5])
+    assert np.isfinite(out).all() and out.shape == (5, 300)
+    rbm.partial_fit(X[:10])  # still trainable
+    assert np.isfinite(rbm.components_).all()

@@ -1,0 +1,204 @@
+"""RBM estimator methods that use fastinit.rbm_evaluation: score_samples,
+free_energy, log_partition, log_likelihood, verbose monitoring, the
+scikit-learn common checks, and model quality on digits."""
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastinit import BernoulliRBM, GaussianBernoulliRBM
+
+ev = pytest.importorskip("fastinit.rbm_evaluation")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits().data / 16.0
+
+
+# ---------------------------------------------------------------------------
+# score_samples and the evaluation methods.
+
+
+def test_score_samples_is_sklearn_pseudo_likelihood(digits):
+    rbm = BernoulliRBM(20, n_iter=2, random_state=0).fit(digits)
+    scores = rbm.score_samples(digits)
+    idx = rbm._flip_indices(digits)
+    assert idx.min() >= 0 and idx.max() < 64
+    # n_features * log sigmoid(F(v~) - F(v)) with v~ = v with bit idx flipped to 1 - v
+    flipped = digits.copy()
+    rows = np.arange(len(digits))
+    flipped[rows, idx] = 1 - flipped[rows, idx]
+    gap = ev.free_energy(flipped, rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_) - \
+        ev.free_energy(digits, rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_)
+    np.testing.assert_allclose(scores, 64 * -np.logaddexp(0, -gap), rtol=1e-9)
+    # the flipped bits are spread uniformly over the features
+    counts = np.bincount(idx, minlength=64)
+    assert stats.chisquare(counts).pvalue > 1e-4
+
+
+def test_score_samples_does_not_depend_on_order_or_batch(digits):
+    rbm = BernoulliRBM(20, n_iter=1, random_state=0).fit(digits)
+    scores = rbm.score_samples(digits)
+    perm = np.random.default_rng(0).permutation(len(digits))
+    np.testing.assert_allclose(rbm.score_samples(digits[perm]), scores[perm], rtol=1e-12)
+    np.testing.assert_allclose(rbm.score_samples(digits[100:110]), scores[100:110], rtol=1e-12)
+    np.testing.assert_allclose(rbm.score_samples(sp.csr_matrix(digits)), scores, rtol=1e-12)
+    # the same rows in float32 flip the same bits
+    np.testing.assert_array_equal(rbm._flip_indices((digits * 16).astype(np.float32) / 16), rbm._flip_indices(digits))
+    # another random_state flips other bits
+    other = clone(rbm).set_params(random_state=1).fit(digits)
+    assert np.mean(other._flip_indices(digits) == rbm._flip_indices(digits)) < 0.2
+
+
+def test_score_samples_no_clipping_and_no_overflow():
+    # scikit-learn's test_score_samples: a model of all-zero / all-one rows
+    X = np.vstack([np.zeros(1000), np.ones(1000)])
+    rbm = BernoulliRBM(10, batch_size=2, n_iter=10, random_state=42).fit(X)
+    assert (rbm.score_samples(X) < -300).all()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        rbm.score_samples(np.arange(1000)[None, :] * 100.0)
+
+
+def test_verbose_output(capsys, digits):
+    BernoulliRBM(5, n_iter=2, verbose=1, random_state=0).fit(sp.csc_matrix(digits[:100]))
+    out = capsys.readouterr().out
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    assert re.match(r"\[BernoulliRBM\] Iteration 1, pseudo-likelihood = -?\d+\.\d\d, time = \d+\.\d\ds$", lines[0])
+    BernoulliRBM(5, n_iter=1, verbose=2, random_state=0).fit(digits[:100])
+    out = capsys.readouterr().out
+    assert "10/10 batches" in out and "[BernoulliRBM] Iteration 1, pseudo-likelihood" in out
+    GaussianBernoulliRBM(5, n_iter=1, verbose=1, random_state=0).fit(digits[:100])
+    assert re.search(r"\[GaussianBernoulliRBM\] Iteration 1, mean -F\(v\) = -?\d+\.\d\d", capsys.readouterr().out)
+
+
+def test_free_energy_and_exact_log_likelihood_methods(digits):
+    X = (digits > 0.5).astype(np.float64)
+    rbm = BernoulliRBM(8, n_iter=3, random_state=0).fit(X)
+    W, a, b = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    expected_f = -X @ a - np.logaddexp(0, X @ W.T + b).sum(axis=1)
+    np.testing.assert_allclose(rbm.free_energy(X), expected_f, rtol=1e-10)
+    np.testing.assert_allclose(rbm.free_energy(sp.csr_matrix(X)), expected_f, rtol=1e-10)
+    # brute force over the 2^8 hidden states
+    states = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(float)
+    log_z = np.logaddexp.reduce(states @ b + np.logaddexp(0, states @ W + a).sum(axis=1))
+    assert rbm.log_partition("exact") == pytest.approx(log_z, rel=1e-12)
+    np.testing.assert_allclose(rbm.log_likelihood(X), -expected_f - log_z, rtol=1e-10)
+    # probabilities of all 2^n_visible states cannot exceed 1
+    assert np.logaddexp.reduce(np.unique(rbm.log_likelihood(X))) < 0
+    with pytest.raises(ValueError, match="method"):
+        rbm.log_partition("bogus")
+
+
+def test_ais_log_partition_method_uses_data_base_rate(digits):
+    X = (digits > 0.5).astype(np.float64)
+    rbm = BernoulliRBM(10, n_iter=5, random_state=0).fit(X)
+    exact = rbm.log_partition("exact")
+    log_z, (lo, hi) = rbm.log_partition("ais", n_runs=50, betas=2000)
+    assert lo <= log_z <= hi
+    assert abs(log_z - exact) < 0.5
+    # the default base model is the base rate of the training data
+    np.testing.assert_allclose(rbm.visible_marginals_, X.mean(axis=0))
+    np.testing.assert_allclose(rbm._base_rate(), ev.base_rate_visible_bias(X), rtol=1e-12)
+    ll = rbm.log_likelihood(X[:20], method="ais", n_runs=50, betas=2000)
+    np.testing.assert_allclose(ll, -rbm.free_energy(X[:20]) - log_z, rtol=1e-12)
+
+
+def test_gaussian_score_samples_is_unnormalized_log_density(digits):
+    X = (digits - digits.mean(0)) / (digits.std(0) + 1e-3)
+    rbm = GaussianBernoulliRBM(6, n_iter=2, random_state=0).fit(X)
+    W, a, b = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    expected = -(0.5 * ((X - a) ** 2).sum(axis=1) - np.logaddexp(0, X @ W.T + b).sum(axis=1))
+    np.testing.assert_allclose(rbm.score_samples(X), expected, rtol=1e-10)
+    log_z = rbm.log_partition("exact")
+    np.testing.assert_allclose(rbm.log_likelihood(X), expected - log_z, rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn common checks.
+
+
+class _RangeUncheckedBernoulliRBM(BernoulliRBM):
+    """BernoulliRBM without the [0, 1] check: shows that the checks listed as
+    expected failures below fail only because of their data's range."""
+
+    def _check_values(self, X):
+        pass
+
+
+# These common checks fit on standard-normal (or shifted) data, which lies
+# outside [0, 1]; BernoulliRBM rejects it by design. All of them pass on
+# _RangeUncheckedBernoulliRBM (checked below), so nothing else is wrong.
+_OUT_OF_RANGE = "fits on data outside [0, 1], which BernoulliRBM rejects"
+BERNOULLI_EXPECTED_FAILURES = {name: _OUT_OF_RANGE for name in [
+    "check_estimators_dtypes", "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+    "check_n_features_in_after_fitting", "check_positive_only_tag_during_fit", "check_pipeline_consistency",
+    "check_estimators_pickle", "check_f_contiguous_array_estimator", "check_transformer_data_not_an_array",
+    "check_transformer_general", "check_transformer_preserve_dtypes", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature", "check_dict_unchanged",
+    "check_fit_idempotent", "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
+]}
+
+
+def _expected_failures(estimator):
+    return BERNOULLI_EXPECTED_FAILURES if type(estimator) is BernoulliRBM else {}
+
+
+@parametrize_with_checks(
+    [BernoulliRBM(4, n_iter=2, random_state=0), _RangeUncheckedBernoulliRBM(4, n_iter=2, random_state=0),
+     GaussianBernoulliRBM(4, n_iter=2, random_state=0)],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# ---------------------------------------------------------------------------
+# Quality on digits (scikit-learn's reference settings).
+
+
+def test_digits_pseudo_likelihood_at_least_sklearn(digits):
+    ours = BernoulliRBM(100, n_iter=20, random_state=0).fit(digits)
+    theirs = SkBernoulliRBM(100, n_iter=20, random_state=0).fit(digits)
+    flip = ours._flip_indices(digits)  # score both models on the same flipped bits
+    pl_ours = ev.pseudo_likelihood(digits, ours.components_, ours.intercept_visible_, ours.intercept_hidden_,
+                                   flip).mean()
+    pl_theirs = ev.pseudo_likelihood(digits, theirs.components_, theirs.intercept_visible_,
+                                     theirs.intercept_hidden_, flip).mean()
+    assert pl_ours >= pl_theirs - 1.0
+    assert pl_ours > -20.5  # scikit-learn reaches about -19.4 at epoch 20
+
+
+def _mean_exact_ll(model, X):
+    return model.log_likelihood(X, method="exact").mean()
+
+
+def test_binarized_digits_exact_log_likelihood(digits):
+    X = (digits > 0.5).astype(np.float64)
+    seeds = range(3)
+    sk = []
+    for s in seeds:
+        m = SkBernoulliRBM(16, n_iter=20, random_state=s).fit(X)
+        log_z = ev.exact_log_partition(m.components_, m.intercept_visible_, m.intercept_hidden_)
+        sk.append((-ev.free_energy(X, m.components_, m.intercept_visible_, m.intercept_hidden_) - log_z).mean())
+    pcd1 = [_mean_exact_ll(BernoulliRBM(16, n_iter=20, random_state=s).fit(X), X) for s in seeds]
+    pcd5 = [_mean_exact_ll(BernoulliRBM(16, n_iter=20, k=5, random_state=s).fit(X), X) for s in seeds]
+    assert np.mean(pcd1) >= np.mean(sk) - 0.5
+    assert np.mean(pcd5) > np.mean(pcd1) + 0.5  # more Gibbs steps: a better density model
+
+
+def test_gaussian_rbm_learns_standardized_digits(digits):
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(digits)
+    start = GaussianBernoulliRBM(16, n_iter=0, random_state=0).fit(X).log_likelihood(X).mean()
+    trained = GaussianBernoulliRBM(16, n_iter=20, random_state=0).fit(X).log_likelihood(X).mean()
+    assert trained > start + 4.0  # exact log-density per row, nats (about -89.3 -> -83.4)
