@@ -204,6 +204,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), order="C",
                               reset=False)
             X = X.astype(self.components_.dtype, copy=False)
+        if sp.issparse(X):
+            # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
+            # malformed matrix: check its structure before anything touches it.
+            X.check_format(full_check=True)
         return X
 
     def _max_threads(self):
