@@ -63,25 +63,18 @@ def _torch(fn):
     return make
 
 
-def _fastinit_public(name, *args, **kw):
-    """A public initializer by name, or None while it is not merged."""
+def _fastinit_public(name, make_args, **kw):
+    """A public in-place initializer applied to the arrays ``make_args(a)``."""
+    f = getattr(fastinit, name)
 
     def make(a):
-        f = getattr(fastinit, name, None)
-        if f is None:
-            return None
-        return lambda: f(*args(a), seed=SEED, **kw)
+        return lambda: f(*make_args(a), seed=SEED, **kw)
 
     return make
 
 
 def _small_out_of_place(a):
-    xavier = getattr(fastinit, "xavier_uniform", None)
-    if xavier is not None:
-        return lambda: xavier(SMALL_SHAPE, seed=SEED)
-    # Until the initializers are merged: what xavier_uniform does underneath.
-    bound = float(np.sqrt(6.0 / sum(SMALL_SHAPE)))
-    return lambda: _sampling.fill_(_sampling.new(SMALL_SHAPE, None), _sampling.UNIFORM, (-bound, bound), seed=SEED)
+    return lambda: fastinit.xavier_uniform(SMALL_SHAPE, seed=SEED)
 
 
 U, N, T = _sampling.UNIFORM, _sampling.NORMAL, _sampling.TRUNCATED_NORMAL
