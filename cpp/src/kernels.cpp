@@ -204,6 +204,34 @@ FI_ALWAYS_INLINE __m256i pair_lo32(__m256i a, __m256i b) {
   return _mm256_blend_epi32(a, _mm256_slli_epi64(b, 32), 0xAA);
 }
 
+// Stores four blocks block-major: out[4 l + w] = word w of lane l.
+FI_ALWAYS_INLINE void store_blocks(const Blocks4& x, std::uint32_t* out) {
+  const __m256i w01 = pair_lo32(x.c0, x.c1), w23 = pair_lo32(x.c2, x.c3);
+  const __m256i blocks02 = _mm256_unpacklo_epi64(w01, w23), blocks13 = _mm256_unpackhi_epi64(w01, w23);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(blocks02, blocks13, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), _mm256_permute2x128_si256(blocks02, blocks13, 0x31));
+}
+
+// Domain-0 blocks first .. first + n - 1 of st in groups of four; returns how
+// many blocks were written (a multiple of 4, the caller does the rest).
+inline std::size_t stream_blocks(const StreamId& st, std::uint64_t first, std::size_t n, std::uint32_t* out) {
+  const RoundKeys keys(st);
+  const CallWords cw(st, 0);
+  std::size_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    Blocks4 x[4] = {consecutive_blocks(first + j, cw), consecutive_blocks(first + j + 4, cw),
+                    consecutive_blocks(first + j + 8, cw), consecutive_blocks(first + j + 12, cw)};
+    philox10(x, keys);
+    for (int k = 0; k < 4; ++k) store_blocks(x[k], out + 4 * (j + 4 * static_cast<std::size_t>(k)));
+  }
+  for (; j + 4 <= n; j += 4) {
+    Blocks4 x[1] = {consecutive_blocks(first + j, cw)};
+    philox10(x, keys);
+    store_blocks(x[0], out + 4 * j);
+  }
+  return j;
+}
+
 // --- word -> float conversions (stream.hpp) --------------------------------
 
 FI_ALWAYS_INLINE __m256 unit_f32(__m256i w) {
@@ -737,12 +765,23 @@ void philox_blocks(const std::uint32_t* ctr, std::size_t n_blocks, std::uint32_t
   }
 }
 
+void philox_stream_blocks(const StreamId& st, std::uint64_t first_block, std::size_t n_blocks, std::uint32_t* out) {
+  std::size_t j = 0;
+#if FI_VECTOR_AVX2
+  j = avx2v::stream_blocks(st, first_block, n_blocks, out);
+#endif
+  for (; j < n_blocks; ++j) {
+    const Block4x32 b = stream_block(st, first_block + j, 0);
+    std::memcpy(out + 4 * j, b.v, sizeof(b.v));
+  }
+}
+
 }  // namespace
 
 const KernelTable& kernel_table() {
 #define FI_STR2(x) #x
 #define FI_STR(x) FI_STR2(x)
-  static const KernelTable table{FI_STR(FI_ISA), fill_run, philox_blocks};
+  static const KernelTable table{FI_STR(FI_ISA), fill_run, philox_blocks, philox_stream_blocks, &rbm_kernels()};
   return table;
 }
 

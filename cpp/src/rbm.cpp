@@ -15,10 +15,9 @@
 // uniform (2 per block). Gaussian visible units use Box-Muller pairs exactly
 // like fastinit.normal (distributions.hpp) at the same indices.
 //
-// Speed: Philox blocks and the sigmoid/Bernoulli loops have AVX2 versions
-// (GCC/Clang target attributes, chosen at run time when fastinit's AVX2
-// kernels are active). They execute the same integer and IEEE operations
-// as the baseline code (no FMA contraction), so both give the same bits.
+// Speed: the Philox blocks and the sigmoid/Bernoulli loops come from the
+// active KernelTable (kernels.cpp, rbm_kernels.cpp: one build per instruction
+// set, all giving the same bits).
 #include "fastinit/rbm.hpp"
 
 #include <algorithm>
@@ -26,12 +25,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#include <immintrin.h>
-#endif
 
 #include "fastinit/distributions.hpp"
-#include "fastinit/fastmath.hpp"
 #include "fastinit/kernels.hpp"
 #include "fastinit/thread_pool.hpp"
 
@@ -43,265 +38,47 @@ constexpr std::int64_t kMinParallelWork = 16384;  // elements below which a phas
 constexpr int kPhaseShift = 40;
 
 // ---------------------------------------------------------------------------
-// exp and the logistic function, branch-free so the compiler vectorizes the
-// loops that call them (Cody-Waite reduction, Taylor polynomial on |g| <= ln2/2).
-
-FI_ALWAYS_INLINE float exp_clamped(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  const float shifter = 0x1.8p23f;
-  const float r = x * 1.44269504088896341f + shifter;
-  const float n = r - shifter;
-  const std::int32_t ni = bit_cast<std::int32_t>(r) - bit_cast<std::int32_t>(shifter);
-  const float g = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * g + 1.0f / 720.0f;
-  p = p * g + 1.0f / 120.0f;
-  p = p * g + 1.0f / 24.0f;
-  p = p * g + 1.0f / 6.0f;
-  p = p * g + 0.5f;
-  p = p * g + 1.0f;
-  p = p * g + 1.0f;
-  const float scale = bit_cast<float>(static_cast<std::uint32_t>(ni + 127) << 23);
-  return p * scale;
-}
-
-FI_ALWAYS_INLINE double exp_clamped(double x) {
-  x = std::min(std::max(x, -708.0), 709.0);
-  const double shifter = 0x1.8p52;
-  const double r = x * 1.4426950408889634074 + shifter;
-  const double n = r - shifter;
-  const std::int64_t ni = bit_cast<std::int64_t>(r) - bit_cast<std::int64_t>(shifter);
-  const double g = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
-  double p = 1.0 / 479001600.0;  // 1/12!
-  p = p * g + 1.0 / 39916800.0;
-  p = p * g + 1.0 / 3628800.0;
-  p = p * g + 1.0 / 362880.0;
-  p = p * g + 1.0 / 40320.0;
-  p = p * g + 1.0 / 5040.0;
-  p = p * g + 1.0 / 720.0;
-  p = p * g + 1.0 / 120.0;
-  p = p * g + 1.0 / 24.0;
-  p = p * g + 1.0 / 6.0;
-  p = p * g + 0.5;
-  p = p * g + 1.0;
-  p = p * g + 1.0;
-  const double scale = bit_cast<double>(static_cast<std::uint64_t>(ni + 1023) << 52);
-  return p * scale;
-}
-
-template <class T>
-FI_ALWAYS_INLINE T sigmoid(T x) {
-  return T(1) / (T(1) + exp_clamped(-x));
-}
-
-// ---------------------------------------------------------------------------
 // Random numbers of one phase at element indices [e0, e0 + n).
 
 inline std::uint64_t phase_block(std::uint32_t phase, std::uint64_t b) {
   return (static_cast<std::uint64_t>(phase) << kPhaseShift) + b;
 }
 
-// Philox blocks first_block .. first_block + nb - 1 (domain 0) of stream st:
-// out[4 j + w] = word w of block first_block + j. An AVX2 path computes 8
-// blocks at once with exactly the same integer operations (same bits).
-void philox_scalar(const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
-  for (std::size_t j = 0; j < nb; ++j) {
-    const Block4x32 b = stream_block(st, first_block + j, 0);
-    std::memcpy(out + 4 * j, b.v, sizeof(b.v));
-  }
-}
-
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define FI_RBM_AVX2 1
-#define FI_RBM_TARGET_AVX2 __attribute__((target("avx2")))
-
-// Eight Philox4x32-10 blocks in the lanes of (c0, c1, c2, c3).
-struct Philox8 {
-  __m256i c0, c1, c2, c3;
-};
-
-FI_RBM_TARGET_AVX2 inline Philox8 philox8_counters(const StreamId& st, std::uint64_t first_block) {
-  alignas(32) std::uint32_t lo[8], hi[8];
-  for (int l = 0; l < 8; ++l) {
-    const std::uint64_t b = first_block + static_cast<std::uint64_t>(l);
-    lo[l] = static_cast<std::uint32_t>(b);
-    hi[l] = static_cast<std::uint32_t>(b >> 32);
-  }
-  return Philox8{_mm256_load_si256(reinterpret_cast<const __m256i*>(lo)),
-                 _mm256_load_si256(reinterpret_cast<const __m256i*>(hi)),
-                 _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call))),
-                 _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(st.call >> 32)))};
-}
-
-// One round on 8 lanes: 32x32 -> 64-bit products of the even and odd lanes.
-FI_RBM_TARGET_AVX2 inline void philox8_round(Philox8& x, __m256i k0, __m256i k1) {
-  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
-  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
-  const __m256i lo_mask = _mm256_set1_epi64x(0xFFFFFFFFLL);
-  const __m256i hi_mask = _mm256_set1_epi64x(static_cast<long long>(0xFFFFFFFF00000000ULL));
-  const __m256i p0e = _mm256_mul_epu32(x.c0, m0);
-  const __m256i p0o = _mm256_mul_epu32(_mm256_srli_epi64(x.c0, 32), m0);
-  const __m256i p1e = _mm256_mul_epu32(x.c2, m1);
-  const __m256i p1o = _mm256_mul_epu32(_mm256_srli_epi64(x.c2, 32), m1);
-  const __m256i hi0 = _mm256_or_si256(_mm256_srli_epi64(p0e, 32), _mm256_and_si256(p0o, hi_mask));
-  const __m256i lo0 = _mm256_or_si256(_mm256_and_si256(p0e, lo_mask), _mm256_slli_epi64(p0o, 32));
-  const __m256i hi1 = _mm256_or_si256(_mm256_srli_epi64(p1e, 32), _mm256_and_si256(p1o, hi_mask));
-  const __m256i lo1 = _mm256_or_si256(_mm256_and_si256(p1e, lo_mask), _mm256_slli_epi64(p1o, 32));
-  const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x.c1), k0);
-  const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x.c3), k1);
-  x.c0 = n0;
-  x.c1 = lo1;
-  x.c2 = n2;
-  x.c3 = lo0;
-}
-
-// 4 x 8 transpose: block-major output out[4 l + w] = word w of lane l.
-FI_RBM_TARGET_AVX2 inline void philox8_store(const Philox8& x, std::uint32_t* out) {
-  const __m256i t0 = _mm256_unpacklo_epi32(x.c0, x.c1), t1 = _mm256_unpackhi_epi32(x.c0, x.c1);
-  const __m256i t2 = _mm256_unpacklo_epi32(x.c2, x.c3), t3 = _mm256_unpackhi_epi32(x.c2, x.c3);
-  const __m256i b0 = _mm256_unpacklo_epi64(t0, t2), b1 = _mm256_unpackhi_epi64(t0, t2);
-  const __m256i b2 = _mm256_unpacklo_epi64(t1, t3), b3 = _mm256_unpackhi_epi64(t1, t3);
-  __m256i* o = reinterpret_cast<__m256i*>(out);
-  _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(b0, b1, 0x20));
-  _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(b2, b3, 0x20));
-  _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(b0, b1, 0x31));
-  _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(b2, b3, 0x31));
-}
-
-FI_RBM_TARGET_AVX2 void philox_avx2(const StreamId& st, std::uint64_t first_block, std::size_t nb,
-                                    std::uint32_t* out) {
-  std::size_t j = 0;
-  // Two independent groups per iteration hide the multiply latency.
-  for (; j + 16 <= nb; j += 16) {
-    Philox8 a = philox8_counters(st, first_block + j), b = philox8_counters(st, first_block + j + 8);
-    std::uint32_t k0 = st.key0, k1 = st.key1;
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      const __m256i vk0 = _mm256_set1_epi32(static_cast<int>(k0)), vk1 = _mm256_set1_epi32(static_cast<int>(k1));
-      philox8_round(a, vk0, vk1);
-      philox8_round(b, vk0, vk1);
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    philox8_store(a, out + 4 * j);
-    philox8_store(b, out + 4 * (j + 8));
-  }
-  for (; j + 8 <= nb; j += 8) {
-    Philox8 a = philox8_counters(st, first_block + j);
-    std::uint32_t k0 = st.key0, k1 = st.key1;
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      philox8_round(a, _mm256_set1_epi32(static_cast<int>(k0)), _mm256_set1_epi32(static_cast<int>(k1)));
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    philox8_store(a, out + 4 * j);
-  }
-  philox_scalar(st, first_block + j, nb - j, out + 4 * j);
-}
-#endif
-
-// Whether the AVX2 paths run: only when fastinit selected its AVX2 kernels
-// (so FASTINIT_ISA=generic turns them off). Both paths give the same bits.
-inline bool use_avx2() {
-#ifdef FI_RBM_AVX2
-  return std::strcmp(active_kernels().name, "avx2") == 0;
-#else
-  return false;
-#endif
-}
-
-void philox_run(bool avx2, const StreamId& st, std::uint64_t first_block, std::size_t nb, std::uint32_t* out) {
-#ifdef FI_RBM_AVX2
-  if (avx2 && nb >= 8) return philox_avx2(st, first_block, nb, out);
-#endif
-  (void)avx2;
-  philox_scalar(st, first_block, nb, out);
-}
-
 // Words of the blocks that hold elements [e0, e0 + n) at `per_block`
 // elements per block; returns the index of element e0's first word.
 constexpr std::int64_t kMaxChunkBlocks = kColumnChunk + 2;
-inline std::size_t phase_words(bool avx2, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n,
-                               unsigned per_block, std::uint32_t* words) {
+inline std::size_t phase_words(const KernelTable& k, const StreamId& st, std::uint32_t phase, std::uint64_t e0,
+                               std::int64_t n, unsigned per_block, std::uint32_t* words) {
   const std::uint64_t b0 = e0 / per_block, b1 = (e0 + static_cast<std::uint64_t>(n) - 1) / per_block;
-  philox_run(avx2, st, phase_block(phase, b0), static_cast<std::size_t>(b1 - b0 + 1), words);
+  k.philox_stream_blocks(st, phase_block(phase, b0), static_cast<std::size_t>(b1 - b0 + 1), words);
   return static_cast<std::size_t>(e0 % per_block) * (4 / per_block);
 }
 
-// ---------------------------------------------------------------------------
-// Elementwise kernels. Each body is written once (always inlined) and
-// compiled twice: for the baseline ISA and, on x86, for AVX2. The operations
-// are the same IEEE operations in the same order (no FMA contraction), so
-// both give the same bits; AVX2 only processes 8 floats at a time.
-
-// out = sigmoid(x + bias)  (out may be x)
+// The elementwise kernels of the active instruction set (rbm_kernels.cpp).
 template <class T>
-FI_ALWAYS_INLINE void sigmoid_bias_body(const T* x, const T* bias, T* out, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) out[j] = sigmoid<T>(x[j] + bias[j]);
-}
-
-// out = 1 if u < p else 0, with u the uniform of element j's random word(s):
-// float (w >> 8) 2^-24 (fastinit's float32 uniform), double 53 bits of two words.
-FI_ALWAYS_INLINE void bernoulli_body(const std::uint32_t* w, const float* p, float* out, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    const float u = static_cast<float>(static_cast<std::int32_t>(w[j] >> 8)) * 0x1p-24f;
-    out[j] = u < p[j] ? 1.0f : 0.0f;
+const RbmElementwise<T>& elementwise(const KernelTable& k) {
+  if constexpr (sizeof(T) == 4) {
+    return k.rbm->f32;
+  } else {
+    return k.rbm->f64;
   }
-}
-
-FI_ALWAYS_INLINE void bernoulli_body(const std::uint32_t* w, const double* p, double* out, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    const std::uint64_t bits = join64(w[2 * j], w[2 * j + 1]) >> 11;
-    const double u = static_cast<double>(static_cast<std::int64_t>(bits)) * 0x1p-53;
-    out[j] = u < p[j] ? 1.0 : 0.0;
-  }
-}
-
-template <class T>
-void sigmoid_bias_generic(const T* x, const T* bias, T* out, std::int64_t n) {
-  sigmoid_bias_body(x, bias, out, n);
-}
-template <class T>
-void bernoulli_generic(const std::uint32_t* w, const T* p, T* out, std::int64_t n) {
-  bernoulli_body(w, p, out, n);
-}
-#ifdef FI_RBM_AVX2
-template <class T>
-FI_RBM_TARGET_AVX2 void sigmoid_bias_avx2(const T* x, const T* bias, T* out, std::int64_t n) {
-  sigmoid_bias_body(x, bias, out, n);
-}
-template <class T>
-FI_RBM_TARGET_AVX2 void bernoulli_avx2(const std::uint32_t* w, const T* p, T* out, std::int64_t n) {
-  bernoulli_body(w, p, out, n);
-}
-#endif
-
-template <class T>
-void sigmoid_bias(bool avx2, const T* x, const T* bias, T* out, std::int64_t n) {
-#ifdef FI_RBM_AVX2
-  if (avx2) return sigmoid_bias_avx2(x, bias, out, n);
-#endif
-  (void)avx2;
-  sigmoid_bias_generic(x, bias, out, n);
 }
 
 // out[j] = Bernoulli(p[j]) for elements [e0, e0 + n) of `phase` (n <= kColumnChunk).
 template <class T>
-void bernoulli(bool avx2, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, const T* p,
-               T* out) {
+void bernoulli(const KernelTable& k, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n,
+               const T* p, T* out) {
   std::uint32_t w[4 * kMaxChunkBlocks];
   const unsigned per_block = sizeof(T) == 4 ? 4 : 2;
-  const std::size_t off = phase_words(avx2, st, phase, e0, n, per_block, w);
-#ifdef FI_RBM_AVX2
-  if (avx2) return bernoulli_avx2(w + off, p, out, n);
-#endif
-  bernoulli_generic(w + off, p, out, n);
+  const std::size_t off = phase_words(k, st, phase, e0, n, per_block, w);
+  elementwise<T>(k).bernoulli(w + off, p, out, n);
 }
 
 // Standard normals: float32 block e/4 holds two Box-Muller pairs, float64
 // block e/2 one pair (the layout of fastinit.normal).
-void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* z) {
+void normals(const KernelTable& k, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, float* z) {
   std::uint32_t w[4 * kMaxChunkBlocks];
-  phase_words(use_avx2(), st, phase, e0, n, 4, w);
+  phase_words(k, st, phase, e0, n, 4, w);
   const std::uint64_t b0 = e0 / 4;
   for (std::int64_t j = 0; j < n; ++j) {
     const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
@@ -311,9 +88,9 @@ void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int
   }
 }
 
-void normals(const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* z) {
+void normals(const KernelTable& k, const StreamId& st, std::uint32_t phase, std::uint64_t e0, std::int64_t n, double* z) {
   std::uint32_t w[4 * kMaxChunkBlocks];
-  phase_words(use_avx2(), st, phase, e0, n, 2, w);
+  phase_words(k, st, phase, e0, n, 2, w);
   const std::uint64_t b0 = e0 / 2;
   for (std::int64_t j = 0; j < n; ++j) {
     const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
@@ -419,13 +196,13 @@ void RbmTrainer<T>::sample_hidden(T* pre, std::int64_t n_rows, T* states, const 
                                   std::uint32_t phase) {
   const std::int64_t nh = model_.n_hidden;
   const T* b = model_.hidden_bias;
-  const bool avx2 = use_avx2();
+  const KernelTable& k = active_kernels();
   for_column_chunks(nh, n_rows, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
     const std::int64_t w = c1 - c0;
     for (std::int64_t r = 0; r < n_rows; ++r) {
       T* x = pre + r * nh + c0;
-      sigmoid_bias(avx2, x, b + c0, x, w);
-      bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, states + r * nh + c0);
+      elementwise<T>(k).sigmoid_bias(x, b + c0, x, w);
+      bernoulli(k, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, states + r * nh + c0);
     }
   });
 }
@@ -444,7 +221,7 @@ void RbmTrainer<T>::sample_visible(const T* pre, std::int64_t n_rows, T* out, co
   const T inv_m = T(1) / static_cast<T>(m), inv_c = T(1) / static_cast<T>(n_rows);
   T* vbar = vstack_.data() + (m + n_rows) * nv;
   const T* vpos = vstack_.data();
-  const bool avx2 = use_avx2();
+  const KernelTable& k = active_kernels();
   for_column_chunks(nv, n_rows + (final_step ? m : 0), cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
     T u[kColumnChunk];
     T neg[kColumnChunk] = {};
@@ -453,11 +230,11 @@ void RbmTrainer<T>::sample_visible(const T* pre, std::int64_t n_rows, T* out, co
       const T* x = pre + r * nv + c0;
       T* o = out + r * nv + c0;
       if (gaussian) {
-        normals(st, phase, static_cast<std::uint64_t>(r * nv + c0), w, u);
+        normals(k, st, phase, static_cast<std::uint64_t>(r * nv + c0), w, u);
         for (std::int64_t j = 0; j < w; ++j) o[j] = x[j] + a[c0 + j] + u[j];
       } else {
-        sigmoid_bias(avx2, x, a + c0, o, w);
-        bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nv + c0), w, o, o);
+        elementwise<T>(k).sigmoid_bias(x, a + c0, o, w);
+        bernoulli(k, st, phase, static_cast<std::uint64_t>(r * nv + c0), w, o, o);
       }
       if (final_step) {
         for (std::int64_t j = 0; j < w; ++j) neg[j] += o[j];
@@ -500,13 +277,13 @@ void RbmTrainer<T>::finish_hidden(std::int64_t m, std::int64_t n_chain, bool pos
   const T target = static_cast<T>(cfg_.sparsity_target), cost = static_cast<T>(cfg_.sparsity_cost);
   T* h = hstack_.data();
   T* sparsity_row = h + (m + n_chain) * nh;
-  const bool avx2 = use_avx2();
+  const KernelTable& k = active_kernels();
   for_column_chunks(nh, m + n_chain, cfg_.max_threads, [&](std::int64_t c0, std::int64_t c1) {
     T pos[kColumnChunk] = {}, neg[kColumnChunk] = {};
     const std::int64_t w = c1 - c0;
     for (std::int64_t r = 0; r < m; ++r) {
       T* x = h + r * nh + c0;
-      if (!positive_done) sigmoid_bias(avx2, x, b + c0, x, w);
+      if (!positive_done) elementwise<T>(k).sigmoid_bias(x, b + c0, x, w);
       for (std::int64_t j = 0; j < w; ++j) {
         pos[j] += x[j];
         x[j] *= inv_m;
@@ -514,9 +291,9 @@ void RbmTrainer<T>::finish_hidden(std::int64_t m, std::int64_t n_chain, bool pos
     }
     for (std::int64_t r = 0; r < n_chain; ++r) {
       T* x = h + (m + r) * nh + c0;
-      sigmoid_bias(avx2, x, b + c0, x, w);
+      elementwise<T>(k).sigmoid_bias(x, b + c0, x, w);
       for (std::int64_t j = 0; j < w; ++j) neg[j] += x[j];
-      if (chain != nullptr) bernoulli(avx2, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, chain + r * nh + c0);
+      if (chain != nullptr) bernoulli(k, st, phase, static_cast<std::uint64_t>(r * nh + c0), w, x, chain + r * nh + c0);
       for (std::int64_t j = 0; j < w; ++j) x[j] *= -inv_c;
     }
     for (std::int64_t j = 0; j < w; ++j) {

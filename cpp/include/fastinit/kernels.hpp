@@ -1,7 +1,7 @@
 // The per-instruction-set kernel table.
 //
-// cpp/src/kernels.cpp is compiled once per target (generic, avx2); each build
-// exports one KernelTable from its own namespace. dispatch.cpp picks one at
+// cpp/src/kernels.cpp and cpp/src/rbm_kernels.cpp are compiled once per target
+// (generic, avx2); each build exports one KernelTable from its own namespace. dispatch.cpp picks one at
 // import. Every table computes exactly the values defined in distributions.hpp.
 #pragma once
 #include <cstddef>
@@ -20,14 +20,42 @@ using FillRunFn = void (*)(const Sampler& s, void* out, std::ptrdiff_t stride_by
 using PhiloxBlocksFn = void (*)(const std::uint32_t* ctr, std::size_t n_blocks, std::uint32_t key0,
                                 std::uint32_t key1, std::uint32_t* out);
 
+// Domain-0 blocks of a stream: out[4j..4j+3] = stream_block(st, first_block + j, 0).
+using PhiloxStreamBlocksFn = void (*)(const StreamId& st, std::uint64_t first_block, std::size_t n_blocks,
+                                      std::uint32_t* out);
+
+// Elementwise steps of the RBM trainer (rbm_kernels.cpp) for one float type T.
+template <class T>
+struct RbmElementwise {
+  // out[j] = 1 / (1 + exp(-(x[j] + bias[j]))) with the clamped exp of
+  // rbm_kernels.cpp; out may be x.
+  void (*sigmoid_bias)(const T* x, const T* bias, T* out, std::int64_t n);
+  // out[j] = 1 if u_j < p[j] else 0; u_j is the uniform of element j's
+  // word(s): float (w[j] >> 8) 2^-24, double 53 bits of (w[2j], w[2j+1]).
+  void (*bernoulli)(const std::uint32_t* w, const T* p, T* out, std::int64_t n);
+};
+
+struct RbmKernels {
+  RbmElementwise<float> f32;
+  RbmElementwise<double> f64;
+};
+
 struct KernelTable {
   const char* name;
   FillRunFn fill_run;
   PhiloxBlocksFn philox_blocks;
+  PhiloxStreamBlocksFn philox_stream_blocks;
+  const RbmKernels* rbm;
 };
 
-namespace generic { const KernelTable& kernel_table(); }
-namespace avx2 { const KernelTable& kernel_table(); }
+namespace generic {
+const KernelTable& kernel_table();
+const RbmKernels& rbm_kernels();
+}  // namespace generic
+namespace avx2 {
+const KernelTable& kernel_table();
+const RbmKernels& rbm_kernels();
+}  // namespace avx2
 
 // Selected at first use from the CPU's features and FASTINIT_ISA.
 const KernelTable& active_kernels();
