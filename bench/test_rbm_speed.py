@@ -70,6 +70,7 @@ CASES = {
     "gemm_floor_f32_b100": (gemm_floor_epoch, np.float32, 100),
     "fastinit_f32_b10": (fastinit_epoch, np.float32, 10),
     "sklearn_f32_b10": (sklearn_epoch, np.float32, 10),
+    "gemm_floor_f32_b10": (gemm_floor_epoch, np.float32, 10),
 }
 
 RATIOS = [
@@ -77,6 +78,12 @@ RATIOS = [
     ("sklearn f64 / fastinit, batch 100 (target >= 3.5)", "sklearn_f64_b100", "fastinit_f32_b100"),
     ("fastinit / GEMM floor, batch 100 (target <= 1.15)", "fastinit_f32_b100", "gemm_floor_f32_b100"),
     ("sklearn f32 / fastinit, batch 10 (target >= 4.0)", "sklearn_f32_b10", "fastinit_f32_b10"),
+    # What the targets allow: an implementation at the GEMM floor is at most
+    # this much faster than scikit-learn.
+    ("sklearn f32 / GEMM floor, batch 100", "sklearn_f32_b100", "gemm_floor_f32_b100"),
+    ("sklearn f64 / GEMM floor, batch 100", "sklearn_f64_b100", "gemm_floor_f32_b100"),
+    ("fastinit / GEMM floor, batch 10", "fastinit_f32_b10", "gemm_floor_f32_b10"),
+    ("sklearn f32 / GEMM floor, batch 10", "sklearn_f32_b10", "gemm_floor_f32_b10"),
 ]
 
 
