@@ -159,7 +159,11 @@ void set_num_threads(int n) {
 
 void parallel_for(std::size_t n_tasks, const std::function<void(std::size_t)>& fn, int max_threads) {
   if (n_tasks == 0) return;
-  int threads = get_num_threads();
+  // Read the thread count once: the pool size below must match the helpers
+  // asked for, or run() waits forever for workers that do not exist
+  // (set_num_threads may be called from another thread at any time).
+  const int pool_threads = get_num_threads();
+  int threads = pool_threads;
   if (max_threads > 0) threads = std::min(threads, max_threads);
   threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), n_tasks));
   if (threads <= 1 || t_inside_task) {
@@ -167,7 +171,7 @@ void parallel_for(std::size_t n_tasks, const std::function<void(std::size_t)>& f
     return;
   }
   std::lock_guard<std::mutex> lk(*g_lock);
-  const int want_workers = get_num_threads() - 1;
+  const int want_workers = pool_threads - 1;
   if (g_pool == nullptr || g_pool->n_workers() != want_workers) {
     delete g_pool;
     g_pool = nullptr;
