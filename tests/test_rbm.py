@@ -408,3 +408,31 @@ def test_keyboard_interrupt_leaves_a_usable_model():
     assert np.isfinite(out).all() and out.shape == (5, 300)
     rbm.partial_fit(X[:10])  # still trainable
     assert np.isfinite(rbm.components_).all()
+
+
+# ---------------------------------------------------------------------------
+# The binding's last line of defence: a wrong BLAS capsule is refused before
+# anything is called (the Python layer always passes the right one).
+
+def _raw_model(dtype, nh=40, nv=50):
+    return dict(weights=np.full((nh, nv), 0.5, dtype), hidden_bias=np.zeros(nh, dtype),
+                visible_bias=np.zeros(nv, dtype), chain=np.zeros((3, nh), dtype), weights_velocity=None,
+                hidden_bias_velocity=None, visible_bias_velocity=None, hidden_activity=None)
+
+
+@pytest.mark.parametrize("dtype, capsule, expected", [
+    (np.float64, "sgemm", "dgemm"),
+    (np.float32, "dgemm", "sgemm"),
+    (np.float32, "saxpy", "sgemm"),
+])
+def test_rbm_train_binding_refuses_a_wrong_gemm_capsule(dtype, capsule, expected):
+    from scipy.linalg import cython_blas
+
+    from fastinit import _core
+
+    model = _raw_model(dtype)
+    before = model["weights"].copy()
+    with pytest.raises(TypeError, match=f"gemm must be scipy.linalg.cython_blas's {expected} capsule"):
+        _core.rbm_train(model, np.ones((6, 50), dtype), None, None, 3, 0, np.zeros(1, np.int64),
+                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None)
+    np.testing.assert_array_equal(model["weights"], before)

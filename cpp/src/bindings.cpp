@@ -146,9 +146,25 @@ T* rbm_array(const py::object& obj, std::initializer_list<py::ssize_t> shape, co
   return static_cast<T*>(const_cast<void*>(a.data()));
 }
 
+// SciPy's cython_blas capsules are named by their C signature: accept only
+// ?gemm's (13 pointer arguments: char, char, int, int, int, then alpha, a, lda,
+// b, ldb, beta, c, ldc with alpha, a, b, beta and c of the element type T),
+// so a wrong capsule raises instead of being called with the wrong arguments.
 template <class T>
 GemmFn<T> rbm_gemm(const py::capsule& cap) {
-  void* p = PyCapsule_GetPointer(cap.ptr(), PyCapsule_GetName(cap.ptr()));
+  const char* name = PyCapsule_GetName(cap.ptr());
+  if (name == nullptr && PyErr_Occurred()) throw py::error_already_set();
+  const std::string sig = name == nullptr ? std::string() : std::string(name);
+  const std::string t = sizeof(T) == 4 ? "cython_blas_s *" : "cython_blas_d *";
+  std::size_t n_t = 0;
+  for (std::size_t pos = sig.find(t); pos != std::string::npos; pos = sig.find(t, pos + 1)) ++n_t;
+  std::size_t n_args = sig.empty() ? 0 : 1;
+  for (char ch : sig) n_args += ch == ',' ? 1 : 0;
+  if (sig.rfind("void (char *, char *, int *, int *, int *, ", 0) != 0 || n_t != 5 || n_args != 13) {
+    throw py::type_error(std::string("gemm must be scipy.linalg.cython_blas's ") + (sizeof(T) == 4 ? "sgemm" : "dgemm") +
+                         " capsule for these weights");
+  }
+  void* p = PyCapsule_GetPointer(cap.ptr(), name);
   if (p == nullptr) throw py::error_already_set();
   return reinterpret_cast<GemmFn<T>>(p);
 }
