@@ -175,10 +175,15 @@ GemmFn<T> rbm_gemm(const py::capsule& cap) {
 // report progress; the model is consistent between batches. progress[0]
 // always holds the number of finished updates.
 template <class T>
-std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const py::object& csr_indices,
+std::int64_t rbm_train_typed(const py::dict& model_arg, const py::object& X, const py::object& csr_indices,
                              const py::object& csr_indptr, std::int64_t batch_size, std::uint64_t first_call,
                              py::array_t<std::int64_t> progress, const py::capsule& gemm, const RbmConfig& cfg,
                              const py::object& callback) {
+  // A private copy of the dict holds a reference to every model array for the
+  // whole call: the callback (or another thread while the GIL is released)
+  // may change the caller's dict, which must not free memory still written.
+  const py::dict model = py::reinterpret_steal<py::dict>(PyDict_Copy(model_arg.ptr()));
+  if (!model) throw py::error_already_set();
   RbmModel<T> mdl;
   py::array W = model["weights"].cast<py::array>();
   if (W.ndim() != 2) throw py::value_error("weights must be 2-D");
@@ -198,7 +203,6 @@ std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const p
   mdl.hidden_activity = rbm_array<T>(model["hidden_activity"], {nh}, "hidden_activity", !cfg.sparsity);
 
   RbmRows<T> rows;
-  py::array keep_alive[3];
   if (csr_indices.is_none()) {
     py::array x = X.cast<py::array>();
     rows.dense = rbm_array<T>(X, {-1, nv}, "X", false, false);
