@@ -408,3 +408,67 @@ def test_keyboard_interrupt_leaves_a_usable_model():
     assert np.isfinite(out).all() and out.shape == (5, 300)
     rbm.partial_fit(X[:10])  # still trainable
     assert np.isfinite(rbm.components_).all()
+
+
+# ---------------------------------------------------------------------------
+# The binding's last line of defence: a wrong BLAS capsule is refused before
+# anything is called (the Python layer always passes the right one).
+
+def _raw_model(dtype, nh=40, nv=50):
+    return dict(weights=np.full((nh, nv), 0.5, dtype), hidden_bias=np.zeros(nh, dtype),
+                visible_bias=np.zeros(nv, dtype), chain=np.zeros((3, nh), dtype), weights_velocity=None,
+                hidden_bias_velocity=None, visible_bias_velocity=None, hidden_activity=None)
+
+
+@pytest.mark.parametrize("dtype, capsule, expected", [
+    (np.float64, "sgemm", "dgemm"),
+    (np.float32, "dgemm", "sgemm"),
+    (np.float32, "saxpy", "sgemm"),
+])
+def test_rbm_train_binding_refuses_a_wrong_gemm_capsule(dtype, capsule, expected):
+    from scipy.linalg import cython_blas
+
+    from fastinit import _core
+
+    model = _raw_model(dtype)
+    before = model["weights"].copy()
+    with pytest.raises(TypeError, match=f"gemm must be scipy.linalg.cython_blas's {expected} capsule"):
+        _core.rbm_train(model, np.ones((6, 50), dtype), None, None, 3, 0, np.zeros(1, np.int64),
+                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None)
+    np.testing.assert_array_equal(model["weights"], before)
+
+
+_DICT_CLEARED_MID_TRAINING = """
+import gc
+import numpy as np
+from fastinit import _core
+from fastinit.rbm import _blas_gemm
+nh, nv, rows = 4, 4, 400000
+f4 = np.float32
+model = dict(weights=np.zeros((nh, nv), f4), hidden_bias=np.zeros(nh, f4), visible_bias=np.zeros(nv, f4),
+             chain=np.zeros((rows, nh), f4), weights_velocity=None, hidden_bias_velocity=None,
+             visible_bias_velocity=None, hidden_activity=None)
+calls = []
+def callback(done, total):
+    calls.append(done)
+    if len(calls) == 1:  # drop the caller's references to the arrays being trained
+        model.clear()
+        gc.collect()
+        for _ in range(20):
+            np.ones(rows * nh, f4)  # reuse the freed memory
+_core.rbm_train(model, np.ones((40, nv), f4), None, None, 1, 0, np.zeros(1, np.int64), _blas_gemm(np.dtype(f4)),
+                0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 1, 1, 2, callback)
+assert len(calls) >= 2 and calls[-1] == 40, calls
+"""
+
+
+def test_rbm_train_binding_keeps_the_model_arrays_alive():
+    # The binding must own references to the arrays it writes while the GIL is
+    # released: clearing the caller's dict from the progress callback used to
+    # free the 6 MB chain under the trainer (segfault).
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _DICT_CLEARED_MID_TRAINING], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -146,9 +146,25 @@ T* rbm_array(const py::object& obj, std::initializer_list<py::ssize_t> shape, co
   return static_cast<T*>(const_cast<void*>(a.data()));
 }
 
+// SciPy's cython_blas capsules are named by their C signature: accept only
+// ?gemm's (13 pointer arguments: char, char, int, int, int, then alpha, a, lda,
+// b, ldb, beta, c, ldc with alpha, a, b, beta and c of the element type T),
+// so a wrong capsule raises instead of being called with the wrong arguments.
 template <class T>
 GemmFn<T> rbm_gemm(const py::capsule& cap) {
-  void* p = PyCapsule_GetPointer(cap.ptr(), PyCapsule_GetName(cap.ptr()));
+  const char* name = PyCapsule_GetName(cap.ptr());
+  if (name == nullptr && PyErr_Occurred()) throw py::error_already_set();
+  const std::string sig = name == nullptr ? std::string() : std::string(name);
+  const std::string t = sizeof(T) == 4 ? "cython_blas_s *" : "cython_blas_d *";
+  std::size_t n_t = 0;
+  for (std::size_t pos = sig.find(t); pos != std::string::npos; pos = sig.find(t, pos + 1)) ++n_t;
+  std::size_t n_args = sig.empty() ? 0 : 1;
+  for (char ch : sig) n_args += ch == ',' ? 1 : 0;
+  if (sig.rfind("void (char *, char *, int *, int *, int *, ", 0) != 0 || n_t != 5 || n_args != 13) {
+    throw py::type_error(std::string("gemm must be scipy.linalg.cython_blas's ") + (sizeof(T) == 4 ? "sgemm" : "dgemm") +
+                         " capsule for these weights");
+  }
+  void* p = PyCapsule_GetPointer(cap.ptr(), name);
   if (p == nullptr) throw py::error_already_set();
   return reinterpret_cast<GemmFn<T>>(p);
 }
@@ -159,10 +175,15 @@ GemmFn<T> rbm_gemm(const py::capsule& cap) {
 // report progress; the model is consistent between batches. progress[0]
 // always holds the number of finished updates.
 template <class T>
-std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const py::object& csr_indices,
+std::int64_t rbm_train_typed(const py::dict& model_arg, const py::object& X, const py::object& csr_indices,
                              const py::object& csr_indptr, std::int64_t batch_size, std::uint64_t first_call,
                              py::array_t<std::int64_t> progress, const py::capsule& gemm, const RbmConfig& cfg,
                              const py::object& callback) {
+  // A private copy of the dict holds a reference to every model array for the
+  // whole call: the callback (or another thread while the GIL is released)
+  // may change the caller's dict, which must not free memory still written.
+  const py::dict model = py::reinterpret_steal<py::dict>(PyDict_Copy(model_arg.ptr()));
+  if (!model) throw py::error_already_set();
   RbmModel<T> mdl;
   py::array W = model["weights"].cast<py::array>();
   if (W.ndim() != 2) throw py::value_error("weights must be 2-D");
@@ -182,7 +203,6 @@ std::int64_t rbm_train_typed(const py::dict& model, const py::object& X, const p
   mdl.hidden_activity = rbm_array<T>(model["hidden_activity"], {nh}, "hidden_activity", !cfg.sparsity);
 
   RbmRows<T> rows;
-  py::array keep_alive[3];
   if (csr_indices.is_none()) {
     py::array x = X.cast<py::array>();
     rows.dense = rbm_array<T>(X, {-1, nv}, "X", false, false);

@@ -7,6 +7,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -26,17 +27,15 @@ class Pool {
  public:
   explicit Pool(int n_workers) {
     threads_.reserve(static_cast<std::size_t>(n_workers));
-    for (int w = 0; w < n_workers; ++w) threads_.emplace_back([this, w] { worker(w); });
+    try {
+      for (int w = 0; w < n_workers; ++w) threads_.emplace_back([this, w] { worker(w); });
+    } catch (...) {  // e.g. the OS refuses more threads: stop the ones started, then report
+      stop_workers();
+      throw;
+    }
   }
 
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_ = true;
-    }
-    cv_work_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
+  ~Pool() { stop_workers(); }
 
   int n_workers() const { return static_cast<int>(threads_.size()); }
 
@@ -65,6 +64,15 @@ class Pool {
   }
 
  private:
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+    }
+    cv_work_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
   void drain() {
     for (;;) {
       const std::size_t t = next_.fetch_add(1, std::memory_order_relaxed);
@@ -159,7 +167,11 @@ void set_num_threads(int n) {
 
 void parallel_for(std::size_t n_tasks, const std::function<void(std::size_t)>& fn, int max_threads) {
   if (n_tasks == 0) return;
-  int threads = get_num_threads();
+  // Read the thread count once: the pool size below must match the helpers
+  // asked for, or run() waits forever for workers that do not exist
+  // (set_num_threads may be called from another thread at any time).
+  const int pool_threads = get_num_threads();
+  int threads = pool_threads;
   if (max_threads > 0) threads = std::min(threads, max_threads);
   threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), n_tasks));
   if (threads <= 1 || t_inside_task) {
@@ -167,11 +179,18 @@ void parallel_for(std::size_t n_tasks, const std::function<void(std::size_t)>& f
     return;
   }
   std::lock_guard<std::mutex> lk(*g_lock);
-  const int want_workers = get_num_threads() - 1;
+  const int want_workers = pool_threads - 1;
   if (g_pool == nullptr || g_pool->n_workers() != want_workers) {
     delete g_pool;
     g_pool = nullptr;
-    g_pool = new Pool(want_workers);
+    try {
+      g_pool = new Pool(want_workers);
+    } catch (const std::system_error&) {
+      // The OS would not start that many threads: run on the calling thread
+      // (same values, the split never changes them) and try again next call.
+      for (std::size_t t = 0; t < n_tasks; ++t) fn(t);
+      return;
+    }
   }
   struct Flag {
     Flag() { t_inside_task = true; }
