@@ -166,3 +166,15 @@ def test_torch_read_only_or_unsupported_tensors_are_errors():
         fi.normal_(torch.zeros(3, 3, dtype=torch.int32))
     with pytest.raises(TypeError):
         fi.normal_(torch.zeros(3, 3, dtype=torch.bfloat16))  # NumPy has no DLPack bfloat16
+
+
+def test_arrays_with_overlapping_elements_are_refused():
+    base = np.zeros(4, dtype=np.float32)
+    overlapping = np.lib.stride_tricks.as_strided(base, shape=(3, 4), strides=(0, 4), writeable=True)
+    with pytest.raises(ValueError, match="overlapping elements"):
+        fi.uniform_(overlapping, seed=0)
+    assert not base.any()
+    # a zero stride on a length-1 dimension is harmless
+    one = np.lib.stride_tricks.as_strided(base, shape=(1, 4), strides=(0, 4), writeable=True)
+    fi.uniform_(one, seed=0)
+    np.testing.assert_array_equal(base, fi.uniform(4, seed=0))

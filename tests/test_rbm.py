@@ -472,3 +472,19 @@ def test_rbm_train_binding_keeps_the_model_arrays_alive():
     proc = subprocess.run([sys.executable, "-c", _DICT_CLEARED_MID_TRAINING], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_divergence_is_a_clear_error_not_silent_nans():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 50)) * 5
+    rbm = GaussianBernoulliRBM(20, learning_rate=5.0, n_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="training diverged.*learning_rate=5.0"):
+        rbm.fit(X)
+    # a sane learning rate on the same data trains to finite parameters
+    ok = GaussianBernoulliRBM(20, learning_rate=0.001, n_iter=5, random_state=0).fit(X / 5)
+    assert np.isfinite(ok.components_).all()
+
+
+def test_gibbs_steps_are_bounded():
+    with pytest.raises(ValueError, match="'k' parameter"):
+        BernoulliRBM(3, k=2**20 + 1).fit(small_binary())

@@ -113,6 +113,11 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
+    if arr.size > 1 and 0 in arr.strides and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
+        raise ValueError(
+            f"{name} has overlapping elements (a zero stride); fastinit writes each element "
+            "once and needs an array whose elements have distinct memory"
+        )
     if torch_tensor is not None:
         # A write through DLPack is invisible to autograd. Bump the version counter as
         # torch's in-place ops do (torch documents increment_version for custom kernels),

@@ -116,7 +116,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_iter": [Interval(Integral, 0, None, closed="left")],
-        "k": [Interval(Integral, 1, None, closed="left")],
+        # The random stream of a Gibbs step is addressed with 20 bits.
+        "k": [Interval(Integral, 1, 2**20, closed="both")],
         "persistent": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -293,6 +294,14 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         finally:
             # update u used call first_call + u; the next random call follows them
             self._rng.set_state({"seed": self._rng.seed, "calls": first_call + max(1, int(progress[0]))})
+        if not (np.isfinite(self.components_).all() and np.isfinite(self.intercept_visible_).all()
+                and np.isfinite(self.intercept_hidden_).all()):
+            raise ValueError(
+                f"training diverged: the parameters of {type(self).__name__} became non-finite "
+                f"(learning_rate={self.learning_rate!r}, momentum={self.momentum!r}); lower the "
+                "learning rate or momentum (Gaussian visible units need standardized data and "
+                "a learning rate around 0.001-0.01)"
+            )
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
