@@ -65,20 +65,7 @@ DIST_IDS = list(DISTS)
 POISON = {2: 0x7E5A, 4: 0x7FC12345, 8: 0x7FF8DEADBEEF1234}
 
 
-def _available_isas():
-    current = _core.isa()
-    found = []
-    for name in ("generic", "avx2"):
-        try:
-            _core.select_isa(name)
-        except RuntimeError:  # CPU (or build) without this instruction set
-            continue
-        found.append(name)
-    _core.select_isa(current)
-    return found
-
-
-ISAS = _available_isas()
+ISAS = _core.available_isas()[::-1]  # generic first: the reference
 needs_avx2 = pytest.mark.skipif("avx2" not in ISAS, reason="CPU without AVX2/FMA/F16C")
 
 
@@ -280,13 +267,14 @@ EDGE_CASES = [
 def test_rounding_edge_cases_match_across_isas(dtype, case):
     code, params = EDGE_CASES[case]
     out = []
-    for isa in ("generic", "avx2"):
+    for isa in ISAS:
         with runtime(isa, 1):
             a = poisoned(5000, dtype)
             _sampling.fill_(a, code, params, seed=SEED)
             assert_written(a)
             out.append(a)
-    assert_same_bits(out[1], out[0])
+    for a in out[1:]:
+        assert_same_bits(a, out[0])
 
 
 # ---------------------------------------------------------------------------
@@ -440,7 +428,7 @@ def test_thread_env_var_and_isa_env_var_are_used():
 def test_bad_isa_env_var_is_a_clear_error():
     res = _python("import fastinit", {"FASTINIT_ISA": "sse9"})
     assert res.returncode != 0
-    assert "FASTINIT_ISA must be one of 'auto', 'generic', 'avx2'; got 'sse9'" in res.stderr
+    assert "FASTINIT_ISA must be one of 'auto', 'generic', 'avx2', 'avx512'; got 'sse9'" in res.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
@@ -472,9 +460,14 @@ def test_set_num_threads_validates_and_round_trips():
 
 def test_info_reports_the_runtime():
     info = fastinit.info()
-    assert info["isa"] == _core.isa() and info["isa"] in ("generic", "avx2")
+    assert info["isa"] == _core.isa() and info["isa"] in ("generic", "avx2", "avx512")
+    assert info["available_isas"] == ISAS[::-1] and info["available_isas"][-1] == "generic"
+    if os.environ.get("FASTINIT_ISA", "auto") in ("", "auto"):
+        assert info["isa"] == info["available_isas"][0]  # the best this CPU runs
     assert info["threads"] == fastinit.get_num_threads()
     assert isinstance(info["cpu_features"], list) and all(isinstance(f, str) for f in info["cpu_features"])
-    assert ("avx2" in info["cpu_features"]) == ("avx2" in ISAS)
+    features = set(info["cpu_features"])
+    assert ("avx2" in ISAS) == ({"avx2", "fma", "f16c"} <= features)
+    assert ("avx512" in ISAS) == ({"avx2", "fma", "f16c", "avx512f", "avx512vl", "avx512dq", "avx512bw"} <= features)
     with runtime("generic"):
         assert fastinit.info()["isa"] == "generic"

@@ -310,7 +310,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("isa", [] { return std::string(active_kernels().name); });
   m.def("select_isa", [](const std::string& name) { select_kernels(name.c_str()); }, py::arg("name"));
   m.def("cpu_features", [] { return std::string(cpu_feature_string()); });
-  m.def("cpu_supports_avx2", &cpu_supports_avx2);
+  m.def("available_isas", &available_isas);
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("default_num_threads", &default_num_threads);

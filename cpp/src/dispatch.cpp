@@ -1,4 +1,8 @@
 // Chooses the kernel table for this CPU once, at first use.
+//
+// Tables, best first: avx512 (the 256-bit kernels compiled with AVX-512
+// F/VL/DQ/BW), avx2 (AVX2 + FMA + F16C), generic (baseline ISA). All of them
+// compute the same bits; FASTINIT_ISA forces one.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -12,7 +16,36 @@ namespace {
 
 std::atomic<const KernelTable*> g_active{nullptr};
 
-bool compiled_with_avx2() { return FI_HAVE_AVX2_TARGET != 0; }
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define FI_CPU_HAS(feature) (__builtin_cpu_init(), __builtin_cpu_supports(feature) != 0)
+#else
+#define FI_CPU_HAS(feature) false
+#endif
+
+bool cpu_has_avx2() { return FI_CPU_HAS("avx2") && FI_CPU_HAS("fma") && FI_CPU_HAS("f16c"); }
+
+bool cpu_has_avx512() {
+  return cpu_has_avx2() && FI_CPU_HAS("avx512f") && FI_CPU_HAS("avx512vl") && FI_CPU_HAS("avx512dq") &&
+         FI_CPU_HAS("avx512bw");
+}
+
+struct IsaEntry {
+  const char* name;
+  bool (*cpu_has)();
+  const KernelTable& (*table)();
+  const char* requirement;
+};
+
+bool always() { return true; }
+
+// Best first.
+const IsaEntry kIsas[] = {
+#if FI_HAVE_X86_KERNELS
+    {"avx512", cpu_has_avx512, avx512::kernel_table, "AVX-512 F/VL/DQ/BW with AVX2, FMA and F16C"},
+    {"avx2", cpu_has_avx2, avx2::kernel_table, "AVX2, FMA and F16C"},
+#endif
+    {"generic", always, generic::kernel_table, ""},
+};
 
 const KernelTable& table_from_env_or_cpu() {
   const char* env = std::getenv("FASTINIT_ISA");
@@ -20,65 +53,53 @@ const KernelTable& table_from_env_or_cpu() {
     select_kernels(env);
     return *g_active.load();
   }
-#if FI_HAVE_AVX2_TARGET
-  if (cpu_supports_avx2()) return avx2::kernel_table();
-#endif
+  for (const IsaEntry& e : kIsas) {
+    if (e.cpu_has()) return e.table();
+  }
   return generic::kernel_table();
 }
 
 }  // namespace
 
-bool cpu_supports_avx2() {
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-#else
-  return false;
-#endif
+std::vector<std::string> available_isas() {
+  std::vector<std::string> out;
+  for (const IsaEntry& e : kIsas) {
+    if (e.cpu_has()) out.emplace_back(e.name);
+  }
+  return out;
 }
 
 const char* cpu_feature_string() {
   static const std::string s = [] {
     std::string out;
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    const char* names[] = {"sse2", "sse4.2", "avx", "avx2", "fma", "f16c", "avx512f"};
-    bool flags[] = {
-        __builtin_cpu_supports("sse2") != 0,   __builtin_cpu_supports("sse4.2") != 0,
-        __builtin_cpu_supports("avx") != 0,    __builtin_cpu_supports("avx2") != 0,
-        __builtin_cpu_supports("fma") != 0,    __builtin_cpu_supports("f16c") != 0,
-        __builtin_cpu_supports("avx512f") != 0};
+    const char* names[] = {"sse2", "sse4.2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512vl", "avx512dq",
+                           "avx512bw"};
+    const bool flags[] = {FI_CPU_HAS("sse2"),     FI_CPU_HAS("sse4.2"),   FI_CPU_HAS("avx"),
+                          FI_CPU_HAS("avx2"),     FI_CPU_HAS("fma"),      FI_CPU_HAS("f16c"),
+                          FI_CPU_HAS("avx512f"),  FI_CPU_HAS("avx512vl"), FI_CPU_HAS("avx512dq"),
+                          FI_CPU_HAS("avx512bw")};
     for (std::size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); ++k) {
       if (!flags[k]) continue;
       if (!out.empty()) out += ' ';
       out += names[k];
     }
-#endif
     return out;
   }();
   return s.c_str();
 }
 
 void select_kernels(const char* name) {
-  if (std::strcmp(name, "generic") == 0) {
-    g_active.store(&generic::kernel_table());
+  std::string valid = "'auto'";
+  for (const IsaEntry& e : kIsas) {
+    valid += std::string(", '") + e.name + "'";
+    if (std::strcmp(name, e.name) != 0) continue;
+    if (!e.cpu_has()) {
+      throw std::runtime_error(std::string("FASTINIT_ISA=") + name + ", but this CPU lacks " + e.requirement);
+    }
+    g_active.store(&e.table());
     return;
   }
-  if (std::strcmp(name, "avx2") == 0) {
-    if (!compiled_with_avx2()) {
-      throw std::runtime_error("FASTINIT_ISA=avx2, but this build of fastinit has no AVX2 kernels "
-                               "(not an x86-64 build)");
-    }
-    if (!cpu_supports_avx2()) {
-      throw std::runtime_error("FASTINIT_ISA=avx2, but this CPU lacks AVX2, FMA or F16C");
-    }
-#if FI_HAVE_AVX2_TARGET
-    g_active.store(&avx2::kernel_table());
-#endif
-    return;
-  }
-  throw std::invalid_argument(std::string("FASTINIT_ISA must be one of 'auto', 'generic', 'avx2'; got '") +
-                              name + "'");
+  throw std::invalid_argument("FASTINIT_ISA must be one of " + valid + "; got '" + name + "'");
 }
 
 const KernelTable& active_kernels() {

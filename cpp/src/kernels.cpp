@@ -1,5 +1,5 @@
 // Sampling kernels. This file is compiled once per instruction set (FI_ISA =
-// generic or avx2, see CMakeLists.txt); every build must produce exactly the
+// generic, avx2 or avx512, see CMakeLists.txt); every build must produce exactly the
 // values defined element by element in distributions.hpp.
 //
 // The generic build is the reference. Vector fast paths are guarded by the
@@ -21,7 +21,7 @@
 #endif
 
 #ifndef FI_ISA
-#error "kernels.cpp must be compiled with FI_ISA set (generic or avx2)"
+#error "kernels.cpp must be compiled with FI_ISA set (generic, avx2 or avx512)"
 #endif
 
 namespace fastinit {
@@ -128,7 +128,8 @@ void fill_truncated_normal(const Sampler& s, Writer<typename Out<D>::T> w, std::
 
 #if FI_VECTOR_AVX2
 // ---------------------------------------------------------------------------
-// AVX2 fast paths (this block only exists in the avx2 build).
+// AVX2 fast paths (this block only exists in the avx2 and avx512 builds; the
+// avx512 build compiles the same 256-bit code with AVX-512 VL/DQ enabled).
 //
 // They compute exactly the values of distributions.hpp: the same Philox
 // blocks, the same word->float conversions, the same polynomials evaluated in
@@ -248,10 +249,14 @@ FI_ALWAYS_INLINE __m256 open_unit_f32(__m256i w) {
 // directly, then (2^84 + h 2^32 - (2^84 + 2^52)) + (2^52 + l) = v; every
 // intermediate is representable, so both operations are exact.
 FI_ALWAYS_INLINE __m256d u53_to_f64(__m256i v) {
+#if defined(__AVX512DQ__) && defined(__AVX512VL__)
+  return _mm256_cvtepu64_pd(v);  // exact below 2^53: the same value in one instruction
+#else
   const __m256d hi = _mm256_castsi256_pd(
       _mm256_or_si256(_mm256_srli_epi64(v, 32), _mm256_set1_epi64x(0x4530000000000000LL)));  // 2^84 + h 2^32
   const __m256d lo = _mm256_castsi256_pd(_mm256_blend_epi32(v, _mm256_set1_epi64x(0x4330000000000000LL), 0xAA));
   return _mm256_add_pd(_mm256_sub_pd(hi, _mm256_set1_pd(0x1p84 + 0x1p52)), lo);
+#endif
 }
 
 FI_ALWAYS_INLINE __m256d unit_f64(__m256i w) {

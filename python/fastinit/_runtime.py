@@ -8,6 +8,9 @@ from . import _core
 
 __all__ = ["set_num_threads", "get_num_threads", "info"]
 
+#: Values of FASTINIT_ISA: "auto" picks the best kernels this CPU can run.
+ISAS = ("auto", "generic", "avx2", "avx512")
+
 
 def _parse_thread_env():
     raw = os.environ.get("FASTINIT_NUM_THREADS")
@@ -45,8 +48,8 @@ def _init_from_environment():
     n = _parse_thread_env()
     _core.set_num_threads(n if n is not None else _core.default_num_threads())
     isa = os.environ.get("FASTINIT_ISA", "auto").strip().lower() or "auto"
-    if isa not in ("auto", "generic", "avx2"):
-        raise ValueError(f"FASTINIT_ISA must be one of 'auto', 'generic', 'avx2'; got {isa!r}")
+    if isa not in ISAS:
+        raise ValueError(f"FASTINIT_ISA must be one of {', '.join(map(repr, ISAS))}; got {isa!r}")
     if isa != "auto":
         try:
             _core.select_isa(isa)
@@ -55,10 +58,16 @@ def _init_from_environment():
 
 
 def info() -> dict:
-    """Build and runtime facts: version, kernel ISA in use, threads, CPU features."""
+    """Build and runtime facts.
+
+    ``isa`` is the kernel set in use (``"avx512"``, ``"avx2"`` or
+    ``"generic"``; all compute the same bits), ``available_isas`` the ones this
+    CPU can run, ``threads`` as :func:`get_num_threads`.
+    """
     return {
         "version": _core.__version__,
         "isa": _core.isa(),
+        "available_isas": _core.available_isas(),
         "threads": _core.get_num_threads(),
         "cpu_features": _core.cpu_features().split(),
         "default_threads": _core.default_num_threads(),

@@ -6,6 +6,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "fastinit/distributions.hpp"
 
@@ -52,6 +54,10 @@ namespace generic {
 const KernelTable& kernel_table();
 const RbmKernels& rbm_kernels();
 }  // namespace generic
+namespace avx512 {
+const KernelTable& kernel_table();
+const RbmKernels& rbm_kernels();
+}  // namespace avx512
 namespace avx2 {
 const KernelTable& kernel_table();
 const RbmKernels& rbm_kernels();
@@ -59,10 +65,12 @@ const RbmKernels& rbm_kernels();
 
 // Selected at first use from the CPU's features and FASTINIT_ISA.
 const KernelTable& active_kernels();
-// Force a table by name ("generic" or "avx2"); throws std::invalid_argument
-// for an unknown name and std::runtime_error when the CPU lacks the ISA.
+// Force a table by name ("generic", "avx2" or "avx512"); throws
+// std::invalid_argument for an unknown name and std::runtime_error when the
+// CPU (or this build) lacks the ISA.
 void select_kernels(const char* name);
-bool cpu_supports_avx2();
+// The tables this build has and this CPU can run, best first.
+std::vector<std::string> available_isas();
 // Space-separated list of the relevant CPU features that were detected.
 const char* cpu_feature_string();
 
