@@ -82,14 +82,11 @@ void fill_uniform(const Sampler& s, Writer<typename Out<D>::T> w, std::uint64_t 
 template <DType D, class Emit>
 FI_ALWAYS_INLINE void for_each_normal(const StreamId& st, std::uint64_t first, std::size_t n, Emit emit) {
   if constexpr (is_f64<D>()) {
-    for_each_block<2>(st, first, n, [&](std::uint64_t i, const Block4x32& b, unsigned j) {
-      emit(i, box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), j == 1));
-    });
+    for_each_block<2>(st, first, n,
+                      [&](std::uint64_t i, const Block4x32& b, unsigned) { emit(i, normal_in_block_f64(b.v, i)); });
   } else {
-    for_each_block<4>(st, first, n, [&](std::uint64_t i, const Block4x32& b, unsigned j) {
-      const unsigned p = (j >> 1) * 2;
-      emit(i, box_muller_f32(b.v[p], b.v[p + 1], (j & 1u) != 0));
-    });
+    for_each_block<4>(st, first, n,
+                      [&](std::uint64_t i, const Block4x32& b, unsigned) { emit(i, normal_in_block_f32(b.v, i)); });
   }
 }
 

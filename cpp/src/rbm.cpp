@@ -82,9 +82,7 @@ void normals(const KernelTable& k, const StreamId& st, std::uint32_t phase, std:
   const std::uint64_t b0 = e0 / 4;
   for (std::int64_t j = 0; j < n; ++j) {
     const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
-    const std::uint32_t* b = w + 4 * (e / 4 - b0);
-    const unsigned p = static_cast<unsigned>((e >> 1) & 1u) * 2;
-    z[j] = box_muller_f32(b[p], b[p + 1], (e & 1u) != 0);
+    z[j] = normal_in_block_f32(w + 4 * (e / 4 - b0), e);
   }
 }
 
@@ -94,8 +92,7 @@ void normals(const KernelTable& k, const StreamId& st, std::uint32_t phase, std:
   const std::uint64_t b0 = e0 / 2;
   for (std::int64_t j = 0; j < n; ++j) {
     const std::uint64_t e = e0 + static_cast<std::uint64_t>(j);
-    const std::uint32_t* b = w + 4 * (e / 2 - b0);
-    z[j] = box_muller_f64(join64(b[0], b[1]), join64(b[2], b[3]), (e & 1u) != 0);
+    z[j] = normal_in_block_f64(w + 4 * (e / 2 - b0), e);
   }
 }
 

@@ -142,18 +142,25 @@ FI_ALWAYS_INLINE double box_muller_f64(std::uint64_t w_radius, std::uint64_t w_a
   return r * (sine ? s : c);
 }
 
-// Element i of the main normal stream. float32: block i/4 holds two pairs,
-// element i uses pair (i/2) % 2 and takes the cosine when i is even.
-FI_ALWAYS_INLINE float normal_z_f32(const StreamId& st, std::uint64_t i) {
-  const Block4x32 b = stream_block(st, i >> 2, 0);
+// Element i's standard normal from the words w[0..3] of its block. float32:
+// block i/4 holds two pairs, element i uses pair (i/2) % 2 and takes the
+// cosine when i is even. float64: block i/2 holds one pair of 64-bit words.
+FI_ALWAYS_INLINE float normal_in_block_f32(const std::uint32_t* w, std::uint64_t i) {
   const unsigned p = static_cast<unsigned>((i >> 1) & 1u) * 2u;
-  return box_muller_f32(b.v[p], b.v[p + 1], (i & 1u) != 0);
+  return box_muller_f32(w[p], w[p + 1], (i & 1u) != 0);
 }
 
-// float64: block i/2 holds one pair of 64-bit words.
+FI_ALWAYS_INLINE double normal_in_block_f64(const std::uint32_t* w, std::uint64_t i) {
+  return box_muller_f64(join64(w[0], w[1]), join64(w[2], w[3]), (i & 1u) != 0);
+}
+
+// Element i of the main normal stream.
+FI_ALWAYS_INLINE float normal_z_f32(const StreamId& st, std::uint64_t i) {
+  return normal_in_block_f32(stream_block(st, i >> 2, 0).v, i);
+}
+
 FI_ALWAYS_INLINE double normal_z_f64(const StreamId& st, std::uint64_t i) {
-  const Block4x32 b = stream_block(st, i >> 1, 0);
-  return box_muller_f64(join64(b.v[0], b.v[1]), join64(b.v[2], b.v[3]), (i & 1u) != 0);
+  return normal_in_block_f64(stream_block(st, i >> 1, 0).v, i);
 }
 
 // Retry attempt t >= 1 of element i: block i of domain t, cosine branch.
