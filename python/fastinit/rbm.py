@@ -464,17 +464,12 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                            visible=self._visible)
 
     def _base_rate(self):
-        """rbm_evaluation.base_rate_visible_bias of the training data, from the
-        stored column sums: a CSR matrix with n_samples_seen_ rows whose first
-        row holds the sums has the same column sums and row count as the data."""
-        from .rbm_evaluation import base_rate_visible_bias
+        """rbm_evaluation's base-rate visible bias of the training data, from
+        the stored column means and row count."""
+        from .rbm_evaluation import base_rate_from_sums
 
-        n, d = self.n_samples_seen_, self.visible_marginals_.shape[0]
-        sums = self.visible_marginals_ * n
-        indptr = np.full(n + 1, d, dtype=np.int64)
-        indptr[0] = 0
-        summary = sp.csr_matrix((sums, np.arange(d), indptr), shape=(n, d))
-        return base_rate_visible_bias(summary, visible=self._visible)
+        n = self.n_samples_seen_
+        return base_rate_from_sums(self.visible_marginals_ * n, n, visible=self._visible)
 
     def log_partition(self, method="exact", *, base_visible_bias=None, n_runs=100, betas=None, seed=None):
         """log Z of the fitted model.
