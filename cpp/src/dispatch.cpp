@@ -2,9 +2,9 @@
 //
 // Tables, best first: avx512 (the 256-bit kernels compiled with AVX-512
 // F/VL/DQ/BW), avx2 (AVX2 + FMA + F16C), generic (baseline ISA). All of them
-// compute the same bits; FASTINIT_ISA forces one.
+// compute the same bits. FASTINIT_ISA is parsed once, in Python
+// (python/fastinit/_runtime.py), which calls select_kernels().
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -47,12 +47,7 @@ const IsaEntry kIsas[] = {
     {"generic", always, generic::kernel_table, ""},
 };
 
-const KernelTable& table_from_env_or_cpu() {
-  const char* env = std::getenv("FASTINIT_ISA");
-  if (env != nullptr && *env != '\0' && std::strcmp(env, "auto") != 0) {
-    select_kernels(env);
-    return *g_active.load();
-  }
+const KernelTable& best_table_for_cpu() {
   for (const IsaEntry& e : kIsas) {
     if (e.cpu_has()) return e.table();
   }
@@ -105,7 +100,7 @@ void select_kernels(const char* name) {
 const KernelTable& active_kernels() {
   const KernelTable* t = g_active.load(std::memory_order_acquire);
   if (t == nullptr) {
-    const KernelTable* chosen = &table_from_env_or_cpu();
+    const KernelTable* chosen = &best_table_for_cpu();
     const KernelTable* expected = nullptr;
     g_active.compare_exchange_strong(expected, chosen);
     t = g_active.load(std::memory_order_acquire);

@@ -63,7 +63,7 @@ const KernelTable& kernel_table();
 const RbmKernels& rbm_kernels();
 }  // namespace avx2
 
-// Selected at first use from the CPU's features and FASTINIT_ISA.
+// The best table for this CPU, unless select_kernels() chose another.
 const KernelTable& active_kernels();
 // Force a table by name ("generic", "avx2" or "avx512"); throws
 // std::invalid_argument for an unknown name and std::runtime_error when the
