@@ -164,8 +164,37 @@ def test_torch_negated_views_are_refused_and_untouched():
 def test_torch_read_only_or_unsupported_tensors_are_errors():
     with pytest.raises(TypeError, match="floating dtype"):
         fi.normal_(torch.zeros(3, 3, dtype=torch.int32))
-    with pytest.raises(TypeError):
-        fi.normal_(torch.zeros(3, 3, dtype=torch.bfloat16))  # NumPy has no DLPack bfloat16
+    with pytest.raises(TypeError, match="floating dtype"):
+        fi.normal_(torch.zeros(3, 3, dtype=torch.complex64))
+
+
+def test_torch_bfloat16_tensors_are_filled_in_place():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    # NumPy's DLPack has no bfloat16: the tensor is shared as int16 and re-labelled.
+    whole = torch.zeros(40, 70, dtype=torch.bfloat16)
+    view = whole[::2, 5:].t()  # strided and transposed: still the caller's memory
+    ptr = whole.data_ptr()
+    assert fi.he_normal_(view, seed=7) is view
+    assert whole.data_ptr() == ptr
+    expected = fi.he_normal(tuple(view.shape), dtype=ml_dtypes.bfloat16, seed=7)
+    np.testing.assert_array_equal(view.contiguous().view(torch.int16).numpy(), expected.view(np.int16))
+    assert torch.count_nonzero(whole[1::2]) == 0 and torch.count_nonzero(whole[:, :5]) == 0
+    param = torch.nn.Parameter(torch.zeros(8, 8, dtype=torch.bfloat16))
+    version = param._version
+    fi.uniform_(param, -1.0, 1.0, seed=1)
+    assert param._version > version and param.requires_grad
+    expected = fi.uniform((8, 8), -1.0, 1.0, dtype=ml_dtypes.bfloat16, seed=1)
+    np.testing.assert_array_equal(param.detach().view(torch.int16).numpy(), expected.view(np.int16))
+
+
+def test_torch_bfloat16_without_ml_dtypes_is_a_type_error(monkeypatch):
+    from fastinit import _arrays
+
+    monkeypatch.setattr(_arrays, "_ml_dtypes", None)
+    t = torch.zeros(3, 3, dtype=torch.bfloat16)
+    with pytest.raises(TypeError, match="could not be shared through DLPack"):
+        fi.normal_(t)
+    assert torch.count_nonzero(t) == 0
 
 
 def test_arrays_with_overlapping_elements_are_refused():

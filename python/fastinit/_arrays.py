@@ -81,7 +81,7 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     Accepts NumPy arrays of a supported floating dtype in any memory layout
     and CPU objects that export DLPack (for example a PyTorch tensor, including
     a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
-    does under ``no_grad``). Never
+    does under ``no_grad``; torch bfloat16 needs ``ml_dtypes``). Never
     copies: read-only memory is a ValueError, other dtypes are a TypeError.
     """
     torch_tensor = None
@@ -102,7 +102,7 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
                 # into its storage through a detached view of the same memory.
                 obj = torch_tensor.detach()
         try:
-            arr = np.from_dlpack(obj)
+            arr = _from_dlpack(obj, torch_tensor)
         except (BufferError, RuntimeError, TypeError) as exc:
             raise TypeError(f"{name} could not be shared through DLPack without a copy: {exc}") from exc
     else:
@@ -125,6 +125,18 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         # silently computing gradients with the new ones.
         sys.modules["torch"].autograd.graph.increment_version(torch_tensor)
     return arr
+
+
+def _from_dlpack(obj, torch_tensor):
+    """A NumPy view of a DLPack tensor's memory.
+
+    NumPy's DLPack import has no bfloat16, so a torch bfloat16 tensor is shared
+    as int16 (same memory, same strides) and re-labelled as ml_dtypes' bfloat16;
+    without ml_dtypes, NumPy's own refusal surfaces as the TypeError below.
+    """
+    if torch_tensor is not None and torch_tensor.dtype == sys.modules["torch"].bfloat16 and _ml_dtypes is not None:
+        return np.from_dlpack(obj.view(sys.modules["torch"].int16)).view(_ml_dtypes.bfloat16)
+    return np.from_dlpack(obj)
 
 
 def _as_torch_tensor(obj):
