@@ -33,7 +33,18 @@ def small_binary(n=23, d=17, p=0.3, seed=1):
 
 # ---------------------------------------------------------------------------
 # The C++ trainer computes exactly the documented update (NumPy oracle with the
-# same Philox counters).
+# same Philox counters), through its dense (BLAS) products and through its
+# sparse kernel (binary rows skip their zeros; real-valued rows too).
+
+_TRAINER_PATHS = {"dense": -1.0, "sparse": 1.0, "auto": fastinit.rbm._MAX_SPARSE_DENSITY}
+
+
+@pytest.fixture(params=["dense", "sparse"])
+def trainer_path(request, monkeypatch):
+    """Forces the trainer's dense or sparse products for every batch."""
+    monkeypatch.setattr(fastinit.rbm, "_MAX_SPARSE_DENSITY", _TRAINER_PATHS[request.param])
+    return request.param
+
 
 ORACLE_CONFIGS = [
     {},
@@ -48,7 +59,7 @@ ORACLE_CONFIGS = [
 
 
 @pytest.mark.parametrize("config", ORACLE_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
-def test_bernoulli_fit_matches_oracle(config):
+def test_bernoulli_fit_matches_oracle(config, trainer_path):
     X = small_binary()  # 23 rows, batch 5: the last batch has 3 rows
     rbm = BernoulliRBM(6, batch_size=5, n_iter=2, random_state=7, **config).fit(X)
     oracle = OracleRBM(6, 17, 5, 7, **config)
@@ -63,7 +74,7 @@ def test_bernoulli_fit_matches_oracle(config):
 
 
 @pytest.mark.parametrize("config", [{}, {"k": 2, "momentum": 0.5}, {"persistent": False}])
-def test_gaussian_fit_matches_oracle(config):
+def test_gaussian_fit_matches_oracle(config, trainer_path):
     X = np.random.default_rng(3).standard_normal((23, 17))
     rbm = GaussianBernoulliRBM(6, batch_size=5, n_iter=2, random_state=11, **config).fit(X)
     oracle = OracleRBM(6, 17, 5, 11, gaussian=True, learning_rate=0.01, **config)
@@ -74,7 +85,7 @@ def test_gaussian_fit_matches_oracle(config):
     np.testing.assert_allclose(rbm.intercept_hidden_, oracle.b, rtol=0, atol=1e-12)
 
 
-def test_float32_fit_matches_oracle():
+def test_float32_fit_matches_oracle(trainer_path):
     X = small_binary().astype(np.float32)
     rbm = BernoulliRBM(6, batch_size=5, n_iter=2, random_state=7).fit(X)
     assert rbm.components_.dtype == np.float32
@@ -85,7 +96,7 @@ def test_float32_fit_matches_oracle():
     np.testing.assert_array_equal(rbm.h_samples_, oracle.chain)
 
 
-def test_partial_fit_is_one_minibatch_update():
+def test_partial_fit_is_one_minibatch_update(trainer_path):
     X = small_binary(n=12)
     rbm = BernoulliRBM(5, batch_size=4, random_state=2)
     oracle = OracleRBM(5, 17, 4, 2)
@@ -117,13 +128,13 @@ def medium_binary():
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 3, -1])
-def test_same_model_for_any_n_jobs(medium_binary, n_jobs):
+def test_same_model_for_any_n_jobs(medium_binary, n_jobs, trainer_path):
     ref = _fit_bits(medium_binary, n_jobs=None)
     for a, b in zip(ref, _fit_bits(medium_binary, n_jobs=n_jobs)):
         np.testing.assert_array_equal(a, b)
 
 
-def test_same_model_with_fastinit_threads(medium_binary):
+def test_same_model_with_fastinit_threads(medium_binary, trainer_path):
     ref = _fit_bits(medium_binary)
     old = fastinit.get_num_threads()
     try:
@@ -136,7 +147,7 @@ def test_same_model_with_fastinit_threads(medium_binary):
 
 
 @pytest.mark.skipif(len(_core.available_isas()) < 2, reason="needs an AVX2 CPU to compare paths")
-def test_every_kernel_isa_trains_the_same_model(medium_binary):
+def test_every_kernel_isa_trains_the_same_model(medium_binary, trainer_path):
     current = _core.isa()
     fits = {}
     try:
@@ -152,7 +163,7 @@ def test_every_kernel_isa_trains_the_same_model(medium_binary):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
-def test_sparse_input_gives_the_same_model(medium_binary, dtype, index_dtype):
+def test_sparse_input_gives_the_same_model(medium_binary, dtype, index_dtype, trainer_path):
     X = medium_binary.astype(dtype)
     Xs = sp.csr_matrix(X)
     Xs.indices = Xs.indices.astype(index_dtype)
@@ -421,6 +432,29 @@ def _raw_model(dtype, nh=40, nv=50):
                 hidden_bias_velocity=None, visible_bias_velocity=None, hidden_activity=None)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_trainer_writes_the_weights_back_before_python_sees_them(momentum):
+    # The trainer works on a transposed copy of the weights (and velocity):
+    # the caller's arrays must hold the trained values whenever Python runs.
+    from fastinit.rbm import _blas_gemm
+
+    f8 = np.float64
+    model = _raw_model(f8)
+    if momentum:
+        model.update(weights_velocity=np.zeros((40, 50)), hidden_bias_velocity=np.zeros(40),
+                     visible_bias_velocity=np.zeros(50))
+    X = small_binary(n=30, d=50)
+    seen = []
+    _core.rbm_train(model, X, None, None, 3, 0, np.zeros(1, np.int64), _blas_gemm(np.dtype(f8)), 0, 0.1, momentum,
+                    0.0, None, 0.0, 0.9, 1, True, 0, 1, 2,
+                    lambda done, total: seen.append((done, model["weights"].copy())), 0.3)
+    assert seen[-1][0] == 10
+    np.testing.assert_array_equal(seen[-1][1], model["weights"])
+    assert not np.array_equal(model["weights"], np.full((40, 50), 0.5))
+    if momentum:  # W - W0 = the sum of the velocities; the last one is written back too
+        assert np.abs(model["weights_velocity"]).max() > 0
+
+
 @pytest.mark.parametrize("dtype, capsule, expected", [
     (np.float64, "sgemm", "dgemm"),
     (np.float32, "dgemm", "sgemm"),
@@ -435,7 +469,7 @@ def test_rbm_train_binding_refuses_a_wrong_gemm_capsule(dtype, capsule, expected
     before = model["weights"].copy()
     with pytest.raises(TypeError, match=f"gemm must be scipy.linalg.cython_blas's {expected} capsule"):
         _core.rbm_train(model, np.ones((6, 50), dtype), None, None, 3, 0, np.zeros(1, np.int64),
-                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None)
+                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None, 0.3)
     np.testing.assert_array_equal(model["weights"], before)
 
 
@@ -458,7 +492,7 @@ def callback(done, total):
         for _ in range(20):
             np.ones(rows * nh, f4)  # reuse the freed memory
 _core.rbm_train(model, np.ones((40, nv), f4), None, None, 1, 0, np.zeros(1, np.int64), _blas_gemm(np.dtype(f4)),
-                0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 1, 1, 2, callback)
+                0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 1, 1, 2, callback, 0.3)
 assert len(calls) >= 2 and calls[-1] == 40, calls
 """
 

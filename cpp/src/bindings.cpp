@@ -240,11 +240,17 @@ std::int64_t rbm_train_typed(const py::dict& model_arg, const py::object& X, con
     {
       py::gil_scoped_release nogil;
       const auto t0 = std::chrono::steady_clock::now();
-      do {
-        const std::int64_t r0 = done * batch_size;
-        trainer.update(rows, r0, std::min(n_rows, r0 + batch_size), first_call + static_cast<std::uint64_t>(done));
-        prog(0) = ++done;
-      } while (done < n_batches && std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(100));
+      try {
+        do {
+          const std::int64_t r0 = done * batch_size;
+          trainer.update(rows, r0, std::min(n_rows, r0 + batch_size), first_call + static_cast<std::uint64_t>(done));
+          prog(0) = ++done;
+        } while (done < n_batches && std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(100));
+      } catch (...) {
+        trainer.flush();  // the caller's weights hold the updates that were done
+        throw;
+      }
+      trainer.flush();  // before Python (a callback, Ctrl-C) can see the weights
     }
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     if (!callback.is_none()) callback(done, n_batches);
@@ -259,7 +265,8 @@ void bind_rbm(py::module_& m) {
          std::int64_t batch_size, std::uint64_t first_call, py::array_t<std::int64_t> progress,
          const py::capsule& gemm, int visible, double learning_rate, double momentum, double weight_decay,
          const py::object& sparsity_target, double sparsity_cost, double sparsity_damping, int k,
-         bool persistent, int max_threads, std::uint32_t key0, std::uint32_t key1, const py::object& callback) {
+         bool persistent, int max_threads, std::uint32_t key0, std::uint32_t key1, const py::object& callback,
+         double max_sparse_density) {
         RbmConfig cfg;
         if (visible != 0 && visible != 1) throw py::value_error("visible must be 0 (bernoulli) or 1 (gaussian)");
         if (k < 1) throw py::value_error("k must be >= 1");
@@ -276,6 +283,7 @@ void bind_rbm(py::module_& m) {
         cfg.max_threads = max_threads;
         cfg.key0 = key0;
         cfg.key1 = key1;
+        cfg.max_sparse_density = max_sparse_density;
         py::array w = model["weights"].cast<py::array>();
         if (w.dtype().equal(py::dtype::of<float>())) {
           return rbm_train_typed<float>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm, cfg,
@@ -291,7 +299,7 @@ void bind_rbm(py::module_& m) {
       py::arg("first_call"), py::arg("progress").noconvert(), py::arg("gemm"), py::arg("visible"), py::arg("learning_rate"),
       py::arg("momentum"), py::arg("weight_decay"), py::arg("sparsity_target"), py::arg("sparsity_cost"),
       py::arg("sparsity_damping"), py::arg("k"), py::arg("persistent"), py::arg("max_threads"), py::arg("key0"),
-      py::arg("key1"), py::arg("callback"));
+      py::arg("key1"), py::arg("callback"), py::arg("max_sparse_density"));
 }
 
 }  // namespace

@@ -108,6 +108,28 @@ void gemm_rm(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::in
   gemm(&tb, &ta, &N, &M, &K, &alpha, b, &LDB, a, &LDA, &beta, c, &LDC);
 }
 
+// The same on fastinit's pool: C's columns are cut into slices of a fixed
+// width, one single-threaded BLAS call each (the caller keeps BLAS's own pool
+// at one thread). The cut does not depend on the thread count, so neither do
+// the bits.
+constexpr std::int64_t kGemmSlice = 128;
+
+template <class T>
+void gemm_rm_sliced(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+                    T alpha, const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c,
+                    std::int64_t ldc, int max_threads) {
+  const std::int64_t n_slices = (n + kGemmSlice - 1) / kGemmSlice;
+  parallel_for(
+      static_cast<std::size_t>(n_slices),
+      [&](std::size_t s) {
+        const std::int64_t j0 = static_cast<std::int64_t>(s) * kGemmSlice, w = std::min(n, j0 + kGemmSlice) - j0;
+        // Columns j0.. of op(B): rows of B when it is transposed.
+        const T* bs = trans_b ? b + j0 * ldb : b + j0;
+        gemm_rm<T>(gemm, trans_a, trans_b, m, w, k, alpha, a, lda, bs, ldb, beta, c + j0, ldc);
+      },
+      m * n * k < 32 * kMinParallelWork ? 1 : max_threads);
+}
+
 // Runs fn(c0, c1) over column chunks of [0, n_cols) on the pool; small
 // phases run on the calling thread (a pool wake-up costs more than they do).
 template <class Fn>
@@ -121,6 +143,38 @@ void for_column_chunks(std::int64_t n_cols, std::int64_t n_rows, int max_threads
         fn(c0, std::min(n_cols, c0 + kColumnChunk));
       },
       threads);
+}
+
+// dst (cols x rows) = src^T for a row-major src (rows x cols), in tiles.
+template <class T>
+void transpose(const T* src, std::int64_t rows, std::int64_t cols, T* dst) {
+  constexpr std::int64_t kTile = 32;
+  for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const std::int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (std::int64_t r = r0; r < r1; ++r) {
+        for (std::int64_t c = c0; c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
+      }
+    }
+  }
+}
+
+// c = alpha a b + beta c on rows [r0, r1) of the sparse a, in column chunks of
+// b's n_cols columns on the pool (each output element is computed by one task
+// in a fixed order, so the bits do not depend on the thread count).
+template <class T>
+void sparse_product(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t n_cols,
+                    T alpha, T beta, T* c, int max_threads) {
+  const std::int64_t nnz = a.ptr[r1] - a.ptr[r0];
+  const std::int64_t n_tasks = (n_cols + kColumnChunk - 1) / kColumnChunk;
+  const auto& kernel = elementwise<T>(active_kernels()).sparse_gemm;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t c0 = static_cast<std::int64_t>(t) * kColumnChunk;
+        kernel(a, r0, r1, b, n_cols, c0, std::min(n_cols, c0 + kColumnChunk), alpha, beta, c, n_cols);
+      },
+      (nnz + (r1 - r0)) * n_cols < kMinParallelWork ? 1 : max_threads);
 }
 
 }  // namespace
@@ -140,6 +194,52 @@ RbmTrainer<T>::RbmTrainer(const RbmModel<T>& model, const RbmConfig& config, Gem
   hstack_.assign(static_cast<std::size_t>(stack_rows_ * model_.n_hidden), T(0));
   vpre_.assign(static_cast<std::size_t>(chain_rows * model_.n_visible), T(0));
   if (!cfg_.persistent || cfg_.k > 1) hchain_.assign(static_cast<std::size_t>(chain_rows * model_.n_hidden), T(0));
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  wt_.resize(static_cast<std::size_t>(nv * nh));
+  transpose(model_.weights, nh, nv, wt_.data());
+  if (model_.weights_velocity != nullptr) {
+    vt_.resize(static_cast<std::size_t>(nv * nh));
+    transpose(model_.weights_velocity, nh, nv, vt_.data());
+  }
+}
+
+template <class T>
+void RbmTrainer<T>::flush() {
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  transpose(wt_.data(), nv, nh, model_.weights);
+  if (!vt_.empty()) transpose(vt_.data(), nv, nh, model_.weights_velocity);
+}
+
+template <class T>
+bool RbmTrainer<T>::compress(const T* v, std::int64_t n_rows) {
+  const std::int64_t nv = model_.n_visible;
+  if (cfg_.max_sparse_density < 0) return false;
+  const auto budget = static_cast<std::int64_t>(cfg_.max_sparse_density * static_cast<double>(n_rows * nv));
+  CompressedRows& c = csr_;
+  if (c.ptr.size() < static_cast<std::size_t>(n_rows + 1)) c.ptr.resize(static_cast<std::size_t>(n_rows + 1));
+  // Every entry is written and the cursor advances past the nonzeros only
+  // (no branch to mispredict), so a row may spill nv entries past the budget.
+  const auto capacity = static_cast<std::size_t>(budget + nv);
+  if (c.idx.size() < capacity) {
+    c.idx.resize(capacity);
+    c.val.resize(capacity);
+  }
+  std::int64_t n = 0;
+  bool binary = true;
+  c.ptr[0] = 0;
+  for (std::int64_t r = 0; r < n_rows; ++r) {
+    const T* x = v + r * nv;
+    for (std::int64_t j = 0; j < nv; ++j) {
+      c.idx[static_cast<std::size_t>(n)] = static_cast<std::int32_t>(j);
+      c.val[static_cast<std::size_t>(n)] = x[j];
+      binary &= (x[j] == T(0)) | (x[j] == T(1));
+      n += x[j] != T(0);
+    }
+    c.ptr[static_cast<std::size_t>(r + 1)] = n;
+    if (n > budget) return false;
+  }
+  c.binary = binary;
+  return true;
 }
 
 template <class T>
@@ -176,15 +276,21 @@ void RbmTrainer<T>::load_rows(const RbmRows<T>& rows, std::int64_t r0, std::int6
 }
 
 template <class T>
-void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t n_rows, T* out) {
-  gemm_rm<T>(gemm_, false, true, n_rows, model_.n_hidden, model_.n_visible, T(1), v, model_.n_visible,
-             model_.weights, model_.n_visible, T(0), out, model_.n_hidden);
+void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t r0, std::int64_t r1, bool sparse, T* out) {
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  if (sparse) {
+    sparse_product<T>(csr_.view(), r0, r1, wt_.data(), nh, T(1), T(0), out, cfg_.max_threads);
+  } else {
+    gemm_rm_sliced<T>(gemm_, false, false, r1 - r0, nh, nv, T(1), v + r0 * nv, nv, wt_.data(), nh, T(0), out, nh,
+                      cfg_.max_threads);
+  }
 }
 
 template <class T>
 void RbmTrainer<T>::visible_from_hidden(const T* h, std::int64_t n_rows, T* out) {
-  gemm_rm<T>(gemm_, false, false, n_rows, model_.n_visible, model_.n_hidden, T(1), h, model_.n_hidden,
-             model_.weights, model_.n_visible, T(0), out, model_.n_visible);
+  const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
+  gemm_rm_sliced<T>(gemm_, false, true, n_rows, nv, nh, T(1), h, nh, wt_.data(), nh, T(0), out, nv,
+                    cfg_.max_threads);
 }
 
 // pre (n_rows x H) <- sigmoid(pre + b); states <- Bernoulli(pre) from `phase`.
@@ -312,31 +418,54 @@ void RbmTrainer<T>::finish_hidden(std::int64_t m, std::int64_t n_chain, bool pos
   });
 }
 
-// W <- W + lr (hstack^T vstack - weight_decay W), through the velocity when
-// momentum is on.
+// W^T <- W^T + lr (vstack^T hstack - weight_decay W^T), through the velocity
+// when momentum is on. sparse: csr_ holds the k_rows rows of vstack.
 template <class T>
-void RbmTrainer<T>::update_weights(std::int64_t k_rows) {
+void RbmTrainer<T>::update_weights(std::int64_t k_rows, bool sparse) {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
   const T lr = static_cast<T>(cfg_.learning_rate);
   const T wd = static_cast<T>(cfg_.weight_decay);
-  T* W = model_.weights;
-  if (model_.weights_velocity == nullptr) {
-    gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv, T(1) - lr * wd, W,
-               nv);
-    return;
+  T* W = wt_.data();
+  T* V = vt_.empty() ? nullptr : vt_.data();
+  // The product lands in W (scaled by the weight decay) or in the velocity.
+  T* target = V == nullptr ? W : V;
+  const T beta = V == nullptr ? T(1) - lr * wd : static_cast<T>(cfg_.momentum);
+  if (sparse) {
+    // The columns of vstack's nonzeros (a transpose of csr_), rows ascending.
+    CompressedRows& c = csc_;
+    const std::int64_t nnz = csr_.ptr[static_cast<std::size_t>(k_rows)];
+    c.ptr.assign(static_cast<std::size_t>(nv + 1), 0);
+    if (c.idx.size() < static_cast<std::size_t>(nnz)) {
+      c.idx.resize(static_cast<std::size_t>(nnz));
+      c.val.resize(static_cast<std::size_t>(nnz));
+    }
+    for (std::int64_t p = 0; p < nnz; ++p) ++c.ptr[static_cast<std::size_t>(csr_.idx[p]) + 1];
+    for (std::int64_t j = 0; j < nv; ++j) c.ptr[j + 1] += c.ptr[j];
+    for (std::int64_t r = 0; r < k_rows; ++r) {  // c.ptr[j]: the next free slot of column j
+      for (std::int64_t p = csr_.ptr[r]; p < csr_.ptr[r + 1]; ++p) {
+        const auto q = static_cast<std::size_t>(c.ptr[static_cast<std::size_t>(csr_.idx[p])]++);
+        c.idx[q] = static_cast<std::int32_t>(r);
+        c.val[q] = csr_.val[p];
+      }
+    }
+    for (std::int64_t j = nv; j > 0; --j) c.ptr[j] = c.ptr[j - 1];  // back to column starts
+    c.ptr[0] = 0;
+    c.binary = csr_.binary;
+    sparse_product<T>(c.view(), 0, nv, hstack_.data(), nh, lr, beta, target, cfg_.max_threads);
+  } else {
+    gemm_rm_sliced<T>(gemm_, true, false, nv, nh, k_rows, lr, vstack_.data(), nv, hstack_.data(), nh, beta, target,
+                      nh, cfg_.max_threads);
   }
-  T* V = model_.weights_velocity;
-  gemm_rm<T>(gemm_, true, false, nh, nv, k_rows, lr, hstack_.data(), nh, vstack_.data(), nv,
-             static_cast<T>(cfg_.momentum), V, nv);
-  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(nv, 1));
-  const std::int64_t n_tasks = (nh + rows_per_task - 1) / rows_per_task;
+  if (V == nullptr) return;
+  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(nh, 1));
+  const std::int64_t n_tasks = (nv + rows_per_task - 1) / rows_per_task;
   parallel_for(
       static_cast<std::size_t>(n_tasks),
       [&](std::size_t t) {
         const std::int64_t r0 = static_cast<std::int64_t>(t) * rows_per_task;
-        const std::int64_t r1 = std::min(nh, r0 + rows_per_task);
+        const std::int64_t r1 = std::min(nv, r0 + rows_per_task);
         const T decay = lr * wd;
-        for (std::int64_t i = r0 * nv; i < r1 * nv; ++i) {
+        for (std::int64_t i = r0 * nh; i < r1 * nh; ++i) {
           V[i] -= decay * W[i];
           W[i] += V[i];
         }
@@ -361,7 +490,7 @@ void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::
   T* hs = cfg_.persistent ? model_.chain : hchain_.data();
   bool positive_done = false;
   if (!cfg_.persistent) {  // CD: the chain starts at a sample of h given the data
-    hidden_from_visible(vstack_.data(), m, hstack_.data());
+    hidden_from_visible(vstack_.data(), 0, m, compress(vstack_.data(), m), hstack_.data());
     sample_hidden(hstack_.data(), m, hs, st, 0);
     positive_done = true;
   }
@@ -370,20 +499,24 @@ void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::
     visible_from_hidden(hs, n_chain, vpre_.data());
     sample_visible(vpre_.data(), n_chain, vneg, st, static_cast<std::uint32_t>(2 * j + 1), last, m);
     if (!last) {
-      hidden_from_visible(vneg, n_chain, hneg);
+      hidden_from_visible(vneg, 0, n_chain, compress(vneg, n_chain), hneg);
       // Intermediate hidden states never overwrite the persistent chain
       // before the step is complete: they go to scratch.
       sample_hidden(hneg, n_chain, hchain_.data(), st, static_cast<std::uint32_t>(2 * j + 2));
       hs = hchain_.data();
     }
   }
+  // The stack [v+; v-; mean v+] is final: one compression serves the hidden
+  // product and the weight gradient.
+  const std::int64_t k_rows = m + n_chain + (cfg_.sparsity ? 1 : 0);
+  const bool sparse = compress(vstack_.data(), k_rows);
   if (positive_done) {
-    hidden_from_visible(vneg, n_chain, hneg);
+    hidden_from_visible(vstack_.data(), m, m + n_chain, sparse, hneg);
   } else {
-    hidden_from_visible(vstack_.data(), m + n_chain, hstack_.data());  // h+ and h- in one product
+    hidden_from_visible(vstack_.data(), 0, m + n_chain, sparse, hstack_.data());  // h+ and h- in one product
   }
   finish_hidden(m, n_chain, positive_done, st, static_cast<std::uint32_t>(2 * cfg_.k));
-  update_weights(m + n_chain + (cfg_.sparsity ? 1 : 0));
+  update_weights(k_rows, sparse);
 }
 
 template class RbmTrainer<float>;

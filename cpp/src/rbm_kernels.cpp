@@ -95,10 +95,86 @@ void bernoulli(const std::uint32_t* w, const double* p, double* out, std::int64_
   }
 }
 
+// ---------------------------------------------------------------------------
+// Sparse rows times a dense matrix, one block of B output columns at a time:
+// the B partial sums stay in registers while the row's nonzeros stream by.
+// Every output element is summed in the order of its row's nonzeros whatever
+// the block width or vector length, so all builds give the same bits.
+
+// The partial sums of one block: acc[t] = sum_p val[p] b[idx[p] ldb + t].
+template <class T, bool kBinary, std::int64_t B>
+FI_ALWAYS_INLINE void sparse_row_block(const std::int32_t* __restrict idx, const T* __restrict val, std::int64_t n,
+                                       const T* __restrict b, std::int64_t ldb, T* __restrict acc) {
+  for (std::int64_t t = 0; t < B; ++t) acc[t] = T(0);
+  for (std::int64_t p = 0; p < n; ++p) {
+    const T* __restrict x = b + static_cast<std::int64_t>(idx[p]) * ldb;
+    if constexpr (kBinary) {
+      for (std::int64_t t = 0; t < B; ++t) acc[t] += x[t];
+    } else {
+      const T v = val[p];
+      for (std::int64_t t = 0; t < B; ++t) acc[t] += v * x[t];
+    }
+  }
+}
+
+// The same for a tail narrower than a block (w < B columns).
+template <class T, bool kBinary>
+void sparse_row_tail(const std::int32_t* __restrict idx, const T* __restrict val, std::int64_t n,
+                     const T* __restrict b, std::int64_t ldb, std::int64_t w, T* __restrict acc) {
+  for (std::int64_t t = 0; t < w; ++t) acc[t] = T(0);
+  for (std::int64_t p = 0; p < n; ++p) {
+    const T* __restrict x = b + static_cast<std::int64_t>(idx[p]) * ldb;
+    const T v = kBinary ? T(1) : val[p];
+    for (std::int64_t t = 0; t < w; ++t) acc[t] += kBinary ? x[t] : v * x[t];
+  }
+}
+
+// out[t] = alpha acc[t] + beta out[t] (beta == 0: out is only written).
+template <class T>
+FI_ALWAYS_INLINE void sparse_row_store(const T* __restrict acc, std::int64_t w, T alpha, T beta, T* __restrict out) {
+  if (beta == T(0)) {
+    for (std::int64_t t = 0; t < w; ++t) out[t] = alpha * acc[t];
+  } else {
+    for (std::int64_t t = 0; t < w; ++t) out[t] = alpha * acc[t] + beta * out[t];
+  }
+}
+
+template <class T, bool kBinary>
+void sparse_gemm_rows(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t ldb,
+                      std::int64_t c0, std::int64_t c1, T alpha, T beta, T* c, std::int64_t ldc) {
+  constexpr std::int64_t B = 256 / sizeof(T);  // 64 floats or 32 doubles of partial sums
+  alignas(64) T acc[B];
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const std::int64_t p0 = a.ptr[r], n = a.ptr[r + 1] - p0;
+    T* out = c + (r - r0) * ldc;
+    if (n == 0 && beta == T(1)) continue;  // c += alpha * 0: left as it is
+    std::int64_t j = c0;
+    for (; j + B <= c1; j += B) {
+      sparse_row_block<T, kBinary, B>(a.idx + p0, a.val + p0, n, b + j, ldb, acc);
+      sparse_row_store<T>(acc, B, alpha, beta, out + j);
+    }
+    if (j < c1) {
+      sparse_row_tail<T, kBinary>(a.idx + p0, a.val + p0, n, b + j, ldb, c1 - j, acc);
+      sparse_row_store<T>(acc, c1 - j, alpha, beta, out + j);
+    }
+  }
+}
+
+template <class T>
+void sparse_gemm(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t ldb,
+                 std::int64_t c0, std::int64_t c1, T alpha, T beta, T* c, std::int64_t ldc) {
+  if (a.binary) {
+    sparse_gemm_rows<T, true>(a, r0, r1, b, ldb, c0, c1, alpha, beta, c, ldc);
+  } else {
+    sparse_gemm_rows<T, false>(a, r0, r1, b, ldb, c0, c1, alpha, beta, c, ldc);
+  }
+}
+
 }  // namespace
 
 const RbmKernels& rbm_kernels() {
-  static const RbmKernels table{{sigmoid_bias<float>, bernoulli}, {sigmoid_bias<double>, bernoulli}};
+  static const RbmKernels table{{sigmoid_bias<float>, bernoulli, sparse_gemm<float>},
+                                {sigmoid_bias<double>, bernoulli, sparse_gemm<double>}};
   return table;
 }
 

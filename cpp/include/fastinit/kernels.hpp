@@ -26,6 +26,17 @@ using PhiloxBlocksFn = void (*)(const std::uint32_t* ctr, std::size_t n_blocks, 
 using PhiloxStreamBlocksFn = void (*)(const StreamId& st, std::uint64_t first_block, std::size_t n_blocks,
                                       std::uint32_t* out);
 
+// Rows with few nonzeros in compressed sparse row form: row r holds
+// val[p] at column idx[p] for p in [ptr[r], ptr[r + 1]), columns ascending.
+// `binary`: every val is 1.
+template <class T>
+struct SparseRows {
+  const std::int64_t* ptr;
+  const std::int32_t* idx;
+  const T* val;
+  bool binary;
+};
+
 // Elementwise steps of the RBM trainer (rbm_kernels.cpp) for one float type T.
 template <class T>
 struct RbmElementwise {
@@ -35,6 +46,12 @@ struct RbmElementwise {
   // out[j] = 1 if u_j < p[j] else 0; u_j is the uniform of element j's
   // word(s): float (w[j] >> 8) 2^-24, double 53 bits of (w[2j], w[2j+1]).
   void (*bernoulli)(const std::uint32_t* w, const T* p, T* out, std::int64_t n);
+  // Sparse times dense on columns [c0, c1): for each row r in [r0, r1),
+  //   c[(r - r0) ldc + j] = alpha s_r + beta c[(r - r0) ldc + j]   (beta == 0: c is only written)
+  // where s_r = sum over p in row r, in order, of a.val[p] b[a.idx[p] ldb + j]
+  // (the first term exact); with beta == 1 an empty row leaves c's row as it is.
+  void (*sparse_gemm)(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t ldb,
+                      std::int64_t c0, std::int64_t c1, T alpha, T beta, T* c, std::int64_t ldc);
 };
 
 struct RbmKernels {

@@ -12,10 +12,17 @@
 //                    (biases alike, without weight decay), optional sparsity
 //                    penalty sparsity_cost (q - target) on b and W.
 //
-// Matrix products go through a Fortran BLAS ?gemm function pointer handed in
-// by the caller (SciPy's cython_blas), called from the calling thread only;
-// the elementwise phases (sigmoid, sampling, bias updates, statistics) run on
-// fastinit's thread pool. Every random number comes from the Philox stream
+// Dense matrix products go through a Fortran BLAS ?gemm function pointer
+// handed in by the caller (SciPy's cython_blas): fastinit's thread pool cuts
+// the output into fixed column slices and makes one call per slice, so the
+// caller keeps BLAS's own pool at one thread (two pools that spin-wait in turn
+// on the same cores slow each other down). Products with visible rows that
+// are mostly zeros (binary data such as MNIST, and the Bernoulli chain's
+// samples) skip the zeros instead: the rows are compressed and multiplied by
+// fastinit's own sparse kernel on the pool, as are the elementwise phases
+// (sigmoid, sampling, bias updates, statistics). The trainer keeps the weights transposed, (visible,
+// hidden), so that both sparse products read and write contiguous rows; flush()
+// writes them back into the caller's (hidden, visible) arrays. Every random number comes from the Philox stream
 // (key, call = the update's call number) at a counter fixed by the phase and
 // the element's index, so the result does not depend on the thread count or
 // on how the work is scheduled.
@@ -23,6 +30,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fastinit/kernels.hpp"
 #include "fastinit/stream.hpp"
 
 namespace fastinit {
@@ -47,6 +55,9 @@ struct RbmConfig {
   int k = 1;                      // Gibbs steps per update
   bool persistent = true;         // PCD (chain kept across updates) or CD (chain starts at the data)
   int max_threads = 0;            // 0: fastinit's default
+  // Visible rows go through the sparse product when at most this fraction of
+  // their entries is nonzero (1: always, below 0: never).
+  double max_sparse_density = 0.3;
   std::uint32_t key0 = 0, key1 = 0;
 };
 
@@ -90,16 +101,33 @@ class RbmTrainer {
   // stream call `call` (each update must get its own call number).
   void update(const RbmRows<T>& rows, std::int64_t row_begin, std::int64_t row_end, std::uint64_t call);
 
+  // Writes the weights (and their velocity) into the caller's arrays. The
+  // biases and the chain are always written in place.
+  void flush();
+
  private:
+  // Rows in compressed form, owned.
+  struct CompressedRows {
+    std::vector<std::int64_t> ptr;
+    std::vector<std::int32_t> idx;
+    std::vector<T> val;
+    bool binary = true;
+    SparseRows<T> view() const { return {ptr.data(), idx.data(), val.data(), binary}; }
+  };
+
   void load_rows(const RbmRows<T>& rows, std::int64_t r0, std::int64_t m);
-  void hidden_from_visible(const T* v, std::int64_t n_rows, T* out);  // out = v W^T (pre-activation)
+  // Compresses v's n_rows rows into csr_ when few enough of their entries are
+  // nonzero for the sparse product to be the faster one; else returns false.
+  bool compress(const T* v, std::int64_t n_rows);
+  // out = v W^T (pre-activations) for rows [r0, r1) of v; sparse: csr_ holds v's rows.
+  void hidden_from_visible(const T* v, std::int64_t r0, std::int64_t r1, bool sparse, T* out);
   void visible_from_hidden(const T* h, std::int64_t n_rows, T* out);  // out = h W
   void sample_hidden(T* pre, std::int64_t n_rows, T* states, const StreamId& st, std::uint32_t phase);
   void sample_visible(const T* pre, std::int64_t n_rows, T* out, const StreamId& st, std::uint32_t phase,
                       bool final_step, std::int64_t m);
   void finish_hidden(std::int64_t m, std::int64_t n_chain, bool positive_done, const StreamId& st,
                      std::uint32_t phase);
-  void update_weights(std::int64_t k_rows);
+  void update_weights(std::int64_t k_rows, bool sparse);
 
   RbmModel<T> model_;
   RbmConfig cfg_;
@@ -110,6 +138,10 @@ class RbmTrainer {
   std::vector<T> hstack_;   // [h+ ; h- ; sparsity row] x n_hidden
   std::vector<T> vpre_;     // chain rows x n_visible: pre-activations of v given h
   std::vector<T> hchain_;   // chain rows x n_hidden: CD chain / intermediate hidden states
+  std::vector<T> wt_;       // n_visible x n_hidden: the weights, transposed
+  std::vector<T> vt_;       // n_visible x n_hidden: their velocity, transposed (momentum only)
+  CompressedRows csr_;      // the visible rows of the current product
+  CompressedRows csc_;      // the stack's columns (the weight gradient's sparse factor)
 };
 
 extern template class RbmTrainer<float>;
