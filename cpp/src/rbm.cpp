@@ -145,26 +145,36 @@ void for_column_chunks(std::int64_t n_cols, std::int64_t n_rows, int max_threads
       threads);
 }
 
-// dst (cols x rows) = src^T for a row-major src (rows x cols), in tiles.
+// dst (cols x rows, row stride ldd) = src^T for a row-major src (rows x
+// cols, row stride lds), in tiles.
 template <class T>
-void transpose(const T* src, std::int64_t rows, std::int64_t cols, T* dst) {
+void transpose(const T* src, std::int64_t rows, std::int64_t cols, std::int64_t lds, T* dst, std::int64_t ldd) {
   constexpr std::int64_t kTile = 32;
   for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
     for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
       const std::int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
       for (std::int64_t r = r0; r < r1; ++r) {
-        for (std::int64_t c = c0; c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
+        for (std::int64_t c = c0; c < c1; ++c) dst[c * ldd + r] = src[r * lds + c];
       }
     }
   }
+}
+
+// A zeroed buffer of n elements that starts on a 64-byte boundary, held by `store`.
+template <class T>
+T* aligned_zeros(std::vector<T>& store, std::int64_t n) {
+  constexpr std::size_t kAlign = 64 / sizeof(T);
+  store.assign(static_cast<std::size_t>(n) + kAlign, T(0));
+  const auto address = reinterpret_cast<std::uintptr_t>(store.data());
+  return store.data() + ((64 - address % 64) % 64) / sizeof(T);
 }
 
 // c = alpha a b + beta c on rows [r0, r1) of the sparse a, in column chunks of
 // b's n_cols columns on the pool (each output element is computed by one task
 // in a fixed order, so the bits do not depend on the thread count).
 template <class T>
-void sparse_product(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t n_cols,
-                    T alpha, T beta, T* c, int max_threads) {
+void sparse_product(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t ldb,
+                    std::int64_t n_cols, T alpha, T beta, T* c, std::int64_t ldc, int max_threads) {
   const std::int64_t nnz = a.ptr[r1] - a.ptr[r0];
   const std::int64_t n_tasks = (n_cols + kColumnChunk - 1) / kColumnChunk;
   const auto& kernel = elementwise<T>(active_kernels()).sparse_gemm;
@@ -172,7 +182,7 @@ void sparse_product(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, co
       static_cast<std::size_t>(n_tasks),
       [&](std::size_t t) {
         const std::int64_t c0 = static_cast<std::int64_t>(t) * kColumnChunk;
-        kernel(a, r0, r1, b, n_cols, c0, std::min(n_cols, c0 + kColumnChunk), alpha, beta, c, n_cols);
+        kernel(a, r0, r1, b, ldb, c0, std::min(n_cols, c0 + kColumnChunk), alpha, beta, c, ldc);
       },
       (nnz + (r1 - r0)) * n_cols < kMinParallelWork ? 1 : max_threads);
 }
@@ -195,19 +205,21 @@ RbmTrainer<T>::RbmTrainer(const RbmModel<T>& model, const RbmConfig& config, Gem
   vpre_.assign(static_cast<std::size_t>(chain_rows * model_.n_visible), T(0));
   if (!cfg_.persistent || cfg_.k > 1) hchain_.assign(static_cast<std::size_t>(chain_rows * model_.n_hidden), T(0));
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
-  wt_.resize(static_cast<std::size_t>(nv * nh));
-  transpose(model_.weights, nh, nv, wt_.data());
+  constexpr std::int64_t kLine = 64 / sizeof(T);
+  ldw_ = (nh + kLine - 1) / kLine * kLine;
+  wt_ = aligned_zeros(wt_store_, nv * ldw_);
+  transpose(model_.weights, nh, nv, nv, wt_, ldw_);
   if (model_.weights_velocity != nullptr) {
-    vt_.resize(static_cast<std::size_t>(nv * nh));
-    transpose(model_.weights_velocity, nh, nv, vt_.data());
+    vt_ = aligned_zeros(vt_store_, nv * ldw_);
+    transpose(model_.weights_velocity, nh, nv, nv, vt_, ldw_);
   }
 }
 
 template <class T>
 void RbmTrainer<T>::flush() {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
-  transpose(wt_.data(), nv, nh, model_.weights);
-  if (!vt_.empty()) transpose(vt_.data(), nv, nh, model_.weights_velocity);
+  transpose(wt_, nv, nh, ldw_, model_.weights, nv);
+  if (vt_ != nullptr) transpose(vt_, nv, nh, ldw_, model_.weights_velocity, nv);
 }
 
 template <class T>
@@ -279,9 +291,9 @@ template <class T>
 void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t r0, std::int64_t r1, bool sparse, T* out) {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
   if (sparse) {
-    sparse_product<T>(csr_.view(), r0, r1, wt_.data(), nh, T(1), T(0), out, cfg_.max_threads);
+    sparse_product<T>(csr_.view(), r0, r1, wt_, ldw_, nh, T(1), T(0), out, nh, cfg_.max_threads);
   } else {
-    gemm_rm_sliced<T>(gemm_, false, false, r1 - r0, nh, nv, T(1), v + r0 * nv, nv, wt_.data(), nh, T(0), out, nh,
+    gemm_rm_sliced<T>(gemm_, false, false, r1 - r0, nh, nv, T(1), v + r0 * nv, nv, wt_, ldw_, T(0), out, nh,
                       cfg_.max_threads);
   }
 }
@@ -289,7 +301,7 @@ void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t r0, std::int64_
 template <class T>
 void RbmTrainer<T>::visible_from_hidden(const T* h, std::int64_t n_rows, T* out) {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
-  gemm_rm_sliced<T>(gemm_, false, true, n_rows, nv, nh, T(1), h, nh, wt_.data(), nh, T(0), out, nv,
+  gemm_rm_sliced<T>(gemm_, false, true, n_rows, nv, nh, T(1), h, nh, wt_, ldw_, T(0), out, nv,
                     cfg_.max_threads);
 }
 
@@ -425,8 +437,8 @@ void RbmTrainer<T>::update_weights(std::int64_t k_rows, bool sparse) {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
   const T lr = static_cast<T>(cfg_.learning_rate);
   const T wd = static_cast<T>(cfg_.weight_decay);
-  T* W = wt_.data();
-  T* V = vt_.empty() ? nullptr : vt_.data();
+  T* W = wt_;
+  T* V = vt_;
   // The product lands in W (scaled by the weight decay) or in the velocity.
   T* target = V == nullptr ? W : V;
   const T beta = V == nullptr ? T(1) - lr * wd : static_cast<T>(cfg_.momentum);
@@ -451,13 +463,13 @@ void RbmTrainer<T>::update_weights(std::int64_t k_rows, bool sparse) {
     for (std::int64_t j = nv; j > 0; --j) c.ptr[j] = c.ptr[j - 1];  // back to column starts
     c.ptr[0] = 0;
     c.binary = csr_.binary;
-    sparse_product<T>(c.view(), 0, nv, hstack_.data(), nh, lr, beta, target, cfg_.max_threads);
+    sparse_product<T>(c.view(), 0, nv, hstack_.data(), nh, nh, lr, beta, target, ldw_, cfg_.max_threads);
   } else {
     gemm_rm_sliced<T>(gemm_, true, false, nv, nh, k_rows, lr, vstack_.data(), nv, hstack_.data(), nh, beta, target,
-                      nh, cfg_.max_threads);
+                      ldw_, cfg_.max_threads);
   }
   if (V == nullptr) return;
-  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(nh, 1));
+  const std::int64_t rows_per_task = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(ldw_, 1));
   const std::int64_t n_tasks = (nv + rows_per_task - 1) / rows_per_task;
   parallel_for(
       static_cast<std::size_t>(n_tasks),
@@ -465,7 +477,7 @@ void RbmTrainer<T>::update_weights(std::int64_t k_rows, bool sparse) {
         const std::int64_t r0 = static_cast<std::int64_t>(t) * rows_per_task;
         const std::int64_t r1 = std::min(nv, r0 + rows_per_task);
         const T decay = lr * wd;
-        for (std::int64_t i = r0 * nh; i < r1 * nh; ++i) {
+        for (std::int64_t i = r0 * ldw_; i < r1 * ldw_; ++i) {  // the zero padding stays zero
           V[i] -= decay * W[i];
           W[i] += V[i];
         }

@@ -138,8 +138,13 @@ class RbmTrainer {
   std::vector<T> hstack_;   // [h+ ; h- ; sparsity row] x n_hidden
   std::vector<T> vpre_;     // chain rows x n_visible: pre-activations of v given h
   std::vector<T> hchain_;   // chain rows x n_hidden: CD chain / intermediate hidden states
-  std::vector<T> wt_;       // n_visible x n_hidden: the weights, transposed
-  std::vector<T> vt_;       // n_visible x n_hidden: their velocity, transposed (momentum only)
+  // The weights and their velocity (momentum only), transposed: n_visible
+  // rows of n_hidden values, rows ldw_ apart and 64-byte aligned (the sparse
+  // product's loads then never straddle cache lines).
+  std::int64_t ldw_ = 0;
+  std::vector<T> wt_store_, vt_store_;
+  T* wt_ = nullptr;
+  T* vt_ = nullptr;
   CompressedRows csr_;      // the visible rows of the current product
   CompressedRows csc_;      // the stack's columns (the weight gradient's sparse factor)
 };
