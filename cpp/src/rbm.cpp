@@ -229,28 +229,21 @@ bool RbmTrainer<T>::compress(const T* v, std::int64_t n_rows) {
   const auto budget = static_cast<std::int64_t>(cfg_.max_sparse_density * static_cast<double>(n_rows * nv));
   CompressedRows& c = csr_;
   if (c.ptr.size() < static_cast<std::size_t>(n_rows + 1)) c.ptr.resize(static_cast<std::size_t>(n_rows + 1));
-  // Every entry is written and the cursor advances past the nonzeros only
-  // (no branch to mispredict), so a row may spill nv entries past the budget.
+  // The budget is checked after each row, so a row may add nv entries past it.
   const auto capacity = static_cast<std::size_t>(budget + nv);
   if (c.idx.size() < capacity) {
     c.idx.resize(capacity);
     c.val.resize(capacity);
   }
+  const auto& compress_row = elementwise<T>(active_kernels()).compress_row;
   std::int64_t n = 0;
-  bool binary = true;
+  c.binary = true;
   c.ptr[0] = 0;
   for (std::int64_t r = 0; r < n_rows; ++r) {
-    const T* x = v + r * nv;
-    for (std::int64_t j = 0; j < nv; ++j) {
-      c.idx[static_cast<std::size_t>(n)] = static_cast<std::int32_t>(j);
-      c.val[static_cast<std::size_t>(n)] = x[j];
-      binary &= (x[j] == T(0)) | (x[j] == T(1));
-      n += x[j] != T(0);
-    }
+    n += compress_row(v + r * nv, nv, c.idx.data() + n, c.val.data() + n, &c.binary);
     c.ptr[static_cast<std::size_t>(r + 1)] = n;
     if (n > budget) return false;
   }
-  c.binary = binary;
   return true;
 }
 

@@ -5,6 +5,12 @@
 // each target. Every build executes the same IEEE operations in the same
 // order (no FMA contraction), so all builds give the same bits.
 #include <algorithm>
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
 #include <cstdint>
 
 #include "fastinit/fastmath.hpp"
@@ -170,11 +176,74 @@ void sparse_gemm(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const
   }
 }
 
+// ---------------------------------------------------------------------------
+// Row compression: SSE2 compares give a bit mask of the nonzeros of each
+// group of 64 values, then one step per set bit (few at RBM densities). The
+// output is exact, the same for every instruction set.
+
+FI_ALWAYS_INLINE int lowest_bit(std::uint64_t mask) {
+#if defined(_MSC_VER) && !defined(__clang__)
+  unsigned long index;
+  _BitScanForward64(&index, mask);
+  return static_cast<int>(index);
+#else
+  return __builtin_ctzll(mask);
+#endif
+}
+
+// Bit j of the result: xs[j] != 0 (NaN counts as nonzero); *zero_one is
+// cleared if some xs[j] is neither 0 nor 1. w <= 64.
+template <class T>
+FI_ALWAYS_INLINE std::uint64_t nonzero_mask(const T* xs, std::int64_t w, bool* zero_one) {
+  std::uint64_t mask = 0;
+  std::int64_t j = 0;
+#if defined(__SSE2__) || defined(_M_X64)
+  std::uint32_t not01 = 0;
+  if constexpr (sizeof(T) == 4) {
+    const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f);
+    for (; j + 4 <= w; j += 4) {
+      const __m128 x = _mm_loadu_ps(xs + j);
+      mask |= static_cast<std::uint64_t>(_mm_movemask_ps(_mm_cmpneq_ps(x, zero))) << j;
+      not01 |= static_cast<std::uint32_t>(_mm_movemask_ps(_mm_or_ps(_mm_cmpeq_ps(x, zero), _mm_cmpeq_ps(x, one)))) ^ 0xFu;
+    }
+  } else {
+    const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
+    for (; j + 2 <= w; j += 2) {
+      const __m128d x = _mm_loadu_pd(xs + j);
+      mask |= static_cast<std::uint64_t>(_mm_movemask_pd(_mm_cmpneq_pd(x, zero))) << j;
+      not01 |= static_cast<std::uint32_t>(_mm_movemask_pd(_mm_or_pd(_mm_cmpeq_pd(x, zero), _mm_cmpeq_pd(x, one)))) ^ 0x3u;
+    }
+  }
+  if (not01 != 0) *zero_one = false;
+#endif
+  for (; j < w; ++j) {
+    mask |= static_cast<std::uint64_t>(xs[j] != T(0)) << j;
+    if (!(xs[j] == T(0) || xs[j] == T(1))) *zero_one = false;
+  }
+  return mask;
+}
+
+template <class T>
+std::int64_t compress_row(const T* x, std::int64_t n, std::int32_t* idx, T* val, bool* binary) {
+  std::int64_t count = 0;
+  for (std::int64_t j0 = 0; j0 < n; j0 += 64) {
+    const T* xs = x + j0;
+    for (std::uint64_t mask = nonzero_mask(xs, std::min<std::int64_t>(64, n - j0), binary); mask != 0;
+         mask &= mask - 1) {
+      const int j = lowest_bit(mask);
+      idx[count] = static_cast<std::int32_t>(j0 + j);
+      val[count] = xs[j];
+      ++count;
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 const RbmKernels& rbm_kernels() {
-  static const RbmKernels table{{sigmoid_bias<float>, bernoulli, sparse_gemm<float>},
-                                {sigmoid_bias<double>, bernoulli, sparse_gemm<double>}};
+  static const RbmKernels table{{sigmoid_bias<float>, bernoulli, sparse_gemm<float>, compress_row<float>},
+                                {sigmoid_bias<double>, bernoulli, sparse_gemm<double>, compress_row<double>}};
   return table;
 }
 

@@ -52,6 +52,9 @@ struct RbmElementwise {
   // (the first term exact); with beta == 1 an empty row leaves c's row as it is.
   void (*sparse_gemm)(const SparseRows<T>& a, std::int64_t r0, std::int64_t r1, const T* b, std::int64_t ldb,
                       std::int64_t c0, std::int64_t c1, T alpha, T beta, T* c, std::int64_t ldc);
+  // Appends the nonzeros of x[0, n) (column index, value), columns ascending,
+  // to idx/val; returns how many. Clears *binary if a value is not 0 or 1.
+  std::int64_t (*compress_row)(const T* x, std::int64_t n, std::int32_t* idx, T* val, bool* binary);
 };
 
 struct RbmKernels {
