@@ -64,9 +64,9 @@ __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 _SPARSITY_DAMPING = 0.9
 # The trainer multiplies visible rows by the weights with its own sparse kernel
 # (skipping zeros) when at most this fraction of their entries is nonzero, and
-# with dense BLAS products otherwise. Measured on RBM shapes (500 hidden units,
-# 784 visible): the sparse product is 2.6x OpenBLAS's sgemm at 13% density
-# and breaks even near 40%.
+# with dense BLAS products otherwise. Measured on RBM shapes (200 rows, 784
+# visible, 500 hidden, float32, one Zen 4 core): 0.53 ms against 1.53 ms for
+# OpenBLAS's sgemm at 13% density, 1.19 ms at 30%, break-even near 35%.
 _MAX_SPARSE_DENSITY = 0.3
 # Counter word 3 of the Philox stream that picks score_samples' flipped bits
 # (domain 255 of fastinit's stream layout: never used by a random call).
