@@ -36,7 +36,7 @@ def small_binary(n=23, d=17, p=0.3, seed=1):
 # same Philox counters), through its dense (BLAS) products and through its
 # sparse kernel (binary rows skip their zeros; real-valued rows too).
 
-_TRAINER_PATHS = {"dense": -1.0, "sparse": 1.0, "auto": fastinit.rbm._MAX_SPARSE_DENSITY}
+_TRAINER_PATHS = {"dense": -1.0, "sparse": 1.0}
 
 
 @pytest.fixture(params=["dense", "sparse"])
