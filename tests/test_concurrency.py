@@ -125,7 +125,8 @@ def test_rbm_fits_in_parallel_threads_match_serial_and_restore_blas():
         return sorted({i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"})
 
     X = (np.random.default_rng(0).random((400, 40)) < 0.3).astype(np.float32)
-    configs = [dict(n_components=12, n_iter=4, random_state=s, n_jobs=j) for s, j in [(0, 1), (1, 2), (2, None), (3, 1)]]
+    configs = [dict(n_components=12, n_iter=4, random_state=s, n_jobs=j)
+               for s, j in [(0, 1), (1, 2), (2, None), (3, 1)]]
     serial = [fastinit.BernoulliRBM(**c).fit(X).components_ for c in configs]
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
         got = [None] * len(configs)
