@@ -78,9 +78,9 @@ def single_threaded_blas() -> Iterator[None]:
 
 def _release_openblas_control() -> None:
     """Let any thread change OpenBLAS's thread count next (threadpoolctl >= 3.8)."""
-    from threadpoolctl import OpenBLASController
+    import threadpoolctl
 
-    release = getattr(OpenBLASController, "clear_controlling_thread", None)
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
     if release is not None:
         release()
 
