@@ -302,6 +302,25 @@ FI_ALWAYS_INLINE typename Out<D>::T trunc_give_up(const Sampler& s) {
   return nearest_inside<D>(s, target);
 }
 
+// Whether a far tail has collapsed onto one value of dtype D: the near bound
+// rounds to outside [a, b] and an exponential proposal gets past the rounding
+// midpoint to the next value inside with probability below exp(-200) per
+// attempt. Every attempt would then be rejected and the result would be
+// trunc_give_up's value after 255 attempts, so the attempts are skipped.
+template <DType D>
+bool trunc_tail_collapsed(const Sampler& s) {
+  if constexpr (is_f64<D>()) {
+    return false;  // float64 values are computed exactly at the bound
+  } else {
+    if (s.method != TruncMethod::exponential_tail) return false;
+    const typename Out<D>::T rounded = Out<D>::from_f32(static_cast<float>(s.edge));
+    if (in_bounds<D>(s, rounded)) return false;
+    const double inside = Out<D>::to_double(nearest_inside<D>(s, s.edge));
+    const double gap = std::fabs(0.5 * (Out<D>::to_double(rounded) + inside) - s.edge) / s.spec.p1;
+    return s.lambda * gap > 200.0;
+  }
+}
+
 // Retries for element i after its first value was rejected (normal_rejection
 // method): attempts first_attempt, first_attempt + 1, ... (the vector kernels
 // try attempt 1 themselves and continue here from attempt 2).
