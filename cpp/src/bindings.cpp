@@ -124,8 +124,10 @@ void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std
     block.lstrides = lstrides;
   }
   block.base = base;
-  // Every element's logical index base + sum_k j_k lstrides[k] must fit in 64
-  // bits: a wrapped index would give a block different values in C and F order.
+  // Every element's logical index base + sum_k j_k lstrides[k] must stay below
+  // 2**63 (the Python layer's limit): a wrapped index would give a block
+  // different values in C and F order, and the kernels compute the end of a
+  // run as index + length.
   std::uint64_t last = base;
   for (py::ssize_t k = 0; k < nd; ++k) {
     if (block.shape[static_cast<std::size_t>(k)] == 0) return;  // nothing to fill
@@ -135,9 +137,12 @@ void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std
     std::uint64_t span = 0;
     if (!checked_mul(extent, block.lstrides[static_cast<std::size_t>(k)], UINT64_MAX, span) ||
         span > UINT64_MAX - last) {
-      throw py::value_error("logical indices of the block exceed 2**64 - 1 (full_shape is too large)");
+      throw py::value_error("logical indices of the block reach 2**63 (full_shape is too large)");
     }
     last += span;
+  }
+  if (last >= (std::uint64_t{1} << 63)) {
+    throw py::value_error("logical indices of the block reach 2**63 (full_shape is too large)");
   }
   py::gil_scoped_release nogil;
   fill(spec, block);

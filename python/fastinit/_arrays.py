@@ -35,8 +35,10 @@ except ImportError:  # optional dependency
 
 #: The largest number of bytes an array may have (NumPy's limit).
 MAX_BYTES = 2**63 - 1
-#: The largest number of elements of a logical tensor: logical indices are 64-bit.
-MAX_LOGICAL_ELEMENTS = 2**64 - 1
+#: The largest number of elements of a logical tensor: logical indices are
+#: unsigned 64-bit and stay below 2**63, so that no index arithmetic of the
+#: kernels (the end of a run, block counts) can wrap around.
+MAX_LOGICAL_ELEMENTS = 2**63
 
 
 #: The largest finite value of each supported dtype.
@@ -254,8 +256,8 @@ def logical_layout(shape, full_shape=None, offset=None):
             )
     if math.prod(max(f, 1) for f in full) > MAX_LOGICAL_ELEMENTS:
         raise ValueError(
-            f"full_shape={full} has more than 2**64 - 1 elements; fastinit's logical indices are "
-            "64-bit, so a tensor can have at most 2**64 - 1 elements"
+            f"full_shape={full} has more than 2**63 elements; fastinit's logical indices stay "
+            "below 2**63, so a tensor can have at most 2**63 elements"
         )
     lstrides = _c_strides(full)
     base = sum(o * ls for o, ls in zip(off, lstrides))

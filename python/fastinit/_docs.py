@@ -23,8 +23,8 @@ _PIECES = {
         Treat ``tensor`` as the block of a larger logical tensor of shape
         ``full_shape`` that starts at ``offset`` (one entry per dimension).
         The values equal, bit for bit, the matching block of the whole tensor
-        filled with the same seed. Logical indices are 64-bit: ``full_shape``
-        may have at most 2**64 - 1 elements.""",
+        filled with the same seed. ``full_shape`` may have at most 2**63
+        elements (logical indices stay below 2**63).""",
     "FANS": """layout : {"torch", "keras"}, default "torch"
         Which axes are input and output units, see :func:`compute_fans`:
         ``(out, in, *kernel)`` or ``(*kernel, in, out)``.
