@@ -277,13 +277,27 @@ std::int64_t rbm_train_typed(const py::dict& model_arg, const py::object& X, con
   if (first_call + static_cast<std::uint64_t>(n_batches) > kMaxCall) throw py::value_error("random call counter exhausted");
   auto prog = progress.mutable_unchecked<1>();
   if (prog.shape(0) < 1) throw py::value_error("progress must have one element");
-  RbmTrainer<T> trainer(mdl, cfg, rbm_gemm<T>(gemm), std::min<std::int64_t>(batch_size, std::max<std::int64_t>(n_rows, 1)));
+  // Ctrl-C is also checked inside a long minibatch, between the phases that
+  // come before its update changes the model (trainer.update then throws and
+  // leaves the model as it was): about every 0.1 s, taking the GIL briefly.
+  auto last_check = std::chrono::steady_clock::now();
+  RbmConfig config = cfg;
+  config.checkpoint = [&last_check] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check < std::chrono::milliseconds(100)) return;
+    last_check = now;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  RbmTrainer<T> trainer(mdl, config, rbm_gemm<T>(gemm),
+                        std::min<std::int64_t>(batch_size, std::max<std::int64_t>(n_rows, 1)));
   std::int64_t done = 0;
   prog(0) = 0;
   while (done < n_batches) {
     {
       py::gil_scoped_release nogil;
       const auto t0 = std::chrono::steady_clock::now();
+      last_check = t0;
       try {
         do {
           const std::int64_t r0 = done * batch_size;
