@@ -40,15 +40,39 @@ Distribution distribution_from_code(int code) {
 
 // A new uninitialized C-contiguous array of `dtype`, allocated here (64-byte
 // aligned) and owned by a capsule: NumPy never copies it.
+// Checked unsigned 64-bit arithmetic (portable: no compiler builtins).
+bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t limit, std::uint64_t& out) {
+  if (a != 0 && b > limit / a) return false;
+  out = a * b;
+  return true;
+}
+
+// The size is checked before anything is allocated: every product of
+// dimensions (and the byte count) must fit in a signed 64-bit integer, as
+// NumPy requires; a larger request is a ValueError, one the system cannot
+// serve is a MemoryError (std::bad_alloc).
 py::array empty_array(const std::vector<std::int64_t>& shape, const py::dtype& dtype) {
-  std::size_t n = 1;
+  const std::size_t itemsize = static_cast<std::size_t>(dtype.itemsize());
+  bool zero = false;
   for (auto e : shape) {
     if (e < 0) throw py::value_error("negative dimensions are not allowed");
-    n *= static_cast<std::size_t>(e);
+    zero = zero || e == 0;
   }
-  const std::size_t itemsize = static_cast<std::size_t>(dtype.itemsize());
-  const std::size_t bytes = std::max<std::size_t>(n * itemsize, 1);
-  void* ptr = ::operator new(bytes, std::align_val_t{kAlignment});
+  std::uint64_t total = itemsize;
+  for (auto e : shape) {  // zero dimensions count as 1, as in NumPy's own check
+    if (!checked_mul(total, static_cast<std::uint64_t>(std::max<std::int64_t>(e, 1)),
+                     static_cast<std::uint64_t>(PY_SSIZE_T_MAX), total)) {
+      throw py::value_error("array is too big: its size in bytes does not fit in a signed 64-bit integer");
+    }
+  }
+  const std::size_t bytes = zero ? 1 : static_cast<std::size_t>(total);
+  void* ptr = nullptr;
+  try {
+    ptr = ::operator new(bytes, std::align_val_t{kAlignment});
+  } catch (const std::bad_alloc&) {
+    PyErr_Format(PyExc_MemoryError, "cannot allocate %zu bytes for a new array", bytes);
+    throw py::error_already_set();
+  }
   py::capsule owner(ptr, [](void* p) { ::operator delete(p, std::align_val_t{kAlignment}); });
   std::vector<py::ssize_t> pshape(shape.begin(), shape.end());
   std::vector<py::ssize_t> strides(shape.size());
@@ -100,6 +124,26 @@ void fill_array(py::array out, int dist, int dtype_code, std::uint32_t key0, std
     block.lstrides = lstrides;
   }
   block.base = base;
+  // Every element's logical index base + sum_k j_k lstrides[k] must stay below
+  // 2**63 (the Python layer's limit): a wrapped index would give a block
+  // different values in C and F order, and the kernels compute the end of a
+  // run as index + length.
+  std::uint64_t last = base;
+  for (py::ssize_t k = 0; k < nd; ++k) {
+    if (block.shape[static_cast<std::size_t>(k)] == 0) return;  // nothing to fill
+  }
+  for (py::ssize_t k = 0; k < nd; ++k) {
+    const auto extent = static_cast<std::uint64_t>(block.shape[static_cast<std::size_t>(k)]) - 1;
+    std::uint64_t span = 0;
+    if (!checked_mul(extent, block.lstrides[static_cast<std::size_t>(k)], UINT64_MAX, span) ||
+        span > UINT64_MAX - last) {
+      throw py::value_error("logical indices of the block reach 2**63 (full_shape is too large)");
+    }
+    last += span;
+  }
+  if (last >= (std::uint64_t{1} << 63)) {
+    throw py::value_error("logical indices of the block reach 2**63 (full_shape is too large)");
+  }
   py::gil_scoped_release nogil;
   fill(spec, block);
 }
@@ -233,13 +277,27 @@ std::int64_t rbm_train_typed(const py::dict& model_arg, const py::object& X, con
   if (first_call + static_cast<std::uint64_t>(n_batches) > kMaxCall) throw py::value_error("random call counter exhausted");
   auto prog = progress.mutable_unchecked<1>();
   if (prog.shape(0) < 1) throw py::value_error("progress must have one element");
-  RbmTrainer<T> trainer(mdl, cfg, rbm_gemm<T>(gemm), std::min<std::int64_t>(batch_size, std::max<std::int64_t>(n_rows, 1)));
+  // Ctrl-C is also checked inside a long minibatch, between the phases that
+  // come before its update changes the model (trainer.update then throws and
+  // leaves the model as it was): about every 0.1 s, taking the GIL briefly.
+  auto last_check = std::chrono::steady_clock::now();
+  RbmConfig config = cfg;
+  config.checkpoint = [&last_check] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check < std::chrono::milliseconds(100)) return;
+    last_check = now;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  RbmTrainer<T> trainer(mdl, config, rbm_gemm<T>(gemm),
+                        std::min<std::int64_t>(batch_size, std::max<std::int64_t>(n_rows, 1)));
   std::int64_t done = 0;
   prog(0) = 0;
   while (done < n_batches) {
     {
       py::gil_scoped_release nogil;
       const auto t0 = std::chrono::steady_clock::now();
+      last_check = t0;
       try {
         do {
           const std::int64_t r0 = done * batch_size;

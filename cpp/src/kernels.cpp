@@ -118,6 +118,9 @@ void fill_truncated_normal(const Sampler& s, Writer<typename Out<D>::T> w, std::
         w(i - first, v);
       });
     }
+  } else if (trunc_tail_collapsed<D>(s)) {
+    const typename Out<D>::T v = trunc_give_up<D>(s);
+    for (std::size_t k = 0; k < n; ++k) w(k, v);
   } else {
     for (std::size_t k = 0; k < n; ++k) w(k, trunc_normal_proposal<D>(s, first + k));
   }

@@ -488,7 +488,11 @@ void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::
   const std::int64_t nv = model_.n_visible, nh = model_.n_hidden;
   const StreamId st{cfg_.key0, cfg_.key1, call};
   const std::int64_t n_chain = cfg_.persistent ? model_.chain_rows : m;
+  const auto checkpoint = [this] {
+    if (cfg_.checkpoint) cfg_.checkpoint();
+  };
   load_rows(rows, row_begin, m);
+  checkpoint();
   T* vneg = vstack_.data() + m * nv;
   T* hneg = hstack_.data() + m * nh;
   // Hidden states the Gibbs chain starts from (and intermediate ones).
@@ -510,16 +514,19 @@ void RbmTrainer<T>::update(const RbmRows<T>& rows, std::int64_t row_begin, std::
       sample_hidden(hneg, n_chain, hchain_.data(), st, static_cast<std::uint32_t>(2 * j + 2));
       hs = hchain_.data();
     }
+    checkpoint();
   }
   // The stack [v+; v-; mean v+] is final: one compression serves the hidden
   // product and the weight gradient.
   const std::int64_t k_rows = m + n_chain + (cfg_.sparsity ? 1 : 0);
   const bool sparse = compress(vstack_.data(), k_rows);
+  checkpoint();
   if (positive_done) {
     hidden_from_visible(vstack_.data(), m, m + n_chain, sparse, hneg);
   } else {
     hidden_from_visible(vstack_.data(), 0, m + n_chain, sparse, hstack_.data());  // h+ and h- in one product
   }
+  checkpoint();  // the last one: from here on the update changes the model
   finish_hidden(m, n_chain, positive_done, st, static_cast<std::uint32_t>(2 * cfg_.k));
   update_weights(k_rows, sparse);
 }

@@ -7,6 +7,7 @@ owned by NumPy through a capsule, no copy).
 """
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 
@@ -17,15 +18,27 @@ from . import _core
 __all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
 _DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
-_VALID_DTYPES = "float16, float32, float64" 
+_VALID_DTYPES = "float16, float32, float64"
+#: How to get bfloat16 when ml_dtypes is missing (named in the error messages).
+BFLOAT16_HINT = (
+    "bfloat16 needs the ml_dtypes package, which provides NumPy's bfloat16 dtype: "
+    "pip install ml_dtypes (or install fastinit with its 'bfloat16' extra)"
+)
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     import ml_dtypes as _ml_dtypes
 
     _DTYPE_CODES[np.dtype(_ml_dtypes.bfloat16)] = 1
     _VALID_DTYPES += ", bfloat16"
-except ImportError:  # pragma: no cover - optional dependency
+except ImportError:  # optional dependency
     _ml_dtypes = None
+
+#: The largest number of bytes an array may have (NumPy's limit).
+MAX_BYTES = 2**63 - 1
+#: The largest number of elements of a logical tensor: logical indices are
+#: unsigned 64-bit and stay below 2**63, so that no index arithmetic of the
+#: kernels (the end of a run, block counts) can wrap around.
+MAX_LOGICAL_ELEMENTS = 2**63
 
 
 #: The largest finite value of each supported dtype.
@@ -45,10 +58,18 @@ def resolve_dtype(dtype, name="dtype") -> np.dtype:
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dtype!r}") from None
+        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dtype!r}{_bfloat16_hint(dtype)}") from None
     if dt not in _DTYPE_CODES:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dt}")
+        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dt}{_bfloat16_hint(dt)}")
     return dt
+
+
+def _bfloat16_hint(dtype) -> str:
+    """The install hint when ``dtype`` names bfloat16 and ml_dtypes is missing, else ''."""
+    if _ml_dtypes is not None:
+        return ""
+    names = {str(dtype).lower(), str(getattr(dtype, "name", "")).lower(), repr(dtype).lower()}
+    return f". {BFLOAT16_HINT}" if any("bfloat16" in n for n in names) else ""
 
 
 def normalize_shape(shape, name="shape") -> tuple:
@@ -61,6 +82,17 @@ def normalize_shape(shape, name="shape") -> tuple:
     if any(d < 0 for d in dims):
         raise ValueError(f"negative dimensions are not allowed in {name}: {dims}")
     return dims
+
+
+def check_new_size(shape, dtype, name="shape") -> None:
+    """A ValueError, before anything is allocated, if an array of ``shape``
+    and ``dtype`` would have more than ``MAX_BYTES`` bytes."""
+    n = math.prod(max(d, 1) for d in shape)  # NumPy refuses huge dimensions next to a zero too
+    if n * dtype.itemsize > MAX_BYTES:
+        raise ValueError(
+            f"{name}={tuple(shape)} needs {n} elements of {dtype.itemsize} bytes (zero dimensions counted "
+            "as 1): more than the 2**63 - 1 bytes an array can have"
+        )
 
 
 def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
@@ -113,11 +145,8 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
-    if arr.size > 1 and 0 in arr.strides and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
-        raise ValueError(
-            f"{name} has overlapping elements (a zero stride); fastinit writes each element "
-            "once and needs an array whose elements have distinct memory"
-        )
+    if arr.size > 1 and not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        _check_no_overlap(arr, name)
     if torch_tensor is not None:
         # A write through DLPack is invisible to autograd. Bump the version counter as
         # torch's in-place ops do (torch documents increment_version for custom kernels),
@@ -127,6 +156,42 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     return arr
 
 
+def _check_no_overlap(arr, name) -> None:
+    """A ValueError if two elements of ``arr`` share memory.
+
+    Sufficient test: with the dimensions sorted by ``|stride|``, each stride
+    must step past everything the smaller dimensions span. Layouts that fail
+    it but are still one-to-one (interleaved strides) are rare; they are
+    accepted after an exact check of their element addresses when they have
+    at most 2**20 elements, refused otherwise.
+    """
+    dims = sorted((abs(st), n) for st, n in zip(arr.strides, arr.shape) if n > 1)
+    if any(st == 0 for st, _ in dims):
+        raise ValueError(
+            f"{name} has overlapping elements (a zero stride); fastinit writes each element "
+            "once and needs an array whose elements have distinct memory"
+        )
+    span = arr.itemsize
+    for st, n in dims:
+        if st < span:
+            break
+        span += st * (n - 1)
+    else:
+        return
+    if arr.size <= 2**20:
+        offsets = np.zeros((), dtype=np.int64)
+        for st, n in zip(arr.strides, arr.shape):
+            offsets = np.add.outer(offsets, np.arange(n, dtype=np.int64) * st)
+        offsets = np.sort(offsets, axis=None)
+        if np.all(np.diff(offsets) >= arr.itemsize):
+            return
+    raise ValueError(
+        f"{name} has overlapping elements (strides {arr.strides} for shape {arr.shape} and "
+        f"{arr.itemsize}-byte items make distinct indices share memory); fastinit writes each "
+        "element once and needs an array whose elements have distinct memory"
+    )
+
+
 def _from_dlpack(obj, torch_tensor):
     """A NumPy view of a DLPack tensor's memory.
 
@@ -134,7 +199,9 @@ def _from_dlpack(obj, torch_tensor):
     as int16 (same memory, same strides) and re-labelled as ml_dtypes' bfloat16;
     without ml_dtypes, NumPy's own refusal surfaces as the TypeError below.
     """
-    if torch_tensor is not None and torch_tensor.dtype == sys.modules["torch"].bfloat16 and _ml_dtypes is not None:
+    if torch_tensor is not None and torch_tensor.dtype == sys.modules["torch"].bfloat16:
+        if _ml_dtypes is None:
+            raise TypeError(BFLOAT16_HINT)
         return np.from_dlpack(obj.view(sys.modules["torch"].int16)).view(_ml_dtypes.bfloat16)
     return np.from_dlpack(obj)
 
@@ -146,7 +213,11 @@ def _as_torch_tensor(obj):
 
 
 def new_array(shape, dtype) -> np.ndarray:
-    """An uninitialized C-contiguous array allocated by the C++ core."""
+    """An uninitialized C-contiguous array allocated by the C++ core.
+
+    Sizes beyond ``MAX_BYTES`` are a ValueError, sizes the system cannot
+    provide a MemoryError, both raised before anything is allocated."""
+    check_new_size(shape, dtype)
     return _core.empty(list(shape), dtype)
 
 
@@ -183,6 +254,11 @@ def logical_layout(shape, full_shape=None, offset=None):
                 f"offset[{k}] = {o} with block size {s} does not fit in full_shape[{k}] = {f}: "
                 f"need 0 <= offset[{k}] and offset[{k}] + {s} <= {f}"
             )
+    if math.prod(max(f, 1) for f in full) > MAX_LOGICAL_ELEMENTS:
+        raise ValueError(
+            f"full_shape={full} has more than 2**63 elements; fastinit's logical indices stay "
+            "below 2**63, so a tensor can have at most 2**63 elements"
+        )
     lstrides = _c_strides(full)
     base = sum(o * ls for o, ls in zip(off, lstrides))
     return lstrides, base, full

@@ -11,8 +11,10 @@ _PIECES = {
         (C, Fortran, strided view), or a CPU tensor that exports DLPack (for
         example a ``torch.Tensor`` or ``torch.nn.Parameter``; as with
         ``torch.nn.init``, the write bumps its autograd version counter). It
-        is written in place, never copied: read-only memory is a ValueError,
-        other dtypes and non-arrays are a TypeError.""",
+        is written in place, never copied: read-only memory and views whose
+        elements overlap (a zero stride, or strides that make two indices
+        share memory) are a ValueError, other dtypes and non-arrays are a
+        TypeError.""",
     "SEED": """seed : int, Generator or None, optional
         Where the random bits come from. An int gives the same values every
         time; a :class:`Generator` is used and advanced by one call; ``None``
@@ -21,7 +23,8 @@ _PIECES = {
         Treat ``tensor`` as the block of a larger logical tensor of shape
         ``full_shape`` that starts at ``offset`` (one entry per dimension).
         The values equal, bit for bit, the matching block of the whole tensor
-        filled with the same seed.""",
+        filled with the same seed. ``full_shape`` may have at most 2**63
+        elements (logical indices stay below 2**63).""",
     "FANS": """layout : {"torch", "keras"}, default "torch"
         Which axes are input and output units, see :func:`compute_fans`:
         ``(out, in, *kernel)`` or ``(*kernel, in, out)``.

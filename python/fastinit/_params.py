@@ -16,7 +16,10 @@ def real(value, name: str) -> float:
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int (or Fraction) beyond the float range
+        raise ValueError(f"{name} must be a finite number, got {value!r:.40}... (beyond the float range)") from None
 
 
 def finite(value, name: str) -> float:

@@ -12,7 +12,16 @@ __all__ = ["set_num_threads", "get_num_threads", "info"]
 ISAS = ("auto", "generic", "avx2", "avx512")
 
 
+#: The largest thread count fastinit accepts (set_num_threads, FASTINIT_NUM_THREADS).
+MAX_THREADS = 4096
+
+
 def _parse_thread_env():
+    """FASTINIT_NUM_THREADS as an int, or None when unset or blank.
+
+    An unusable value is a clear ValueError at ``import fastinit`` (the
+    variable is the user's explicit request: it is never silently ignored).
+    """
     raw = os.environ.get("FASTINIT_NUM_THREADS")
     if raw is None or raw.strip() == "":
         return None
@@ -22,11 +31,13 @@ def _parse_thread_env():
         raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}") from None
     if n < 1:
         raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}")
+    if n > MAX_THREADS:
+        raise ValueError(f"FASTINIT_NUM_THREADS must be at most {MAX_THREADS}, got {raw!r}")
     return n
 
 
 def set_num_threads(n) -> None:
-    """Set how many threads fastinit's kernels use (``n >= 1``).
+    """Set how many threads fastinit's kernels use (``1 <= n <= 4096``).
 
     Results never depend on this number: work is split by counter ranges.
     The default is ``FASTINIT_NUM_THREADS`` if set, else the number of CPUs
@@ -34,8 +45,8 @@ def set_num_threads(n) -> None:
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"n must be a positive int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be a positive int, got {n}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"n must be a positive int, got {n} (fastinit accepts 1 <= n <= {MAX_THREADS})")
     _core.set_num_threads(int(n))
 
 

@@ -101,13 +101,17 @@ def _fans_of(dims: tuple, layout: str) -> tuple:
     return fan_in * rf, fan_out * rf
 
 
+#: The largest explicit fan: a count of elements, which fastinit indexes in 64 bits.
+MAX_FAN = 2**64
+
+
 def _check_fan(value, name):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int or None, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int or None, got {value}")
+    if not 0 < value <= MAX_FAN:
+        raise ValueError(f"{name} must be a positive int or None (at most 2**64), got {value}")
     return int(value)
 
 
@@ -195,9 +199,14 @@ def calculate_gain(nonlinearity: str, param=None):
         elif isinstance(param, bool) or not isinstance(param, numbers.Real):  # Integral is a Real
             raise ValueError(f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)")
         else:
-            slope = float(param)
+            try:
+                slope = float(param)
+            except OverflowError:  # an int beyond the float range
+                slope = math.inf
             if not math.isfinite(slope):
                 raise ValueError(f"negative_slope {param!r} is not a valid number (leaky_relu param must be finite)")
+        if abs(slope) > 1e150:  # slope**2 would overflow: same value, computed without it
+            return math.sqrt(2.0) / abs(slope)
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4

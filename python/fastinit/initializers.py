@@ -55,6 +55,7 @@ def _block(tensor, full_shape, offset):
 
 
 def _uniform_symmetric(tensor, arr, layout, bound, seed):
+    _check_uniform_bounds(-bound, bound, arr.dtype, "the bound derived from gain/scale and the fan")
     _sampling.fill_array(arr, _sampling.UNIFORM, (-bound, bound), seed, *layout)
     return tensor
 
@@ -62,6 +63,20 @@ def _uniform_symmetric(tensor, arr, layout, bound, seed):
 def _normal_centered(tensor, arr, layout, std, seed):
     _sampling.fill_array(arr, _sampling.NORMAL, (0.0, std), seed, *layout)
     return tensor
+
+
+def _check_uniform_bounds(low: float, high: float, dtype, what: str) -> None:
+    """[low, high) must hold finite values of ``dtype`` and a span finite in the arithmetic used."""
+    big = LARGEST_FINITE[dtype]
+    if not (-big <= low and high <= big):
+        raise ValueError(f"{what} gives [low, high) = [{low}, {high}), outside the finite range of "
+                         f"{dtype}: need |low|, |high| <= {big:.9g}")
+    span_limit = LARGEST_FINITE[np.dtype(np.float64)] if dtype == np.float64 else _FLOAT32_MAX
+    if not high - low <= span_limit:
+        # float16/bfloat16/float32 values are low + (high - low) * u computed in float32.
+        raise ValueError(f"{what} gives high - low = {high - low}, not finite in the "
+                         f"{'float64' if dtype == np.float64 else 'float32'} arithmetic used for {dtype} "
+                         f"(at most {span_limit:.9g}); got low={low}, high={high}")
 
 
 def _check_in_range(value: float, name: str, dtype) -> None:

@@ -53,6 +53,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
+from ._blas import single_threaded_blas
 from ._generator import Generator
 from ._philox import philox4x32
 from ._sampling import NORMAL, UNIFORM, fill_
@@ -78,25 +79,6 @@ def _blas_gemm(dtype):
     from scipy.linalg import cython_blas
 
     return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
-
-
-_BLAS_CONTROLLER = None
-
-
-def _single_threaded_blas():
-    """Keep BLAS's own pool at one thread while the trainer runs: fastinit's
-    pool makes one BLAS call per column slice of each product, and two pools
-    spin-waiting in turn on the same cores slow each other down.
-
-    Call after :func:`_blas_gemm` (the controller sees the BLAS libraries
-    loaded when it is first built).
-    """
-    global _BLAS_CONTROLLER
-    if _BLAS_CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
-
-        _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _mix64(z):
@@ -196,6 +178,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Bernoulli units take X in [0, 1]: negative values are refused with
+        # scikit-learn's "Negative values in data" ValueError.
+        tags.input_tags.positive_only = self._visible == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -206,8 +191,11 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             return
         data = X.data if sp.issparse(X) else X
         if data.size and (data.min() < 0 or data.max() > 1):
+            # scikit-learn's common checks expect "Negative values in data" for
+            # estimators tagged positive_only.
+            negative = "Negative values in data: " if data.min() < 0 else ""
             raise ValueError(
-                f"{type(self).__name__} expects X with values in [0, 1] (binary data or probabilities); "
+                f"{negative}{type(self).__name__} expects X with values in [0, 1] (binary data or probabilities); "
                 f"got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to [0, 1] "
                 "(e.g. sklearn.preprocessing.MinMaxScaler) or use GaussianBernoulliRBM for real-valued "
                 "(standardized) data."
@@ -270,7 +258,53 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._hidden_activity = None
         self._n_features_out = self.n_components
 
+    # Fitted arrays and the shape each must have: (attribute, shape from (n_hidden, n_visible)).
+    _FITTED_ARRAYS = (
+        ("components_", lambda nh, nv, rows: (nh, nv)),
+        ("intercept_hidden_", lambda nh, nv, rows: (nh,)),
+        ("intercept_visible_", lambda nh, nv, rows: (nv,)),
+        ("h_samples_", lambda nh, nv, rows: (rows, nh)),
+    )
+
+    def _check_fitted_arrays(self):
+        """Make the fitted arrays usable by the trainer, which writes them in place.
+
+        A user may assign them (docs/rbm.md's recipe sets ``intercept_visible_``).
+        The model's dtype is ``components_``'s (float32 or float64); an array of
+        another real dtype, or not C-contiguous, is converted to it and stored
+        back; anything else is an error naming the attribute, the dtype and the
+        shape it must have.
+        """
+        W = self.components_
+        if not isinstance(W, np.ndarray) or W.dtype not in (np.float32, np.float64) or W.ndim != 2:
+            raise TypeError(
+                f"components_ must be a 2-D float32 or float64 NumPy array, got "
+                f"{type(W).__name__} of dtype {getattr(W, 'dtype', None)} and shape {np.shape(W)}"
+            )
+        dt = W.dtype
+        nh, nv = W.shape
+        rows = np.shape(self.h_samples_)[0] if np.ndim(self.h_samples_) == 2 else self.batch_size
+        for name, shape_of in self._FITTED_ARRAYS:
+            value = getattr(self, name)
+            shape = shape_of(nh, nv, rows)
+            if isinstance(value, np.ndarray) and value.dtype == dt and value.flags.c_contiguous \
+                    and value.flags.writeable and value.shape == shape:
+                continue
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must be a {dt} array of shape {shape} (the dtype of components_), "
+                                f"got dtype {arr.dtype}")
+            if arr.shape != shape:
+                raise ValueError(f"{name} must have shape {shape} for a model with {nh} hidden and {nv} "
+                                 f"visible units, got {arr.shape}")
+            setattr(self, name, np.array(arr, dtype=dt, order="C"))  # a converted, owned copy
+        if self._velocity is not None and self._velocity[0].dtype != dt:
+            self._velocity = tuple(v.astype(dt) for v in self._velocity)
+        if self._hidden_activity is not None and self._hidden_activity.dtype != dt:
+            self._hidden_activity = self._hidden_activity.astype(dt)
+
     def _model_arrays(self):
+        self._check_fitted_arrays()
         dt = self.components_.dtype
         if self.momentum > 0 and self._velocity is None:
             self._velocity = (np.zeros_like(self.components_), np.zeros_like(self.intercept_hidden_),
@@ -309,7 +343,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         progress = np.zeros(1, dtype=np.int64)
         gemm = _blas_gemm(self.components_.dtype)
         try:
-            with _single_threaded_blas():
+            # BLAS's own pool is held at one thread: fastinit's pool makes one BLAS call
+            # per column slice of each product (see fastinit._blas).
+            with single_threaded_blas():
                 _core.rbm_train(
                     model, data, indices, indptr, int(batch_size), first_call, progress,
                     gemm, 0 if self._visible == "bernoulli" else 1,
@@ -395,6 +431,11 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ``X.shape[0]`` for the data term. Unlike scikit-learn, the negative
         (chain) term is averaged over the chain's own ``batch_size`` rows, so
         its weight does not shrink when X has more rows than the chain.
+
+        Ctrl-C is checked between the phases of the update that come before
+        it changes the model (the model is then left as it was); the last
+        hidden product and the weight update run to their end, about 1 s of
+        the 2 s a 20000 x 784 batch with 500 hidden units takes on one core.
         """
         self._max_threads()
         first = not hasattr(self, "components_")
@@ -423,6 +464,34 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # sigmoid without overflow warnings: exp of a non-positive number only
         e = np.exp(-np.abs(pre))
         return np.where(pre >= 0, 1.0, e).astype(pre.dtype, copy=False) / (1 + e)
+
+    # scikit-learn's private helpers, with its semantics (code written against
+    # sklearn.neural_network.BernoulliRBM calls them): no input validation, the
+    # random draws from the NumPy RandomState/Generator ``rng`` passed in.
+    def _mean_hiddens(self, v):
+        """P(h=1|v) = sigmoid(v W^T + b) (what ``transform`` returns, unvalidated)."""
+        return self._hidden_probabilities(v)
+
+    def _sample_hiddens(self, v, rng):
+        """A sample of h given v: ``rng.uniform(size=p.shape) < P(h=1|v)`` (bool)."""
+        p = self._mean_hiddens(v)
+        return rng.uniform(size=p.shape) < p
+
+    def _sample_visibles(self, h, rng):
+        """A sample of v given h: bool for Bernoulli units, a + W^T h + N(0, I) for Gaussian ones."""
+        mean = np.dot(h, self.components_) + self.intercept_visible_
+        if self._visible == "gaussian":
+            return mean + rng.standard_normal(size=mean.shape)
+        e = np.exp(-np.abs(mean))
+        p = np.where(mean >= 0, 1.0, e) / (1 + e)
+        return rng.uniform(size=p.shape) < p
+
+    def _free_energy(self, v):
+        """Free energy F(v) of each row of v (float64); as :meth:`free_energy`, unvalidated."""
+        from .rbm_evaluation import free_energy
+
+        return free_energy(v, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                           visible=self._visible)
 
     def _uniforms(self, shape):
         u = np.empty(shape, dtype=self.components_.dtype)

@@ -19,6 +19,10 @@ forms ``softplus(x) = max(x, 0) + log1p(exp(-|x|))`` and log-sum-exp. Inputs
 ``X`` may be dense arrays or SciPy CSR matrices; rows are processed in blocks
 so temporaries stay a few megabytes, and ``X`` is never copied as a whole.
 See ``docs/rbm_evaluation.md`` for the derivations.
+
+BLAS runs on one thread while these functions run (as during ``fit``; see
+``fastinit._blas``): their many small products are much slower when BLAS's own
+pool competes for the cores.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import numbers
 
 import numpy as np
 
+from ._blas import blas_single_threaded
 from ._generator import resolve_generator
 
 try:  # SciPy is optional: only needed to accept sparse input
@@ -169,6 +174,7 @@ def _visible_term(Xb, a, visible):
 
 
 # ----------------------------------------------------------------------------- free energy
+@blas_single_threaded
 def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each row of ``X``.
 
@@ -202,6 +208,7 @@ def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     return out
 
 
+@blas_single_threaded
 def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     """``log p(v) = -F(v) - log Z`` for each row of ``X`` (nats).
 
@@ -215,6 +222,7 @@ def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     return -free_energy(X, W, visible_bias, hidden_bias, visible=visible) - float(log_z)
 
 
+@blas_single_threaded
 def pseudo_likelihood(X, W, visible_bias, hidden_bias, flip_index):
     r"""scikit-learn's stochastic pseudo-likelihood of each row (Bernoulli units).
 
@@ -285,6 +293,7 @@ def _half_square_norm(x):
     return 0.5 * np.einsum("ij,ij->i", x, x)
 
 
+@blas_single_threaded
 def exact_log_partition(W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""log Z by exact enumeration of the smaller layer (tiny RBMs, tests).
 
@@ -401,6 +410,7 @@ def _log_mean_exp_with_bars(log_w):
     return log_mean, lower, upper
 
 
+@blas_single_threaded
 def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n_runs=100, betas=None,
                       seed=None, visible="bernoulli"):
     r"""Estimate log Z by annealed importance sampling (Salakhutdinov & Murray, 2008).

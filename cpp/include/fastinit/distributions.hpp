@@ -5,6 +5,7 @@
 // the distribution's parameters. The kernels in kernels.cpp compute exactly
 // these values, faster (several per Philox block, vectorized on AVX2).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -44,9 +45,13 @@ struct Sampler {
   // normal and truncated normal
   float mean_f = 0, std_f = 0;
   // truncated normal, standardized: z in [alpha, beta]; for the tail methods
-  // the interval is mirrored to alpha >= 0 and `flip` is -1.
+  // the interval is mirrored to alpha >= 0 (`flip` is then -1) and values are
+  // drawn as an offset d = z - alpha >= 0 from the near bound `edge` (a, or b
+  // when mirrored): x = edge + flip * std * d, with `width` = (b - a) / std
+  // and `alpha_minus_lambda` = alpha - lambda computed without cancellation.
   TruncMethod method = TruncMethod::normal_rejection;
   double alpha = 0, beta = 0, lambda = 0, flip = 1;
+  double edge = 0, width = 0, alpha_minus_lambda = 0;
 };
 
 }  // namespace fastinit
@@ -74,17 +79,27 @@ inline Sampler prepare_sampler(const SamplerSpec& spec) {
       if (alpha < 0 && beta > 0) {
         s.method = (beta - alpha >= 1.0) ? TruncMethod::normal_rejection : TruncMethod::uniform_centered;
       } else {
+        // A tail: the mass sits next to one bound, the `edge`. Offsets from it
+        // are computed directly, so that a mean far from [a, b] (|a - mean|
+        // much larger than std) loses no precision to cancellation.
+        s.edge = spec.p2;
         if (beta <= 0) {  // mirror into the upper tail
           const double t = alpha;
           alpha = -beta;
           beta = -t;
           s.flip = -1;
+          s.edge = spec.p3;
         }
-        if ((beta - alpha) * (beta + alpha) <= 2.0) {
+        s.width = (spec.p3 - spec.p2) / spec.p1;  // beta - alpha (may be inf)
+        if (s.width * (s.width + 2.0 * alpha) <= 2.0) {  // beta^2 - alpha^2 <= 2
           s.method = TruncMethod::uniform_tail;
         } else {
           s.method = TruncMethod::exponential_tail;
-          s.lambda = (alpha + std::sqrt(alpha * alpha + 4.0)) * 0.5;  // sqrt is exact IEEE
+          // lambda = (alpha + sqrt(alpha^2 + 4)) / 2 (sqrt is exact IEEE); for
+          // alpha > 2^500 alpha^2 would overflow and sqrt(alpha^2 + 4) == alpha.
+          const double root = alpha > 0x1p500 ? alpha : std::sqrt(alpha * alpha + 4.0);
+          s.lambda = (alpha + root) * 0.5;
+          s.alpha_minus_lambda = -2.0 / (alpha + root);  // = (alpha - root) / 2
         }
       }
       s.alpha = alpha;
@@ -221,39 +236,88 @@ FI_ALWAYS_INLINE bool trunc_proposal_attempt(const Sampler& s, std::uint64_t i, 
   const Block4x32 b = stream_block(s.spec.stream, i, t);
   const std::uint64_t wa = join64(b.v[0], b.v[1]);
   const double e2 = -2.0 * log_f64(word_to_open_unit_f64(join64(b.v[2], b.v[3])));
-  double x;
-  switch (s.method) {
-    case TruncMethod::uniform_centered:
-      x = s.alpha + (s.beta - s.alpha) * word_to_unit_f64(wa);
-      if (!(e2 >= x * x)) return false;
-      break;
-    case TruncMethod::uniform_tail:
-      x = s.alpha + (s.beta - s.alpha) * word_to_unit_f64(wa);
-      if (!(e2 >= (x - s.alpha) * (x + s.alpha))) return false;
-      break;
-    default: {  // exponential_tail
-      x = s.alpha - log_f64(word_to_open_unit_f64(wa)) / s.lambda;
-      if (x > s.beta) return false;
-      const double d = x - s.lambda;
-      if (!(e2 >= d * d)) return false;
-      break;
-    }
+  if (s.method == TruncMethod::uniform_centered) {
+    const double x = s.alpha + (s.beta - s.alpha) * word_to_unit_f64(wa);
+    if (!(e2 >= x * x)) return false;
+    out = affine_from_z<D>(s, x);
+    return in_bounds<D>(s, out);
   }
-  out = affine_from_z<D>(s, s.flip * x);
+  // Tail methods: d = z - alpha, the standardized distance from the edge.
+  double d;
+  if (s.method == TruncMethod::uniform_tail) {
+    d = s.width * word_to_unit_f64(wa);
+    if (!(e2 >= d * (d + 2.0 * s.alpha))) return false;  // (z - alpha)(z + alpha)
+  } else {  // exponential_tail
+    d = -log_f64(word_to_open_unit_f64(wa)) / s.lambda;
+    if (d > s.width) return false;
+    const double g = d + s.alpha_minus_lambda;  // z - lambda
+    if (!(e2 >= g * g)) return false;
+  }
+  const double x = s.edge + s.flip * (s.spec.p1 * d);
+  if constexpr (is_f64<D>()) {
+    out = x;
+  } else {
+    out = Out<D>::from_f32(static_cast<float>(x));
+  }
   return in_bounds<D>(s, out);
 }
 
-// Last resort after kMaxDomain rejected attempts (probability below 1e-40 for
-// every interval): the midpoint of [a, b].
+// The value of dtype D in [a, b] nearest to `target` (which lies in [a, b]):
+// `target` rounded to D, stepped back inside if rounding left the interval.
+// The Python layer checks that [a, b] holds a finite value of D.
+template <DType D>
+typename Out<D>::T nearest_inside(const Sampler& s, double target) {
+  if constexpr (is_f64<D>()) {
+    return target;
+  } else {
+    typename Out<D>::T v = Out<D>::from_f32(static_cast<float>(target));
+    for (int step = 0; step < 4 && !in_bounds<D>(s, v); ++step) {
+      const bool up = Out<D>::to_double(v) < s.spec.p2;
+      if constexpr (D == DType::float32) {
+        v = std::nextafter(v, up ? HUGE_VALF : -HUGE_VALF);
+      } else {  // half and bfloat16 bit patterns: sign and magnitude
+        const bool negative = (v & 0x8000u) != 0;
+        const bool zero = (v & 0x7FFFu) == 0;
+        if (zero) {
+          v = static_cast<std::uint16_t>(up ? 0x0001u : 0x8001u);
+        } else if (negative == up) {
+          v = static_cast<std::uint16_t>(v - 1u);  // towards zero
+        } else {
+          v = static_cast<std::uint16_t>(v + 1u);  // away from zero
+        }
+      }
+    }
+    return v;
+  }
+}
+
+// Last resort after kMaxDomain rejected attempts: the value of the dtype in
+// [a, b] nearest to clamp(mean, a, b), where the density is highest. The
+// probability is below 1e-40 unless the mass lies within a rounding step of a
+// bound that the dtype cannot represent (a far tail in float32: every draw
+// rounds to outside [a, b]); then this is the value the draws concentrate on.
 template <DType D>
 FI_ALWAYS_INLINE typename Out<D>::T trunc_give_up(const Sampler& s) {
-  const double a = std::isfinite(s.spec.p2) ? s.spec.p2 : s.spec.p3;
-  const double b = std::isfinite(s.spec.p3) ? s.spec.p3 : s.spec.p2;
-  const double mid = std::isfinite(a) ? 0.5 * (a + b) : s.spec.p0;
+  const double target = std::min(std::max(s.spec.p0, s.spec.p2), s.spec.p3);
+  return nearest_inside<D>(s, target);
+}
+
+// Whether a far tail has collapsed onto one value of dtype D: the near bound
+// rounds to outside [a, b] and an exponential proposal gets past the rounding
+// midpoint to the next value inside with probability below exp(-200) per
+// attempt. Every attempt would then be rejected and the result would be
+// trunc_give_up's value after 255 attempts, so the attempts are skipped.
+template <DType D>
+bool trunc_tail_collapsed(const Sampler& s) {
   if constexpr (is_f64<D>()) {
-    return mid;
+    return false;  // float64 values are computed exactly at the bound
   } else {
-    return Out<D>::from_f32(static_cast<float>(mid));
+    if (s.method != TruncMethod::exponential_tail) return false;
+    const typename Out<D>::T rounded = Out<D>::from_f32(static_cast<float>(s.edge));
+    if (in_bounds<D>(s, rounded)) return false;
+    const double inside = Out<D>::to_double(nearest_inside<D>(s, s.edge));
+    const double gap = std::fabs(0.5 * (Out<D>::to_double(rounded) + inside) - s.edge) / s.spec.p1;
+    return s.lambda * gap > 200.0;
   }
 }
 

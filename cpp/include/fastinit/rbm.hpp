@@ -28,6 +28,7 @@
 // on how the work is scheduled.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "fastinit/kernels.hpp"
@@ -59,6 +60,11 @@ struct RbmConfig {
   // their entries is nonzero (1: always, below 0: never).
   double max_sparse_density = 0.3;
   std::uint32_t key0 = 0, key1 = 0;
+  // Called on the calling thread between the phases of an update that come
+  // before the model is changed (loading, Gibbs steps, the hidden product);
+  // it may throw to abandon the update, which then leaves the model as it
+  // was. The Python binding checks for Ctrl-C there.
+  std::function<void()> checkpoint;
 };
 
 // The model, as views of C-contiguous arrays owned by the caller.
