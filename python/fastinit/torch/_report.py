@@ -22,7 +22,8 @@ class InitReport:
         through fastinit (name-keyed streams); other random calls they make
         (``tensor.normal_()``) use torch's generator.
     untouched : list of str
-        Parameters nothing wrote (no rule matched and no ``reset_parameters``).
+        Parameters nothing wrote (no rule matched and no ``reset_parameters``);
+        for ``materialize`` also the buffers nothing reset.
     """
 
     initialized: list = dataclasses.field(default_factory=list)
@@ -36,7 +37,7 @@ class InitReport:
             parts.append(f"{len(self.fallback)} module(s) without a fastinit rule were reset by their own "
                          f"reset_parameters(): {_first(self.fallback)}")
         if self.untouched:
-            parts.append(f"{len(self.untouched)} parameter(s) were left unchanged: {_first(self.untouched)}")
+            parts.append(f"{len(self.untouched)} tensor(s) were left unchanged: {_first(self.untouched)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 

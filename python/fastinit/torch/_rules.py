@@ -158,7 +158,8 @@ def apply_rules(session: Session, rules, allow_unused: bool, defaults_for_unmatc
     plan, unmatched = _plan(session, rules, allow_unused)
     with torch.no_grad():
         if defaults_for_unmatched and unmatched:
-            session.only = {id(t) for t in unmatched}
+            session.only = {id(t) for t in unmatched}  # and every buffer (running statistics)
+            session.only.update(id(b) for _, m in session.modules for b in m._buffers.values() if b is not None)
             session.run(None)
             session.only = None
         for rule, t, name in plan:
