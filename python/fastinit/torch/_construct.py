@@ -8,6 +8,7 @@ generator.
 from __future__ import annotations
 
 import sys
+from typing import Sequence
 import weakref
 
 import torch
@@ -17,13 +18,14 @@ from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._names import canonical_names, walk
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
-from ._rules import apply_rules
-from ._seeds import fold_in_seed, root_seed
+from ._rules import Rule, apply_rules
+from ._seeds import SeedLike, fold_in_seed, root_seed
 
 __all__ = ["materialize", "fast_init"]
 
 
-def materialize(module: nn.Module, seed=None, device="cpu", rules=None) -> InitReport:
+def materialize(module: nn.Module, seed: SeedLike = None, device: "str | torch.device" = "cpu",
+                rules: "Sequence[Rule] | None" = None) -> InitReport:
     """Allocate a model built on the meta device and initialize it on fastinit's kernels.
 
     ``module.to_empty(device=device)`` allocates every parameter and buffer
@@ -120,7 +122,7 @@ class fast_init:
 
     _active = False
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: SeedLike = None) -> None:
         self.seed = seed
         self.models: list = []
         self.report = InitReport()
@@ -161,7 +163,7 @@ class fast_init:
             setattr(c, a, original)
         fast_init._active = False
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._restore()
         if exc_type is not None:
             return

@@ -46,7 +46,7 @@ from . import _nn_init
 from ._names import canonical_names, walk
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
-from ._seeds import fold_in_seed, root_seed
+from ._seeds import SeedLike, fold_in_seed, root_seed
 from ._shard import local_block
 
 __all__ = ["reset_parameters", "Session", "DEFAULT_RESETS"]
@@ -236,7 +236,7 @@ def rule_for(module: nn.Module):
     return rule
 
 
-def reset_parameters(module: nn.Module, seed=None) -> InitReport:
+def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
     """Re-initialize every parameter and buffer of ``module`` as PyTorch's default initialization does.
 
     Parameters

@@ -22,7 +22,7 @@ import torch
 from .. import initializers as _fi, structured as _fs
 from ..fans import calculate_gain
 from . import _shard
-from ._seeds import stream
+from ._seeds import SeedLike, stream
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
@@ -97,18 +97,18 @@ def _fill_whole(fill, tensor, *args, generator=_NOT_RANDOM, **kwargs):
     return tensor
 
 
-def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> torch.Tensor:
+def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
     """Fill ``tensor`` with U[a, b) (``torch.nn.init.uniform_``; :func:`fastinit.uniform_`)."""
     return _fill(_fi.uniform_, tensor, a, b, generator=generator)
 
 
-def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> torch.Tensor:
+def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
     """Fill ``tensor`` with N(mean, std**2) (``torch.nn.init.normal_``; :func:`fastinit.normal_`)."""
     return _fill(_fi.normal_, tensor, mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
-                  generator=None) -> torch.Tensor:
+                  generator: SeedLike = None) -> torch.Tensor:
     """Fill ``tensor`` with N(mean, std**2) truncated to the absolute bounds [a, b].
 
     As ``torch.nn.init.trunc_normal_`` (absolute bounds: with ``std=0.02`` the
@@ -148,7 +148,7 @@ def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
     return _fill_whole(_fs.dirac_, tensor, groups)
 
 
-def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator=None) -> torch.Tensor:
+def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
     """Xavier/Glorot uniform, ``bound = gain * sqrt(6 / (fan_in + fan_out))`` (``torch.nn.init.xavier_uniform_``).
 
     Fans come from the whole (logical) tensor's shape, also for a shard.
@@ -156,13 +156,13 @@ def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator=None) -> 
     return _fill(_fi.xavier_uniform_, tensor, gain, generator=generator)
 
 
-def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0, generator=None) -> torch.Tensor:
+def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
     """Xavier/Glorot normal (untruncated), ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     return _fill(_fi.xavier_normal_, tensor, gain, generator=generator)
 
 
 def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator=None) -> torch.Tensor:
+                     generator: SeedLike = None) -> torch.Tensor:
     """He/Kaiming uniform, ``bound = sqrt(3) * calculate_gain(nonlinearity, a) / sqrt(fan)``.
 
     As ``torch.nn.init.kaiming_uniform_``; ``a=math.sqrt(5)`` is
@@ -172,17 +172,17 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", n
 
 
 def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator=None) -> torch.Tensor:
+                    generator: SeedLike = None) -> torch.Tensor:
     """He/Kaiming normal (untruncated), ``std = calculate_gain(nonlinearity, a) / sqrt(fan)``."""
     return _fill(_fi.kaiming_normal_, tensor, a, mode, nonlinearity, generator=generator)
 
 
-def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator=None) -> torch.Tensor:
+def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: SeedLike = None) -> torch.Tensor:
     """A (semi-)orthogonal matrix times ``gain`` (``torch.nn.init.orthogonal_``; :func:`fastinit.orthogonal_`)."""
     return _fill_whole(_fs.orthogonal_, tensor, gain, generator=generator)
 
 
-def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01, generator=None) -> torch.Tensor:
+def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01, generator: SeedLike = None) -> torch.Tensor:
     """N(0, std**2) with ``ceil(sparsity * rows)`` zeros per column (``torch.nn.init.sparse_``).
 
     Unlike PyTorch (whose zero pattern comes from the global generator even

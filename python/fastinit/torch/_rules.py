@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import math
+from typing import Any, Callable, Sequence, Union
 
 import torch
 from torch import nn
@@ -18,7 +19,7 @@ from . import _nn_init
 from ._defaults import Session
 from ._report import InitReport
 from ._routing import INIT_NAMES
-from ._seeds import root_seed
+from ._seeds import SeedLike, root_seed
 
 __all__ = ["Rule", "init_module", "gpt2_rules"]
 
@@ -55,7 +56,9 @@ class Rule:
 
     __slots__ = ("init", "module", "name", "kwargs")
 
-    def __init__(self, init, *, module=None, name: "str | None" = None, **kwargs):
+    def __init__(self, init: Union[str, Callable[..., torch.Tensor]], *,
+                 module: "type[nn.Module] | tuple[type[nn.Module], ...] | None" = None,
+                 name: "str | None" = None, **kwargs: Any) -> None:
         self.init = _resolve_init(init)
         if module is not None:
             classes = module if isinstance(module, tuple) else (module,)
@@ -174,7 +177,8 @@ def apply_rules(session: Session, rules, allow_unused: bool, defaults_for_unmatc
     return report
 
 
-def init_module(module: nn.Module, rules, seed=None, *, allow_unused: bool = False) -> InitReport:
+def init_module(module: nn.Module, rules: "Sequence[Rule]", seed: SeedLike = None, *,
+                allow_unused: bool = False) -> InitReport:
     """Initialize ``module``'s parameters by ``rules`` (see :class:`Rule`), each from its name-keyed stream.
 
     Parameters

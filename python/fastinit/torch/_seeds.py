@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Union
 
 import numpy as np
 import torch
@@ -21,7 +22,8 @@ from .._philox import philox4x32
 
 __all__ = ["stream", "root_seed", "fold_in_seed", "SeedLike"]
 
-SeedLike = "int | Generator | torch.Generator | None"
+#: What the ``generator=``/``seed=`` arguments of fastinit.torch accept.
+SeedLike = Union[int, Generator, torch.Generator, None]
 
 
 def _from_torch(generator: "torch.Generator | None") -> int:
@@ -49,7 +51,7 @@ def _type_error(name: str, value) -> TypeError:
                      f"got {type(value).__name__}")
 
 
-def stream(generator, name: str = "generator") -> "int | Generator":
+def stream(generator: SeedLike, name: str = "generator") -> "int | Generator":
     """The ``seed=`` a fastinit initializer gets for a drop-in call's ``generator=``."""
     if generator is None:
         return _from_torch(None)
@@ -64,7 +66,7 @@ def stream(generator, name: str = "generator") -> "int | Generator":
     raise _type_error(name, generator)
 
 
-def root_seed(seed, name: str = "seed") -> int:
+def root_seed(seed: SeedLike, name: str = "seed") -> int:
     """The 64-bit root of a whole-model call: an int as is, else one 64-bit draw from the generator.
 
     ``None`` draws from torch's default generator; a ``torch.Generator`` or a
