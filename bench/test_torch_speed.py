@@ -128,8 +128,13 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--construction-repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, help="threads of fastinit and of torch (default: their own)")
+    parser.add_argument("--no-construction", action="store_true", help="skip the construction processes")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.threads:
+        __import__("fastinit").set_num_threads(args.threads)
+        torch.set_num_threads(args.threads)
     if args.child:
         return _child(args.child, args.layers)
     n = args.layers
@@ -157,19 +162,20 @@ def main() -> None:
                  f"{f / t:.2f}x the time"))
 
     results: dict = {v: [] for v in ("floor", "plain", "fast_init", "materialize")}
-    for _ in range(args.construction_repeats):
+    for _ in range(0 if args.no_construction else args.construction_repeats):
         for variant in results:
-            out = subprocess.run([sys.executable, __file__, "--child", variant, "--layers", str(n)],
+            threads = ["--threads", str(args.threads)] if args.threads else []
+            out = subprocess.run([sys.executable, __file__, "--child", variant, "--layers", str(n), *threads],
                                  capture_output=True, text=True, check=True)
             results[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
     med = {v: {k: statistics.median(r[k] for r in rs) for k in ("time", "peak_mib", "base_mib")}
-           for v, rs in results.items()}
-    floor_mem = med["floor"]["peak_mib"] - med["floor"]["base_mib"]
-    for v in ("floor", "plain", "fast_init", "materialize"):
+           for v, rs in results.items() if rs}
+    floor_mem = med["floor"]["peak_mib"] - med["floor"]["base_mib"] if med else 0
+    for v in med:
         mem = med[v]["peak_mib"] - med[v]["base_mib"]
         rows.append((f"construction {v}: time, model memory (x floor)", f"{med[v]['time']:.2f} s",
                      f"{mem:.0f} MiB", f"{mem / floor_mem:.2f}x"))
-    for v in ("fast_init", "materialize"):
+    for v in ("fast_init", "materialize") if med else ():
         rows.append((f"construction plain / {v} (time)", f"{med[v]['time']:.2f} s", f"{med['plain']['time']:.2f} s",
                      f"{med['plain']['time'] / med[v]['time']:.2f}x"))
     width = max(len(r[0]) for r in rows)
