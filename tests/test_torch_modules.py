@@ -379,3 +379,23 @@ def test_fast_init_temporary_turned_into_a_parameter_and_unknown_modules():
     expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(2, "1.w"))
     expected[0] = 7.0
     assert torch.equal(model[1].w, expected)
+
+
+def test_root_seed_of_each_seed_kind_is_the_documented_one():
+    # docs/streams.md, section 5: int -> itself; torch.Generator -> two 32-bit randint draws;
+    # fastinit.Generator -> words 0 and 1 of block 0 of its next call.
+    def weight_after(seed):
+        lin = nn.Linear(8, 8)
+        ft.reset_parameters(lin, seed=seed)
+        return lin.weight.detach().clone()
+
+    def expected(root):
+        return ft.kaiming_uniform_(torch.empty(8, 8), a=math.sqrt(5), generator=_stream(root, "weight"))
+
+    assert torch.equal(weight_after(12), expected(12))
+    w = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=torch.Generator().manual_seed(4)).tolist()
+    assert torch.equal(weight_after(torch.Generator().manual_seed(4)), expected(w[0] | w[1] << 32))
+    g = fastinit.Generator(6)
+    words = fastinit.philox4x32(np.array([[0, 0, 0, 0]], np.uint32), np.array(g.key, np.uint32))[0]
+    assert torch.equal(weight_after(g), expected(int(words[0]) | int(words[1]) << 32))
+    assert g.calls == 1
