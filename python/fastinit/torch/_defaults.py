@@ -84,10 +84,10 @@ class Session:
             self.written[id(tensor)] = name
 
     def constant(self, tensor, name, value) -> None:
+        """``tensor.fill_(value)`` (a local block of it) if this call owns it; callers hold ``no_grad``."""
         if self.owner_name(tensor, name) is not None:
-            if tensor.is_floating_point():
-                _nn_init._checked(tensor)
-            local_block(tensor)[0].detach().fill_(value)
+            local = _nn_init._checked(tensor)[0] if tensor.is_floating_point() else local_block(tensor)[0]
+            local.fill_(value)
             self.written[id(tensor)] = name
 
     def fallback(self, prefix: str, module: nn.Module) -> None:
@@ -166,7 +166,7 @@ def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
         local, _, offset = local_block(weight)
         row = m.padding_idx - (offset[0] if offset is not None else 0)
         if 0 <= row < local.shape[0]:
-            local.detach()[row].fill_(0)
+            local[row].fill_(0)
 
 
 def _affine(s: Session, prefix: str, m: nn.Module) -> None:

@@ -166,7 +166,9 @@ def apply_rules(session: Session, rules, allow_unused: bool, defaults_for_unmatc
             session.run(None)
             session.only = None
         for rule, t, name in plan:
-            if rule.init.__name__ in _RANDOM:
+            if rule.init is _nn_init.ones_ or rule.init is _nn_init.zeros_:  # no checks left to do: fill_ directly
+                session.constant(t, name, 1.0 if rule.init is _nn_init.ones_ else 0.0)
+            elif rule.init.__name__ in _RANDOM:
                 rule.init(t, generator=session.seed(name), **rule.arguments(name))
             else:
                 rule.init(t, **rule.arguments(name))
