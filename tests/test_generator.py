@@ -130,3 +130,67 @@ def test_call_counter_exhaustion_is_an_error():
     draw(g)
     with pytest.raises(RuntimeError, match="2\\*\\*56 calls"):
         draw(g)
+
+
+# --- fold_in / spawn: derived generators (docs/streams.md, section 5) ---
+
+
+def _reference_fold_in(seed, data):
+    """docs/streams.md's definition, written out independently."""
+    import hashlib
+
+    payload = b"s" + data.encode("utf-8") if isinstance(data, str) else b"i" + data.to_bytes(8, "little")
+    h = hashlib.blake2b(payload, digest_size=8, key=seed.to_bytes(8, "little"), person=b"fastinit.fold_in")
+    return int.from_bytes(h.digest(), "little")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**64 - 1, 0x0123456789ABCDEF])
+@pytest.mark.parametrize("data", ["h.0.attn.c_proj.weight", "", "ünïcode", 0, 7, 2**64 - 1])
+def test_fold_in_is_the_documented_hash(seed, data):
+    child = fastinit.Generator(seed).fold_in(data)
+    assert child.seed == _reference_fold_in(seed, data)
+    assert child.calls == 0
+
+
+def test_fold_in_golden_value():
+    # pinned: changing the derivation changes every model initialized by name
+    assert fastinit.Generator(0).fold_in("weight").seed == _reference_fold_in(0, "weight")
+    assert fastinit.Generator(0).fold_in(1).seed == 15067919129503728890
+
+
+def test_fold_in_is_pure_and_does_not_advance():
+    g = fastinit.Generator(3)
+    draw(g)
+    a = g.fold_in("x")
+    assert g.calls == 1
+    assert a.seed == fastinit.Generator(3).fold_in("x").seed
+    assert g.fold_in("x").seed != g.fold_in("y").seed
+    assert g.fold_in(1).seed != g.fold_in("1").seed  # ints and strings are tagged apart
+
+
+def test_fold_in_breaks_the_same_shape_symmetry():
+    root = fastinit.Generator(0)
+    a, b = draw(root.fold_in("layer1.weight")), draw(root.fold_in("layer2.weight"))
+    assert not np.array_equal(a, b)
+    # nested derivation: names compose like paths of generators
+    assert root.fold_in("a").fold_in("b").seed != root.fold_in("b").fold_in("a").seed
+
+
+def test_spawn_is_fold_in_of_the_index():
+    g = fastinit.Generator(11)
+    children = g.spawn(4)
+    assert [c.seed for c in children] == [g.fold_in(i).seed for i in range(4)]
+    assert len({c.seed for c in children}) == 4
+    assert g.spawn(0) == []
+
+
+@pytest.mark.parametrize("bad", [-1, 2**64, 1.0, None, True, b"x"])
+def test_fold_in_bad_data(bad):
+    with pytest.raises(TypeError, match="data must be a str or an int in"):
+        fastinit.Generator(0).fold_in(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_spawn_bad_n(bad):
+    with pytest.raises(ValueError, match="n must be a non-negative int"):
+        fastinit.Generator(0).spawn(bad)

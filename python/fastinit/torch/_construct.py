@@ -1,0 +1,208 @@
+"""Fast construction: ``materialize`` (meta-built models) and ``fast_init`` (ordinary construction).
+
+Both give, for models built from the modules ``reset_parameters`` knows, the
+values ``reset_parameters(model, seed)`` gives, and they touch each
+parameter's memory once: construction itself draws nothing from torch's
+generator.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+import weakref
+
+import torch
+from torch import nn
+
+from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
+from ._names import canonical_names, walk
+from ._report import InitReport
+from ._routing import call_keyed, routed_init
+from ._rules import Rule, apply_rules
+from ._seeds import SeedLike, fold_in_seed, root_seed
+
+__all__ = ["materialize", "fast_init"]
+
+
+def materialize(module: nn.Module, seed: SeedLike = None, device: "str | torch.device" = "cpu",
+                rules: "Sequence[Rule] | None" = None) -> InitReport:
+    """Allocate a model built on the meta device and initialize it on fastinit's kernels.
+
+    ``module.to_empty(device=device)`` allocates every parameter and buffer
+    (uninitialized); then every parameter gets PyTorch's default
+    initialization as in :func:`reset_parameters` (same seed, same values) or,
+    with ``rules``, the values of :func:`init_module` (parameters no rule
+    matches get the defaults).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Typically built under ``with torch.device("meta"):``.
+    seed : int, fastinit.Generator, torch.Generator or None
+    device : str or torch.device, default "cpu"
+        Where to allocate. Off the CPU each tensor is filled on the CPU and copied.
+    rules : sequence of Rule, optional
+
+    Returns
+    -------
+    InitReport
+        Its ``untouched`` also lists the buffers nothing reset: after
+        ``to_empty`` they hold arbitrary memory, which a UserWarning says
+        (recompute them, e.g. rotary caches, or register them persistent and
+        load them). ``torch.nn.init`` calls that the constructor made on the
+        meta device are not seen: express them as ``rules``.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    root = root_seed(seed)
+    module.to_empty(device=device)
+    session = Session(module, root)
+    with torch.no_grad():
+        if rules is None:
+            report = session.run(None)
+        else:
+            report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
+    for prefix, m in session.modules:
+        for attr, b in m._buffers.items():
+            if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
+                report.untouched.append(prefix + attr)
+    report.warn("materialize")
+    return report
+
+
+_RESET_METHODS = [(cls, "reset_parameters") for cls in (nn.Linear, torch.nn.modules.conv._ConvNd, nn.Bilinear,
+                                                        nn.Embedding, nn.EmbeddingBag, nn.LayerNorm, nn.GroupNorm,
+                                                        nn.RMSNorm, torch.nn.modules.batchnorm._NormBase,
+                                                        nn.RNNBase, nn.RNNCellBase)]
+_RESET_METHODS += [(nn.MultiheadAttention, "_reset_parameters"), (nn.Transformer, "_reset_parameters")]
+assert {vars(c)[a] for c, a in _RESET_METHODS} == set(DEFAULT_RESETS) | set(PRIVATE_RESETS)
+_RESET_CALLERS = frozenset({"reset_parameters", "_reset_parameters"})
+
+
+def _skip_reset(self) -> None:
+    """Stands in for a known module's reset during ``fast_init``: the values are written at the end."""
+
+
+class fast_init:
+    """Within the block, models are built without torch's generator and initialized by fastinit at its end.
+
+    ``with fastinit.torch.fast_init(seed=0): model = MyModel(config)`` gives
+    the values ``fastinit.torch.reset_parameters(model, seed=0)`` gives, for
+    models made of the modules it knows. Inside the block:
+
+    * the known modules' own resets do nothing (their parameters stay
+      ``torch.empty``, untouched memory);
+    * other modules' ``reset_parameters`` and every other ``torch.nn.init``
+      call (for example a ``trunc_normal_`` on a model's head in its
+      constructor) are recorded;
+
+    and at the end of the block, every model built in it (each module created
+    in the block that is not a submodule of another one) gets
+    ``reset_parameters(model, seed)`` (unknown modules' own
+    ``reset_parameters`` with name-keyed streams), then the recorded calls
+    are replayed in order, each with its parameter's name-keyed stream.
+
+    **Values become final when the block exits.** Until then parameters of
+    known modules are uninitialized memory. Code that *reads* parameters in a
+    constructor, or changes them by other means than ``torch.nn.init``
+    (``w.data.normal_()``, ``w.mul_(0.5)``, ``weight_norm``/``spectral_norm``
+    computing from the weight), sees or is overwritten by the final values:
+    for such models use ``reset_parameters``/``init_module`` after
+    construction. ``torch.nn.init`` functions imported by name before the
+    block are not intercepted. The patching is process-wide while the block
+    runs (one ``fast_init`` at a time, not thread-safe).
+
+    Attributes (after the block)
+    ----------------------------
+    models : list of torch.nn.Module
+        The models built and initialized.
+    report : InitReport
+        Merged over ``models`` (names relative to each model).
+    """
+
+    _active = False
+
+    def __init__(self, seed: SeedLike = None) -> None:
+        self.seed = seed
+        self.models: list = []
+        self.report = InitReport()
+
+    def __enter__(self) -> "fast_init":
+        if fast_init._active:
+            raise RuntimeError("fast_init blocks cannot be nested")
+        self._root = root_seed(self.seed)
+        self._created: list = []
+        self._calls: list = []
+        self._saved = [(c, a, vars(c)[a]) for c, a in _RESET_METHODS] + [(nn.Module, "__init__", nn.Module.__init__)]
+        created, module_init = self._created, nn.Module.__init__
+
+        def tracking_init(module, *args, **kwargs):
+            module_init(module, *args, **kwargs)
+            created.append(weakref.ref(module))
+
+        for c, a, _ in self._saved[:-1]:
+            setattr(c, a, _skip_reset)
+        nn.Module.__init__ = tracking_init
+        self._routing = routed_init(self._record)
+        self._routing.__enter__()
+        fast_init._active = True
+        return self
+
+    def _record(self, name, tensor, args, kwargs):
+        caller = sys._getframe(2)
+        if caller.f_code.co_name in _RESET_CALLERS and isinstance(caller.f_locals.get("self"), nn.Module):
+            return tensor  # part of a module's reset, which the end of the block redoes
+        self._calls.append((name, tensor, args, kwargs))
+        if not isinstance(tensor, nn.Parameter):  # maybe a temporary that becomes a Parameter: fill it now too
+            call_keyed(name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {len(self._calls) - 1}>"))
+        return tensor
+
+    def _restore(self) -> None:
+        self._routing.__exit__(None, None, None)
+        for c, a, original in reversed(self._saved):
+            setattr(c, a, original)
+        fast_init._active = False
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._restore()
+        if exc_type is not None:
+            return
+        alive = [m for m in (r() for r in self._created) if m is not None]
+        children = {id(c) for m in alive for c in m._modules.values() if c is not None}
+        seen: set = set()
+        self.models = [m for m in alive if id(m) not in children and not (id(m) in seen or seen.add(id(m)))]
+        named: dict = {}  # tensor key -> (tensor, name), over all models, first wins
+        with torch.no_grad():
+            for model in self.models:
+                session = Session(model, self._root)
+                report = session.run(None)
+                self.report.initialized += report.initialized
+                self.report.fallback += report.fallback
+                for tid, name in canonical_names(walk(model)).items():
+                    named.setdefault(tid, name)
+                for p in model.parameters():
+                    named.setdefault(_storage_key(p), named[id(p)])
+            for k, (init_name, tensor, args, kwargs) in enumerate(self._calls):
+                name = named.get(id(tensor)) or named.get(_storage_key(tensor))
+                if name is not None:
+                    target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
+                    call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
+                    self.report.initialized.append(name)
+                elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
+                    call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
+        self.report.warn("fast_init", stacklevel=3)
+
+
+def _storage_key(t: torch.Tensor):
+    """Identifies a tensor's memory: a Parameter made from an initialized temporary shares it."""
+    return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype) if t.device.type != "meta" else id(t)
+
+
+def _parameter_of(models, name: str):
+    for model in models:
+        for prefix, m in walk(model):
+            for table in (m._parameters, m._buffers):
+                for attr, t in table.items():
+                    if t is not None and prefix + attr == name:
+                        return t
+    return None

@@ -1,0 +1,274 @@
+"""``reset_parameters``: PyTorch's default initialization of every module, on fastinit's streams.
+
+Each rule below reproduces one module's own ``reset_parameters`` (torch 2.x,
+``torch/nn/modules/*.py``) call for call: the same initializer with the same
+arguments, so the distributions and bounds are PyTorch's, while the values
+come from the parameter's name-keyed stream ``Generator(root).fold_in(name)``
+(call 0) instead of torch's global generator:
+
+==========================================  ==========================================================
+module (its ``reset_parameters``)            initialization
+==========================================  ==========================================================
+Linear, Conv1/2/3d, ConvTranspose1/2/3d      weight ``kaiming_uniform_(a=sqrt(5))`` = U(+-1/sqrt(fan_in));
+                                             bias U(+-1/sqrt(fan_in)) (0 if fan_in is 0); a transposed
+                                             convolution's weight is (in, out/groups, *k), so its fan_in
+                                             is ``out/groups * prod(k)``
+Bilinear                                     weight and bias U(+-1/sqrt(in1_features))
+Embedding, EmbeddingBag                      N(0, 1), then the ``padding_idx`` row 0
+LayerNorm, GroupNorm, RMSNorm                weight 1, bias 0 (when affine)
+BatchNorm1/2/3d, SyncBatchNorm, InstanceNorm running_mean 0, running_var 1, num_batches_tracked 0; weight 1, bias 0
+MultiheadAttention                           in_proj_weight (or q/k/v_proj_weight) ``xavier_uniform_``;
+                                             in_proj_bias and out_proj.bias 0; bias_k, bias_v
+                                             ``xavier_normal_``; out_proj.weight as Linear
+RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell   every parameter U(+-1/sqrt(hidden_size)) (0 if hidden_size is 0)
+Transformer                                  after its layers, every parameter with more than one
+                                             dimension ``xavier_uniform_``
+==========================================  ==========================================================
+
+TransformerEncoder/DecoderLayer and their stacks are built from these.
+A module is recognised by the ``reset_parameters`` its class uses, so a
+subclass that overrides it is treated as unknown: it is re-initialized by
+its own method, with its ``torch.nn.init`` calls routed through fastinit.
+Modules are visited children first, as construction initializes them, so a
+parent's rule (MultiheadAttention's zero ``out_proj.bias``, Transformer's
+Xavier weights) overrides its children's.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _NormBase
+from torch.nn.modules.conv import _ConvNd
+
+from . import _nn_init
+from ._names import canonical_names, walk
+from ._report import InitReport
+from ._routing import call_keyed, routed_init
+from ._seeds import SeedLike, fold_in_seed, root_seed
+from ._shard import local_block
+
+__all__ = ["reset_parameters", "Session", "DEFAULT_RESETS"]
+
+
+class Session:
+    """One whole-model call: the names, the root seed, what was written.
+
+    ``only`` (a set of tensor ids) restricts writes to those tensors.
+    """
+
+    def __init__(self, module: nn.Module, root: int, only=None):
+        self.modules = walk(module)
+        self.names = canonical_names(self.modules)
+        self.root = root
+        self.only = only
+        self.written: dict = {}  # id -> name, in order
+        self.report = InitReport()
+
+    def owner_name(self, tensor, expected: str):
+        """The tensor's name if this call should write it here (not None, not tied to another name, allowed)."""
+        if tensor is None or self.names.get(id(tensor)) != expected:
+            return None
+        if self.only is not None and id(tensor) not in self.only:
+            return None
+        return expected
+
+    def seed(self, name: str) -> int:
+        return fold_in_seed(self.root, name)
+
+    def random(self, init, tensor, name, *args, **kwargs) -> None:
+        """``init(tensor, *args, generator=<name's stream>, **kwargs)`` if this call owns the tensor."""
+        if self.owner_name(tensor, name) is not None:
+            init(tensor, *args, generator=self.seed(name), **kwargs)
+            self.written[id(tensor)] = name
+
+    def constant(self, tensor, name, value) -> None:
+        """``tensor.fill_(value)`` (a local block of it) if this call owns it; callers hold ``no_grad``."""
+        if self.owner_name(tensor, name) is not None:
+            local = _nn_init._checked(tensor)[0] if tensor.is_floating_point() else local_block(tensor)[0]
+            local.fill_(value)
+            self.written[id(tensor)] = name
+
+    def fallback(self, prefix: str, module: nn.Module) -> None:
+        """Run ``module.reset_parameters()`` with its ``torch.nn.init`` calls on name-keyed streams."""
+        unnamed = [0]
+
+        def handler(init_name, tensor, args, kwargs):
+            name = self.names.get(id(tensor))
+            if name is None:  # a temporary tensor: key it by its position among the module's calls
+                name = f"{prefix}<unnamed {unnamed[0]}>"
+                unnamed[0] += 1
+            return call_keyed(init_name, tensor, args, kwargs, self.seed(name))
+
+        with routed_init(handler), torch.no_grad():
+            module.reset_parameters()
+        self.report.fallback.append(prefix[:-1] or type(module).__name__)
+        for attr, t in module._parameters.items():
+            if t is not None:
+                self.written.setdefault(id(t), prefix + attr)
+
+    def run(self, warn_what: "str | None") -> InitReport:
+        """Apply the default rules (children first) and fill in the report."""
+        for prefix, m in reversed(self.modules):
+            rule = rule_for(m)
+            if rule is not None:
+                rule(self, prefix, m)
+            elif callable(getattr(m, "reset_parameters", None)) and self._allowed(m):
+                self.fallback(prefix, m)
+        return self.finish(warn_what)
+
+    def _allowed(self, m: nn.Module) -> bool:
+        return self.only is None or any(id(t) in self.only for t in m._parameters.values() if t is not None)
+
+    def finish(self, warn_what: "str | None") -> InitReport:
+        self.report.initialized = list(self.written.values())
+        for prefix, m in self.modules:
+            for attr, t in m._parameters.items():
+                if t is not None and id(t) not in self.written and self.names[id(t)] == prefix + attr:
+                    if self.only is None or id(t) in self.only:
+                        self.report.untouched.append(prefix + attr)
+        if warn_what is not None:
+            self.report.warn(warn_what, stacklevel=5)
+        return self.report
+
+
+# --------------------------------------------------------------------------
+# One rule per torch reset method
+
+
+def _fan_in(weight: torch.Tensor) -> int:
+    """``torch.nn.init._calculate_fan_in_and_fan_out(weight)[0]`` of the whole (logical) tensor."""
+    return weight.shape[1] * math.prod(weight.shape[2:])
+
+
+def _linear_like(s: Session, prefix: str, m: nn.Module) -> None:
+    weight, bias = m._parameters.get("weight"), m._parameters.get("bias")
+    s.random(_nn_init.kaiming_uniform_, weight, prefix + "weight", a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _fan_in(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        s.random(_nn_init.uniform_, bias, prefix + "bias", -bound, bound)
+
+
+def _bilinear(s: Session, prefix: str, m: nn.Module) -> None:
+    if m.in1_features <= 0:
+        raise ValueError(f"in1_features must be > 0, but got (in1_features={m.in1_features}) in {prefix[:-1]!r}")
+    bound = 1 / math.sqrt(m.weight.size(1))
+    s.random(_nn_init.uniform_, m._parameters["weight"], prefix + "weight", -bound, bound)
+    s.random(_nn_init.uniform_, m._parameters.get("bias"), prefix + "bias", -bound, bound)
+
+
+def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
+    weight = m._parameters["weight"]
+    s.random(_nn_init.normal_, weight, prefix + "weight")
+    if m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
+        local, _, offset = local_block(weight)
+        row = m.padding_idx - (offset[0] if offset is not None else 0)
+        if 0 <= row < local.shape[0]:
+            local[row].fill_(0)
+
+
+def _affine(s: Session, prefix: str, m: nn.Module) -> None:
+    s.constant(m._parameters.get("weight"), prefix + "weight", 1.0)
+    s.constant(m._parameters.get("bias"), prefix + "bias", 0.0)
+
+
+def _batch_norm(s: Session, prefix: str, m: nn.Module) -> None:
+    if m.track_running_stats:
+        for attr, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
+            s.constant(m._buffers.get(attr), prefix + attr, value)
+    if m.affine:
+        _affine(s, prefix, m)
+
+
+def _multihead_attention(s: Session, prefix: str, m: nn.Module) -> None:
+    attrs = ("in_proj_weight",) if m._qkv_same_embed_dim else ("q_proj_weight", "k_proj_weight", "v_proj_weight")
+    for attr in attrs:
+        s.random(_nn_init.xavier_uniform_, m._parameters[attr], prefix + attr)
+    if m.in_proj_bias is not None:
+        s.constant(m.in_proj_bias, prefix + "in_proj_bias", 0.0)
+        s.constant(m.out_proj.bias, s.names.get(id(m.out_proj.bias)), 0.0)
+    for attr in ("bias_k", "bias_v"):
+        if m._parameters.get(attr) is not None:
+            s.random(_nn_init.xavier_normal_, m._parameters[attr], prefix + attr)
+
+
+def _recurrent(s: Session, prefix: str, m: nn.Module) -> None:
+    stdv = 1.0 / math.sqrt(m.hidden_size) if m.hidden_size > 0 else 0
+    for attr, p in m._parameters.items():
+        s.random(_nn_init.uniform_, p, prefix + attr, -stdv, stdv)
+
+
+def _transformer(s: Session, prefix: str, m: nn.Module) -> None:
+    for p in m.parameters():
+        if p.dim() > 1:
+            s.random(_nn_init.xavier_uniform_, p, s.names[id(p)])
+
+
+#: The torch method each rule replaces -> the rule.
+DEFAULT_RESETS = {
+    nn.Linear.reset_parameters: _linear_like,
+    _ConvNd.reset_parameters: _linear_like,
+    nn.Bilinear.reset_parameters: _bilinear,
+    nn.Embedding.reset_parameters: _embedding,
+    nn.EmbeddingBag.reset_parameters: _embedding,
+    nn.LayerNorm.reset_parameters: _affine,
+    nn.GroupNorm.reset_parameters: _affine,
+    nn.RMSNorm.reset_parameters: _affine,
+    _NormBase.reset_parameters: _batch_norm,
+    nn.RNNBase.reset_parameters: _recurrent,
+    nn.RNNCellBase.reset_parameters: _recurrent,
+}
+#: Modules whose constructor calls a private ``_reset_parameters``.
+PRIVATE_RESETS = {
+    nn.MultiheadAttention._reset_parameters: _multihead_attention,
+    nn.Transformer._reset_parameters: _transformer,
+}
+
+
+def rule_for(module: nn.Module):
+    """The rule reproducing ``module``'s default initialization, or None if fastinit does not know it."""
+    cls = type(module)
+    rule = DEFAULT_RESETS.get(getattr(cls, "reset_parameters", None))
+    if rule is None:
+        rule = PRIVATE_RESETS.get(getattr(cls, "_reset_parameters", None))
+    return rule
+
+
+def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
+    """Re-initialize every parameter and buffer of ``module`` as PyTorch's default initialization does.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A model with allocated (non-meta) parameters, possibly wrapped
+        (``DistributedDataParallel``, ``torch.compile``).
+    seed : int, fastinit.Generator, torch.Generator or None
+        The root of every parameter's stream. ``None`` draws it from torch's
+        default generator (so ``torch.manual_seed(s)`` makes it reproducible);
+        a generator is advanced by one draw.
+
+    Returns
+    -------
+    InitReport
+        Which tensors were written, which modules fell back to their own
+        ``reset_parameters`` and which parameters nothing initialized. A
+        UserWarning names the last two when they are not empty.
+
+    Notes
+    -----
+    The parameter called ``name`` (qualified, relative to ``module``, without
+    wrapper prefixes such as DDP's ``module.`` or ``torch.compile``'s
+    ``_orig_mod.``) gets the values of the stream
+    ``fastinit.Generator(root).fold_in(name)``: independent of construction
+    order and of the other parameters, and the same for a sharded parameter's
+    blocks. Tied parameters are initialized once, under their first name.
+    The distributions are PyTorch's (see the module table); the values are
+    not torch's, whose CPU generator is a serial Mersenne Twister.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    session = Session(module, root_seed(seed))
+    with torch.no_grad():
+        return session.run("reset_parameters")

@@ -1,0 +1,47 @@
+"""What a whole-model call did to each tensor."""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+__all__ = ["InitReport"]
+
+
+@dataclasses.dataclass
+class InitReport:
+    """The outcome of ``reset_parameters``, ``init_module``, ``materialize`` or ``fast_init``.
+
+    Attributes
+    ----------
+    initialized : list of str
+        Parameters and buffers written by fastinit (qualified names, wrapper
+        prefixes removed).
+    fallback : list of str
+        Submodules fastinit has no rule for, re-initialized by calling their
+        own ``reset_parameters()`` with their ``torch.nn.init`` calls routed
+        through fastinit (name-keyed streams); other random calls they make
+        (``tensor.normal_()``) use torch's generator.
+    untouched : list of str
+        Parameters nothing wrote (no rule matched and no ``reset_parameters``);
+        for ``materialize`` also the buffers nothing reset.
+    """
+
+    initialized: list = dataclasses.field(default_factory=list)
+    fallback: list = dataclasses.field(default_factory=list)
+    untouched: list = dataclasses.field(default_factory=list)
+
+    def warn(self, what: str, stacklevel: int = 3) -> None:
+        """One UserWarning naming the fallback modules and untouched parameters, if any."""
+        parts = []
+        if self.fallback:
+            parts.append(f"{len(self.fallback)} module(s) without a fastinit rule were reset by their own "
+                         f"reset_parameters(): {_first(self.fallback)}")
+        if self.untouched:
+            parts.append(f"{len(self.untouched)} tensor(s) were left unchanged: {_first(self.untouched)}")
+        if parts:
+            warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
+
+
+def _first(names: list, n: int = 5) -> str:
+    shown = ", ".join(repr(x) for x in names[:n])
+    return shown + (f", ... ({len(names) - n} more)" if len(names) > n else "")

@@ -1,0 +1,401 @@
+"""reset_parameters, init_module, materialize and fast_init on whole PyTorch models."""
+import math
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import fastinit
+from initializer_checks import assert_same_distribution
+
+torch = pytest.importorskip("torch")
+ft = pytest.importorskip("fastinit.torch")
+nn = torch.nn
+
+
+def _stream(root, name):
+    return fastinit.Generator(root).fold_in(name).seed
+
+
+def _np(t):
+    return t.detach().double().numpy().ravel()
+
+
+# Every module type the issue lists, big enough for KS tests of each random parameter.
+MODULES = {
+    "Linear": lambda: nn.Linear(300, 200),
+    "Bilinear": lambda: nn.Bilinear(20, 30, 40),
+    "Conv1d": lambda: nn.Conv1d(16, 64, 5, groups=2),
+    "Conv2d": lambda: nn.Conv2d(12, 48, 3),
+    "Conv3d": lambda: nn.Conv3d(4, 16, 3),
+    "ConvTranspose1d": lambda: nn.ConvTranspose1d(32, 40, 4),
+    "ConvTranspose2d": lambda: nn.ConvTranspose2d(16, 24, 3, groups=2),
+    "ConvTranspose3d": lambda: nn.ConvTranspose3d(8, 12, 2),
+    "Embedding": lambda: nn.Embedding(500, 40, padding_idx=7),
+    "EmbeddingBag": lambda: nn.EmbeddingBag(500, 40, padding_idx=3),
+    "LayerNorm": lambda: nn.LayerNorm(64),
+    "GroupNorm": lambda: nn.GroupNorm(4, 64),
+    "RMSNorm": lambda: nn.RMSNorm(64),
+    "BatchNorm1d": lambda: nn.BatchNorm1d(32),
+    "BatchNorm2d": lambda: nn.BatchNorm2d(32),
+    "InstanceNorm2d": lambda: nn.InstanceNorm2d(8, affine=True, track_running_stats=True),
+    "MultiheadAttention": lambda: nn.MultiheadAttention(96, 4, add_bias_kv=True),
+    "MultiheadAttention_kdim": lambda: nn.MultiheadAttention(64, 4, kdim=32, vdim=48),
+    "RNN": lambda: nn.RNN(40, 60, 2),
+    "LSTM": lambda: nn.LSTM(40, 60, proj_size=20),
+    "GRU": lambda: nn.GRU(40, 60, bidirectional=True),
+    "RNNCell": lambda: nn.RNNCell(40, 60),
+    "LSTMCell": lambda: nn.LSTMCell(40, 60),
+    "GRUCell": lambda: nn.GRUCell(40, 60),
+    "TransformerEncoderLayer": lambda: nn.TransformerEncoderLayer(64, 4, 128),
+    "TransformerDecoderLayer": lambda: nn.TransformerDecoderLayer(64, 4, 128),
+    "Transformer": lambda: nn.Transformer(32, 2, 1, 1, 64),
+}
+
+
+def _bound_of(values):
+    return float(np.abs(values).max())
+
+
+@pytest.mark.parametrize("kind", list(MODULES))
+def test_default_init_has_pytorchs_distributions(kind):
+    torch.manual_seed(0)
+    theirs = MODULES[kind]()
+    ours = MODULES[kind]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every listed module is known: no fallback, nothing untouched
+        report = ft.reset_parameters(ours, seed=1)
+    assert report.fallback == [] and report.untouched == []
+    their_state, our_state = theirs.state_dict(), ours.state_dict()
+    assert list(their_state) == list(our_state)
+    for name, t in their_state.items():
+        a, b = _np(t), _np(our_state[name])
+        if t.numel() and bool((t == t.reshape(-1)[0]).all()):  # constants (norms, zero biases, running stats)
+            assert torch.equal(our_state[name], t), name
+        else:
+            assert_same_distribution(a, b)
+            # same support: our extreme values within torch's bound (uniform) or tails (normal)
+            assert _bound_of(b) <= max(_bound_of(a) * 1.05, 1e-12) or "embedding" in kind.lower(), name
+
+
+def test_exact_bounds_and_padding_row():
+    lin = nn.Linear(400, 50)
+    ft.reset_parameters(lin, seed=0)
+    assert torch.equal(lin.weight, ft.kaiming_uniform_(torch.empty(50, 400), a=math.sqrt(5),
+                                                       generator=_stream(0, "weight")))
+    b = 1 / math.sqrt(400)
+    assert torch.equal(lin.bias, ft.uniform_(torch.empty(50), -b, b, generator=_stream(0, "bias")))
+    assert float(lin.weight.detach().abs().max()) < 1 / math.sqrt(400)
+    emb = nn.Embedding(30, 8, padding_idx=-2)
+    ft.reset_parameters(emb, seed=0)
+    assert bool((emb.weight[28] == 0).all()) and bool((emb.weight[27] != 0).all())
+    tconv = nn.ConvTranspose2d(3, 8, 3, groups=1)  # weight (3, 8, 3, 3): fan_in = 8 * 9
+    ft.reset_parameters(tconv, seed=0)
+    assert float(tconv.bias.detach().abs().max()) < 1 / math.sqrt(72)
+    assert float(tconv.weight.detach().abs().max()) > 1 / math.sqrt(73)
+
+
+def test_batchnorm_running_statistics_reset():
+    bn = nn.BatchNorm1d(4)
+    bn.train()
+    bn(torch.randn(16, 4) * 3 + 2)
+    ft.reset_parameters(bn, seed=0)
+    assert torch.equal(bn.running_mean, torch.zeros(4)) and torch.equal(bn.running_var, torch.ones(4))
+    assert int(bn.num_batches_tracked) == 0
+
+
+def test_multihead_attention_out_proj():
+    mha = nn.MultiheadAttention(32, 4)
+    ft.reset_parameters(mha, seed=5)
+    assert bool((mha.out_proj.bias == 0).all()) and bool((mha.in_proj_bias == 0).all())
+    assert torch.equal(mha.out_proj.weight, ft.kaiming_uniform_(torch.empty(32, 32), a=math.sqrt(5),
+                                                                generator=_stream(5, "out_proj.weight")))
+
+
+def test_transformer_overrides_its_layers_with_xavier():
+    model = nn.Transformer(32, 2, 1, 1, 64)
+    ft.reset_parameters(model, seed=0)
+    name = "encoder.layers.0.linear1.weight"
+    assert torch.equal(model.encoder.layers[0].linear1.weight,
+                       ft.xavier_uniform_(torch.empty(64, 32), generator=_stream(0, name)))
+
+
+def _two_layer(order):
+    layers = OrderedDict()
+    for name in order:
+        layers[name] = nn.Linear(16, 16) if name != "extra" else nn.Linear(3, 5)
+    return nn.Sequential(layers)
+
+
+def test_values_depend_only_on_seed_and_name():
+    a = _two_layer(["fc1", "fc2"])
+    b = _two_layer(["extra", "fc2", "fc1"])  # other construction order, another parameter in front
+    ft.reset_parameters(a, seed=3)
+    ft.reset_parameters(b, seed=3)
+    for n in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"):
+        assert torch.equal(a.get_parameter(n), b.get_parameter(n)), n
+    assert not torch.equal(a.fc1.weight, a.fc2.weight)  # same shape, different names: no symmetry
+    ft.reset_parameters(b, seed=4)
+    assert not torch.equal(a.fc1.weight, b.fc1.weight)
+
+
+def test_wrapper_prefixes_are_removed():
+    model = _two_layer(["fc1", "fc2"])
+    ref = _two_layer(["fc1", "fc2"])
+    ft.reset_parameters(ref, seed=1)
+    ft.reset_parameters(torch.nn.DataParallel(model), seed=1)  # names "module.fc1.weight", ...
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), ref.parameters()))
+    compiled = _two_layer(["fc1", "fc2"])
+    wrapper = nn.Module()  # what torch.compile returns (an OptimizedModule) holds the model as _orig_mod
+    wrapper._orig_mod = compiled  # (torch.compile itself is not called: importing dynamo takes seconds)
+    ft.reset_parameters(wrapper, seed=1)  # "_orig_mod.fc1.weight", ...
+    assert all(torch.equal(p, q) for p, q in zip(compiled.parameters(), ref.parameters()))
+
+
+def test_tied_parameters_initialized_once_under_their_first_name():
+    model = nn.ModuleDict({"wte": nn.Embedding(50, 16), "head": nn.Linear(16, 50, bias=False)})
+    model.head.weight = model.wte.weight
+    report = ft.reset_parameters(model, seed=2)
+    assert report.initialized.count("wte.weight") == 1 and "head.weight" not in report.initialized
+    assert torch.equal(model.wte.weight, ft.normal_(torch.empty(50, 16), generator=_stream(2, "wte.weight")))
+
+
+class Custom(nn.Module):
+    """An unknown module: its own reset_parameters, with torch.nn.init calls and another op."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(20, 30))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn.init.orthogonal_(self.w)
+        with torch.no_grad():
+            self.w[0].fill_(7.0)
+
+
+class NoReset(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cls_token = nn.Parameter(torch.full((4,), 3.0))
+
+
+def test_unknown_modules_fall_back_and_are_reported():
+    model = nn.Sequential(nn.Linear(4, 4), Custom(), NoReset())
+    with pytest.warns(UserWarning, match=r"1 module\(s\) without a fastinit rule.*'1'.*left unchanged: '2.cls_token'"):
+        report = ft.reset_parameters(model, seed=0)
+    assert report.fallback == ["1"] and report.untouched == ["2.cls_token"]
+    expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(0, "1.w"))
+    expected[0] = 7.0
+    assert torch.equal(model[1].w, expected)  # torch.nn.init inside it: routed through the name-keyed stream
+    assert nn.init.orthogonal_ is not None and nn.init.orthogonal_.__module__ == "torch.nn.init"  # restored
+
+
+def test_seed_none_follows_torch_manual_seed():
+    a, b = _two_layer(["fc1"]), _two_layer(["fc1"])
+    torch.manual_seed(9)
+    ft.reset_parameters(a)
+    torch.manual_seed(9)
+    ft.reset_parameters(b)
+    assert torch.equal(a.fc1.weight, b.fc1.weight)
+
+
+def test_reset_parameters_bad_input():
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        ft.reset_parameters(torch.zeros(3), seed=0)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        ft.reset_parameters(nn.Linear(2, 2), seed="x")
+
+
+# --------------------------------------------------------------------------
+# init_module
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, n_layer=2, d=32, vocab=100, ctx=16):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(ctx, d)
+        self.h = nn.ModuleList(nn.ModuleDict({
+            "ln_1": nn.LayerNorm(d), "ln_2": nn.LayerNorm(d),
+            "attn": nn.ModuleDict({"c_attn": nn.Linear(d, 3 * d), "c_proj": nn.Linear(d, d)}),
+            "mlp": nn.ModuleDict({"c_fc": nn.Linear(d, 4 * d), "c_proj": nn.Linear(4 * d, d)}),
+        }) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(d)
+
+
+def test_init_module_gpt2_rules():
+    model = TinyGPT()
+    report = ft.init_module(model, ft.gpt2_rules(2), seed=4)
+    assert report.untouched == []
+    assert torch.equal(model.h[1].mlp.c_proj.weight, ft.normal_(torch.empty(32, 128), 0.0, 0.02 / 2,
+                                                                generator=_stream(4, "h.1.mlp.c_proj.weight")))
+    assert torch.equal(model.wte.weight, ft.normal_(torch.empty(100, 32), 0.0, 0.02,
+                                                    generator=_stream(4, "wte.weight")))
+    assert bool((model.h[0].attn.c_attn.bias == 0).all()) and bool((model.ln_f.weight == 1).all())
+
+
+def test_init_module_callable_arguments_and_unmatched_report():
+    model = TinyGPT()
+    rules = [ft.Rule("trunc_normal_", name="h.*.attn.c_proj.weight",
+                     std=lambda n: 0.02 / math.sqrt(2 * (int(n.split(".")[1]) + 1)), a=-0.04, b=0.04)]
+    with pytest.warns(UserWarning, match="left unchanged"):
+        report = ft.init_module(model, rules, seed=1)
+    assert "h.0.attn.c_proj.weight" in report.initialized and "wte.weight" in report.untouched
+    assert torch.equal(model.h[1].attn.c_proj.weight,
+                       ft.trunc_normal_(torch.empty(32, 32), 0.0, 0.02 / 2, -0.04, 0.04,
+                                        generator=_stream(1, "h.1.attn.c_proj.weight")))
+
+
+def test_init_module_bad_rules_write_nothing():
+    model = TinyGPT()
+    before = [p.clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match="init must be one of"):
+        ft.Rule("normal", name="weight")
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module subclass"):
+        ft.Rule("normal_", module=torch.Tensor)
+    with pytest.raises(ValueError, match="needs a target"):
+        ft.Rule("normal_", std=0.02)
+    with pytest.raises(TypeError, match="do not fit normal_"):
+        ft.Rule("normal_", name="weight", stdev=0.02)
+    with pytest.raises(ValueError, match=r"rules\[1\] = Rule\('normal_', name='\*.c_porj.weight'.*matches no param"):
+        ft.init_module(model, [ft.Rule("zeros_", name="bias"), ft.Rule("normal_", name="*.c_porj.weight")])
+    with pytest.raises(ValueError, match="orthogonal_ needs at least 2 dimensions"):
+        ft.init_module(model, [ft.Rule("zeros_", name="weight", module=nn.Linear),
+                               ft.Rule("orthogonal_", module=nn.LayerNorm)])
+    with pytest.raises(TypeError, match=r"rules\[0\] must be a fastinit.torch.Rule"):
+        ft.init_module(model, [("normal_", "weight")])
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+
+
+def test_init_module_refuses_integer_parameters_before_writing():
+    model = nn.Sequential(nn.Linear(3, 3))
+    model.register_parameter("counts", nn.Parameter(torch.zeros(3, dtype=torch.int64), requires_grad=False))
+    w = model[0].weight.clone()
+    with pytest.raises(TypeError, match="parameter 'counts' must have a floating dtype"):
+        ft.init_module(model, [ft.Rule("zeros_", name="*")])
+    assert torch.equal(model[0].weight, w)
+
+
+# --------------------------------------------------------------------------
+# materialize and fast_init
+
+
+class Net(nn.Module):
+    """Known modules, plus a constructor-level torch.nn.init call on the head (timm style)."""
+
+    def __init__(self, head_init=True):
+        super().__init__()
+        self.embed = nn.Embedding(64, 24, padding_idx=0)
+        self.blocks = nn.Sequential(nn.TransformerEncoderLayer(24, 4, 48), nn.LayerNorm(24), nn.GRU(24, 24))
+        self.conv = nn.Conv1d(24, 8, 3)
+        self.bn = nn.BatchNorm1d(8)
+        self.head = nn.Linear(24, 10)
+        if head_init:
+            nn.init.trunc_normal_(self.head.weight, std=0.02)
+            nn.init.zeros_(self.head.bias)
+
+
+def _states_equal(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_materialize_equals_reset_parameters():
+    ref = Net(head_init=False)
+    ft.reset_parameters(ref, seed=8)
+    with torch.device("meta"):
+        model = Net(head_init=False)
+    report = ft.materialize(model, seed=8)
+    assert report.fallback == [] and report.untouched == []
+    assert _states_equal(model, ref) and model.head.weight.device.type == "cpu"
+
+
+def test_materialize_with_rules_and_defaults_for_the_rest():
+    with torch.device("meta"):
+        model = Net(head_init=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = ft.materialize(model, seed=1, rules=[ft.Rule("trunc_normal_", name="head.weight", std=0.02)])
+    assert report.untouched == [] and torch.equal(model.bn.running_var, torch.ones(8))
+    assert torch.equal(model.head.weight, ft.trunc_normal_(torch.empty(10, 24), std=0.02,
+                                                           generator=_stream(1, "head.weight")))
+    assert torch.equal(model.blocks[0].linear2.weight,
+                       ft.kaiming_uniform_(torch.empty(24, 48), a=math.sqrt(5),
+                                           generator=_stream(1, "blocks.0.linear2.weight")))
+
+
+def test_materialize_reports_unreset_buffers():
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(2, 2))
+        model.register_buffer("cache", torch.zeros(3))
+    with pytest.warns(UserWarning, match="left unchanged: 'cache'"):
+        report = ft.materialize(model, seed=0)
+    assert report.untouched == ["cache"]
+
+
+def test_fast_init_equals_reset_parameters_and_honours_constructor_calls():
+    ref = Net(head_init=False)
+    ft.reset_parameters(ref, seed=3)
+    with ft.fast_init(seed=3) as f:
+        model = Net()
+    assert f.models == [model]
+    head_w = ft.trunc_normal_(torch.empty(10, 24), std=0.02, generator=_stream(3, "head.weight"))
+    assert torch.equal(model.head.weight, head_w) and bool((model.head.bias == 0).all())
+    ref.head.weight.data.copy_(head_w)
+    ref.head.bias.data.zero_()
+    assert _states_equal(model, ref)
+
+
+def test_fast_init_restores_torch_and_skips_torch_generator():
+    originals = (nn.Linear.reset_parameters, nn.Module.__init__, nn.init.normal_)
+    state = torch.random.get_rng_state()
+    with ft.fast_init(seed=0):
+        nn.Linear(100, 100)
+    assert torch.equal(torch.random.get_rng_state(), state)  # construction drew nothing from torch
+    assert (nn.Linear.reset_parameters, nn.Module.__init__, nn.init.normal_) == originals
+    with pytest.raises(ZeroDivisionError):
+        with ft.fast_init(seed=0):
+            nn.Linear(3, 3)
+            1 / 0
+    assert (nn.Linear.reset_parameters, nn.Module.__init__, nn.init.normal_) == originals
+    with ft.fast_init(seed=0):
+        with pytest.raises(RuntimeError, match="cannot be nested"):
+            ft.fast_init(seed=1).__enter__()
+
+
+def test_fast_init_temporary_turned_into_a_parameter_and_unknown_modules():
+    class Temp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            w = torch.empty(6, 6)
+            nn.init.orthogonal_(w)
+            self.w = nn.Parameter(w)
+
+    with pytest.warns(UserWarning, match="reset by their own reset_parameters"):
+        with ft.fast_init(seed=2):
+            model = nn.Sequential(Temp(), Custom())
+    assert torch.equal(model[0].w, ft.orthogonal_(torch.empty(6, 6), generator=_stream(2, "0.w")))
+    expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(2, "1.w"))
+    expected[0] = 7.0
+    assert torch.equal(model[1].w, expected)
+
+
+def test_root_seed_of_each_seed_kind_is_the_documented_one():
+    # docs/streams.md, section 5: int -> itself; torch.Generator -> two 32-bit randint draws;
+    # fastinit.Generator -> words 0 and 1 of block 0 of its next call.
+    def weight_after(seed):
+        lin = nn.Linear(8, 8)
+        ft.reset_parameters(lin, seed=seed)
+        return lin.weight.detach().clone()
+
+    def expected(root):
+        return ft.kaiming_uniform_(torch.empty(8, 8), a=math.sqrt(5), generator=_stream(root, "weight"))
+
+    assert torch.equal(weight_after(12), expected(12))
+    w = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=torch.Generator().manual_seed(4)).tolist()
+    assert torch.equal(weight_after(torch.Generator().manual_seed(4)), expected(w[0] | w[1] << 32))
+    g = fastinit.Generator(6)
+    words = fastinit.philox4x32(np.array([[0, 0, 0, 0]], np.uint32), np.array(g.key, np.uint32))[0]
+    assert torch.equal(weight_after(g), expected(int(words[0]) | int(words[1]) << 32))
+    assert g.calls == 1
