@@ -1,8 +1,9 @@
 """Sharded initialization on torch.distributed: DTensor shards assemble into the single-process tensor.
 
-Each test starts WORLD gloo processes on this machine (tests/torch_distributed_worker.py), which run
-every check (1-D and 2-D meshes, Shard/Replicate/nested/_StridedShard placements, uneven and empty
-shards, FSDP2 fully_shard, bad input) and report back; one start per world size.
+One launch of 4 gloo processes on this machine (tests/torch_distributed_worker.py) checks DTensors on
+meshes of 1, 2, 3 and 4 ranks (1-D and 2-D, over the first n processes; the others check that they
+hold nothing): Shard/Replicate/nested/_StridedShard placements, uneven and empty shards, FSDP2
+fully_shard, seeds and bad input. The tests below read the ranks' reports.
 """
 import json
 import os
@@ -17,12 +18,11 @@ if not dist.is_available() or not dist.is_gloo_available():
     pytest.skip("torch.distributed with the gloo backend is not available", allow_module_level=True)
 
 WORKER = os.path.join(os.path.dirname(__file__), "torch_distributed_worker.py")
-# Checks every rank must have passed, at least: the layout grid alone is
-# meshes x placements x shapes x initializers.
-MIN_CHECKS = {1: 150, 2: 200, 3: 150, 4: 200}
+WORLD = 4
 
 
 def run_world(world, tmp_path):
+    """Start ``world`` worker processes (one gloo group), wait for them, return each rank's report."""
     env = dict(os.environ, FASTINIT_NUM_THREADS="1", OMP_NUM_THREADS="1")
     init_file = tmp_path / "pg"
     procs, outs = [], []
@@ -47,11 +47,34 @@ def run_world(world, tmp_path):
     return [json.loads(out.read_text()) for out in outs]
 
 
-@pytest.mark.parametrize("world", [1, 2, 3, 4])
-def test_every_layout_assembles_into_the_single_process_tensor(world, tmp_path):
-    results = run_world(world, tmp_path)
-    for rank, result in enumerate(results):
-        assert not result["failures"], f"rank {rank}:\n" + "\n".join(result["failures"][:5])
-        assert len(result["checks"]) >= MIN_CHECKS[world], (rank, len(result["checks"]))
-    # Every rank ran the same checks, in the same order (the collectives depend on it).
-    assert all(r["checks"] == results[0]["checks"] for r in results)
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    return run_world(WORLD, tmp_path_factory.mktemp("dist"))
+
+
+def test_no_check_failed_on_any_rank(reports):
+    for rank, report in enumerate(reports):
+        assert not report["failures"], f"rank {rank}:\n" + "\n".join(report["failures"][:5])
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 3, 4])
+def test_meshes_of_n_ranks_were_checked(reports, ranks):
+    # Rank 0 belongs to every mesh: it ran the whole grid for meshes of 1, 2, 3 and 4 ranks
+    # (shapes x placements x initializers, the 1-D and the 2-D mesh), FSDP2 and the error checks.
+    names = reports[0]["checks"]
+    for shape in {1: ["(1,)", "(1, 1)"], 2: ["(2,)", "(2, 1)", "(1, 2)"], 3: ["(3,)", "(1, 3)"],
+                  4: ["(4,)", "(2, 2)"]}[ranks]:
+        grid = [n for n in names if f"mesh={shape} " in n]
+        assert len(grid) >= 3 * 5 * 3, (shape, len(grid))
+        # The ranks outside a mesh checked that they hold nothing.
+        for rank in range(ranks, WORLD):
+            assert f"outside the mesh {shape}" in reports[rank]["checks"], (rank, shape)
+
+
+def test_fsdp2_and_strided_shards_were_checked(reports):
+    names = reports[0]["checks"]
+    assert names.count("FSDP2 fully_shard: same parameters and outputs as the plain model") == WORLD
+    assert sum("strided" in n for n in names) >= 8
+    # Every rank of the 2x2 mesh ran the strided checks in the same order (their collectives match).
+    strided = [[n for n in r["checks"] if "strided" in n] for r in reports]
+    assert all(s == strided[0] for s in strided)

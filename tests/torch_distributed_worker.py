@@ -2,8 +2,10 @@
 
 Usage: python torch_distributed_worker.py RANK WORLD_SIZE INIT_FILE RESULT_JSON
 
-Joins a gloo process group, runs every check in the same order on every rank
-(so that the collectives match), and writes ``{"checks": [...], "failures":
+Joins a gloo process group and, for n = 1 .. WORLD_SIZE, checks DTensors on
+meshes over the first n ranks (1-D and 2-D), running every check in the same
+order on every rank of the mesh (so that the collectives match); the ranks
+outside a mesh check that they hold nothing. Writes ``{"checks": [...], "failures":
 [...]}`` to RESULT_JSON. A check compares a DTensor filled shard by shard,
 assembled with ``full_tensor()``, bit for bit against the single-process fill
 of the whole tensor that every rank also computes.
@@ -18,7 +20,7 @@ import fastinit as fi
 import torch
 import torch.distributed as dist
 from fastinit.torch._shard import check_same_seed, fill_sharded, local_block, local_blocks
-from torch.distributed.device_mesh import init_device_mesh
+from torch.distributed.device_mesh import DeviceMesh
 from torch.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
 from torch.distributed.tensor.placement_types import _StridedShard
 
@@ -102,10 +104,35 @@ def placements_for(ndim):
     return [list(p) for p in itertools.product(options, repeat=ndim)]
 
 
-def layout_checks(checks, world):
-    for mesh_shape in MESHES[world]:
-        names = ("dp", "tp")[: len(mesh_shape)]
-        mesh = init_device_mesh("cpu", mesh_shape, mesh_dim_names=names)
+def make_mesh(shape):
+    """A CPU mesh over the first prod(shape) ranks; every rank of the world must call it (it creates groups)."""
+    n = 1
+    for k in shape:
+        n *= k
+    names = ("dp", "tp")[: len(shape)]
+    mesh = DeviceMesh("cpu", torch.arange(n).reshape(shape), mesh_dim_names=names)
+    return mesh, dist.get_rank() < n
+
+
+def outside_checks(checks, mesh):
+    """A rank outside the DTensor's mesh holds nothing, writes nothing, and stays in step."""
+    def holds_nothing():
+        t = distribute_tensor(torch.empty(7, 5), mesh, [Shard(0)] * mesh.ndim, src_data_rank=None)
+        local, full_shape, offset = local_block(t)
+        assert local.shape == (0, 0) and full_shape == (7, 5) and offset == (0, 0), (local.shape, offset)
+        g = fi.Generator(1)
+        fill_sharded(fi.kaiming_uniform_, t, seed=g)
+        assert g.calls == 1
+
+    checks.run(f"outside the mesh {tuple(mesh.shape)}", holds_nothing)
+
+
+def layout_checks(checks, n):
+    for mesh_shape in MESHES[n]:
+        mesh, member = make_mesh(mesh_shape)
+        if not member:
+            outside_checks(checks, mesh)
+            continue
         for placements in placements_for(len(mesh_shape)):
             for shape in SHAPES:
                 for k, name in enumerate(FILLS):
@@ -161,11 +188,8 @@ def generator_checks(checks, mesh):
     checks.run("seed=None: the default generator", default_generator)
 
 
-def strided_checks(checks, world):
+def strided_checks(checks, mesh):
     """FSDP2 over tensor parallelism: _StridedShard, whose shard may be several runs of rows."""
-    if world != 4:
-        return
-    mesh = init_device_mesh("cpu", (2, 2))
     multi_block = []
     for shape, placements in [
         ((8, 3), [_StridedShard(0, split_factor=2), Shard(0)]),
@@ -187,17 +211,15 @@ def strided_checks(checks, world):
             checks.run(what, check)
 
     def some_shard_is_several_blocks():
-        flags = [None] * dist.get_world_size()
+        flags = [None] * dist.get_world_size()  # the mesh spans the whole world
         dist.all_gather_object(flags, any(multi_block))
         assert any(flags), "no strided layout produced a shard of several blocks: the multi-block path is untested"
 
     checks.run("strided layouts exercise multi-block shards", some_shard_is_several_blocks)
 
 
-def fsdp2_checks(checks, world):
+def fsdp2_checks(checks, mesh):
     from torch.distributed.fsdp import fully_shard
-
-    mesh = init_device_mesh("cpu", (world,))
 
     def build():
         torch.manual_seed(0)
@@ -241,8 +263,9 @@ def fsdp2_checks(checks, world):
     checks.run("FSDP2 on meta, to_empty, then fill", fsdp2_from_meta)
 
 
-def error_checks(checks, world):
-    mesh = init_device_mesh("cpu", (world,))
+def error_checks(checks, mesh):
+    world = mesh.size()
+    group = mesh.get_group()
     t = torch.distributed.tensor.empty((4, 4), device_mesh=mesh, placements=[Shard(0)])
     checks.expect_raises("full_shape with a DTensor", ValueError, "full_shape/offset must not be given",
                          lambda: fill_sharded(fi.normal_, t, seed=1, full_shape=(4, 4), offset=(0, 0)))
@@ -259,17 +282,17 @@ def error_checks(checks, world):
     partial = DTensor.from_local(torch.zeros(2, 2), mesh, [Partial()])
     checks.expect_raises("Partial placement", ValueError, "Partial", lambda: fill_sharded(fi.normal_, partial, seed=1))
     checks.expect_raises("Partial placement in local_block", ValueError, "Redistribute", lambda: local_block(partial))
-    checks.run("same seed on every rank passes", lambda: check_same_seed(42))
+    checks.run("same seed on every rank passes", lambda: check_same_seed(42, group))
     g = fi.Generator(3)
-    checks.run("same Generator state passes", lambda: check_same_seed(g))
+    checks.run("same Generator state passes", lambda: check_same_seed(g, group))
     if world > 1:
         checks.expect_raises("rank-dependent seed detected", RuntimeError, "different streams",
-                             lambda: check_same_seed(42 + dist.get_rank()))
+                             lambda: check_same_seed(42 + dist.get_rank(), group))
         g2 = fi.Generator(3)
         if dist.get_rank() == 0:
             g2.spawn_call()
         checks.expect_raises("generators out of step detected", RuntimeError, "calls=1",
-                             lambda: check_same_seed(g2))
+                             lambda: check_same_seed(g2, group))
 
 
 def main():
@@ -279,12 +302,17 @@ def main():
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     checks = Checks()
     try:
-        layout_checks(checks, world)
-        print(f"rank {rank}: layouts {time.perf_counter() - started:.1f} s", flush=True)
-        generator_checks(checks, init_device_mesh("cpu", (world,)))
-        strided_checks(checks, world)
-        fsdp2_checks(checks, world)
-        error_checks(checks, world)
+        # DTensors on the first n ranks, n = 1 .. world: every mesh of MESHES[n] (the other ranks check
+        # that they hold nothing), one process launch for all of them.
+        for n in range(1, world + 1):
+            layout_checks(checks, n)
+            mesh, member = make_mesh((n,))
+            if member:
+                generator_checks(checks, mesh)
+                fsdp2_checks(checks, mesh)
+                error_checks(checks, mesh)
+        if world == 4:
+            strided_checks(checks, make_mesh((2, 2))[0])
     finally:
         with open(out, "w") as f:
             json.dump({"checks": checks.passed, "failures": checks.failures,
