@@ -78,3 +78,24 @@ def test_fsdp2_and_strided_shards_were_checked(reports):
     # Every rank of the 2x2 mesh ran the strided checks in the same order (their collectives match).
     strided = [[n for n in r["checks"] if "strided" in n] for r in reports]
     assert all(s == strided[0] for s in strided)
+
+
+# --- without a process group: plain tensors pass through -----------------------------------------
+
+def test_plain_tensors_and_arrays_are_their_own_whole():
+    import fastinit as fi
+    import numpy as np
+    from fastinit.torch._shard import check_same_seed, fill_sharded, is_dtensor, local_block, local_blocks
+
+    t, a = torch.empty(3, 4), np.empty((3, 4), np.float32)
+    assert local_block(t) == (t, None, None) and local_block(a) == (a, None, None)
+    assert local_blocks(t) == [(t, None, None)]
+    assert not is_dtensor(t) and not is_dtensor(a)
+    assert fill_sharded(fi.xavier_uniform_, t, seed=3) is t
+    assert torch.equal(t, torch.from_numpy(fi.xavier_uniform((3, 4), seed=3)))
+    # A plain tensor keeps the in-place function's own full_shape/offset (a hand-made shard).
+    fill_sharded(fi.normal_, t, seed=4, full_shape=(6, 4), offset=(3, 0))
+    assert torch.equal(t, torch.from_numpy(fi.normal((6, 4), seed=4)[3:]))
+    g = fi.Generator(1)
+    check_same_seed(g)  # no process group: nothing to compare, nothing advances
+    assert g.calls == 0

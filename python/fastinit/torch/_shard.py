@@ -27,7 +27,9 @@ mesh dims sharding the same tensor dim nest left to right (DTensor's order).
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import itertools
 import sys
 from typing import Any, Callable, Optional
 
@@ -81,10 +83,12 @@ def _check_placements(tensor: Any, name: str) -> bool:
 
 def _local_tensor(tensor: Any, name: str) -> Any:
     """The rank's shard of a DTensor: the tensor its storage lives in (never a copy)."""
-    import torch
+    local = getattr(tensor, "_local_tensor", None)  # the shard itself; to_local() returns an alias of it
+    if local is None:
+        import torch
 
-    with torch.no_grad():
-        local = tensor.to_local()
+        with torch.no_grad():
+            local = tensor.to_local()
     if local.device.type == "meta":
         raise ValueError(
             f"{name} is a DTensor on the meta device: it has no storage to initialize; "
@@ -160,47 +164,64 @@ def local_blocks(tensor: Any, name: str = "tensor") -> list[Block]:
     """
     if not is_dtensor(tensor):
         return [(tensor, None, None)]
+    placements = tuple(tensor.placements)
     strided = _check_placements(tensor, name)
     local = _local_tensor(tensor, name)
     full_shape = tuple(int(n) for n in tensor.shape)
-    ndim = len(full_shape)
-    mesh = tensor.device_mesh
-    if mesh.get_coordinate() is None:  # this rank holds nothing of the DTensor
+    layout = _layout(full_shape, tensor.device_mesh, placements, strided)
+    if layout is None:  # this rank is outside the DTensor's mesh: it holds nothing
+        ndim = len(full_shape)
         return [(local.new_empty((0,) * ndim), full_shape, (0,) * ndim)]
+    local_shape, runs_per_dim = layout
+    _check_local_shape(local, local_shape, name)
+    if all(len(runs) == 1 for runs in runs_per_dim):
+        return [(local, full_shape, tuple(runs[0][1] for runs in runs_per_dim))]
+    blocks: list[Block] = []
+    for combo in itertools.product(*runs_per_dim):
+        view = local[tuple(slice(lo, lo + n) for lo, _, n in combo)]
+        blocks.append((view, full_shape, tuple(g for _, g, _ in combo)))
+    return blocks
+
+
+@functools.lru_cache(maxsize=4096)
+def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple, strided: bool) -> tuple | None:
+    """``(local shape, runs per dim)`` of this rank's shard, or None outside the mesh.
+
+    A run is ``(local start, global start, length)``: a stretch of
+    consecutive indices of the whole tensor along one dim. Plain ``Shard``
+    layouts have one run per dim, from DTensor's
+    ``compute_local_shape_and_global_offset``; ``_StridedShard`` layouts may
+    have several, from the per-placement helper that function applies
+    (``_get_shard_size_and_offsets``), which lists every index. Cached per
+    (shape, mesh, placements): DTensor's helpers cost tens of microseconds,
+    and a model has few distinct layouts.
+    """
+    coordinate = mesh.get_coordinate()
+    if coordinate is None:
+        return None
     if not strided:
         from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
 
-        local_shape, offset = compute_local_shape_and_global_offset(full_shape, mesh, tensor.placements)
-        _check_local_shape(local, local_shape, name)
+        local_shape, offset = compute_local_shape_and_global_offset(full_shape, mesh, placements)
         # An empty shard's offset is the dim's length (DTensor's convention): a valid block of size 0.
-        return [(local, full_shape, tuple(int(o) for o in offset))]
-    return _strided_blocks(tensor, local, full_shape, name)
-
-
-def _strided_blocks(tensor: Any, local: Any, full_shape: tuple[int, ...], name: str) -> list[Block]:
-    """The blocks of a shard with a ``_StridedShard`` placement (see :func:`local_blocks`)."""
-    import itertools
-
+        return tuple(local_shape), tuple(((0, int(o), n),) for o, n in zip(offset, local_shape))
     from torch.distributed.tensor import Shard
     from torch.distributed.tensor._utils import _get_shard_size_and_offsets
     from torch.distributed.tensor.placement_types import _StridedShard
 
-    mesh = tensor.device_mesh
-    coordinate = mesh.get_coordinate()
     sizes = list(full_shape)
     indices: dict = {}  # tensor dim -> global indices (a 1-D torch tensor) of the local rows, in order
-    for mesh_dim, placement in enumerate(tensor.placements):
+    for mesh_dim, placement in enumerate(placements):
         if not isinstance(placement, (Shard, _StridedShard)):
             continue
         d = placement.dim
         sizes[d], indices[d] = _get_shard_size_and_offsets(
             sizes[d], mesh.size(mesh_dim), coordinate[mesh_dim], placement, indices.get(d), full_shape[d], False
         )
-    _check_local_shape(local, sizes, name)
-    runs_per_dim = []  # per dim: (local start, global start, length) of each run of consecutive indices
+    runs_per_dim = []
     for d, n in enumerate(sizes):
         if d not in indices or n == 0:
-            runs_per_dim.append([(0, 0, n)])
+            runs_per_dim.append(((0, 0, n),))
             continue
         idx = [int(i) for i in indices[d].tolist()]
         runs, start = [], 0
@@ -208,12 +229,8 @@ def _strided_blocks(tensor: Any, local: Any, full_shape: tuple[int, ...], name: 
             if k == n or idx[k] != idx[k - 1] + 1:
                 runs.append((start, idx[start], k - start))
                 start = k
-        runs_per_dim.append(runs)
-    blocks: list[Block] = []
-    for combo in itertools.product(*runs_per_dim):
-        view = local[tuple(slice(lo, lo + n) for lo, _, n in combo)]
-        blocks.append((view, full_shape, tuple(g for _, g, _ in combo)))
-    return blocks
+        runs_per_dim.append(tuple(runs))
+    return tuple(sizes), tuple(runs_per_dim)
 
 
 def _accepts_seed(fill: Callable[..., Any]) -> bool:
