@@ -18,7 +18,11 @@ Two gloo processes on this machine, one fastinit thread each
 
 Both wall-clock time and the filling thread's CPU time (``time.thread_time``)
 are reported: on a machine shared with other work the two ranks may not get a
-core each, and then only the CPU time shows what each rank computes.
+core each, and then only the CPU time shows what each rank computes. Each rank
+runs in its own session: Linux's autogroup scheduling (on by default) gives
+one CPU share to all the processes of a session, so on a busy machine two
+ranks started from one shell would share the CPU time one process gets, as if
+they ran on one core.
 
 Target: median(sharded) <= 0.6 x median(whole) (the issue's "no rank
 computes more than its own shard"). Run::
@@ -137,7 +141,8 @@ def main():
         env = dict(os.environ, OMP_NUM_THREADS="1", FASTINIT_NUM_THREADS="1")
         procs = [
             subprocess.Popen([sys.executable, __file__, "--rank", str(r), "--init-file", init_file, "--out", out,
-                              "--layers", str(args.layers), "--repeats", str(args.repeats)], env=env)
+                              "--layers", str(args.layers), "--repeats", str(args.repeats)], env=env,
+                             start_new_session=True)
             for r in range(2)
         ]
         codes = [p.wait() for p in procs]
