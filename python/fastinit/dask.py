@@ -50,7 +50,7 @@ NOT_CHUNKABLE = {
 __all__ = list(CHUNKABLE)
 
 
-def _fill_chunk(spec: tuple, block_info: Any = None) -> np.ndarray:
+def _fill_chunk(spec: tuple[Any, ...], block_info: Any = None) -> Any:
     """One chunk: the block of the whole array at this chunk's location."""
     name, arguments, shape, dtype, stream = spec
     kwargs = dict(arguments)
@@ -64,7 +64,7 @@ def _fill_chunk(spec: tuple, block_info: Any = None) -> np.ndarray:
     )
 
 
-def _resolve_stream(seed: Any) -> tuple:
+def _resolve_stream(seed: Any) -> tuple[int, int | None]:
     """``(key, call)`` of the one call every chunk uses; ``call`` None for an int (call 0 of its own key)."""
     generator = resolve_generator(seed)  # checks an int seed too
     if type(seed) is int:

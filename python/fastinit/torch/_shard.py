@@ -45,7 +45,7 @@ Block = tuple[Any, Optional[tuple[int, ...]], Optional[tuple[int, ...]]]
 WHOLE_TENSOR_FILLS = frozenset({"orthogonal_", "sparse_", "eye_", "dirac_"})
 
 
-def _dtensor_class():
+def _dtensor_class() -> Any:
     """``DTensor`` if ``torch.distributed.tensor`` is already imported, else None.
 
     A DTensor can only exist once that module is imported, so nothing is
@@ -184,7 +184,7 @@ def local_blocks(tensor: Any, name: str = "tensor") -> list[Block]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple, strided: bool) -> tuple | None:
+def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple[Any, ...], strided: bool) -> tuple[Any, ...] | None:
     """``(local shape, runs per dim)`` of this rank's shard, or None outside the mesh.
 
     A run is ``(local start, global start, length)``: a stretch of
@@ -210,7 +210,7 @@ def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple, strided: 
     from torch.distributed.tensor.placement_types import _StridedShard
 
     sizes = list(full_shape)
-    indices: dict = {}  # tensor dim -> global indices (a 1-D torch tensor) of the local rows, in order
+    indices: dict[int, Any] = {}  # tensor dim -> global indices (a 1-D torch tensor) of the local rows, in order
     for mesh_dim, placement in enumerate(placements):
         if not isinstance(placement, (Shard, _StridedShard)):
             continue
@@ -218,7 +218,7 @@ def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple, strided: 
         sizes[d], indices[d] = _get_shard_size_and_offsets(
             sizes[d], mesh.size(mesh_dim), coordinate[mesh_dim], placement, indices.get(d), full_shape[d], False
         )
-    runs_per_dim = []
+    runs_per_dim: list[tuple[tuple[int, int, int], ...]] = []
     for d, n in enumerate(sizes):
         if d not in indices or n == 0:
             runs_per_dim.append(((0, 0, n),))
@@ -256,7 +256,7 @@ def _pinned_seed(seed: Any) -> Callable[[], Any]:
     return lambda: Generator(key).set_state({"seed": key, "calls": call})
 
 
-def _fill_block(fill: Callable[..., Any], target: Any, args: tuple, kwargs: dict) -> None:
+def _fill_block(fill: Callable[..., Any], target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """``fill(target, ...)``; a tensor on another device than the CPU is filled on the CPU and copied."""
     if target.device.type == "cpu":
         fill(target, *args, **kwargs)
@@ -331,6 +331,7 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
             whole = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
             fill(whole, *args, **kwargs)
             for view, _, offset in blocks:
+                assert offset is not None  # a DTensor's blocks always have one
                 view.copy_(whole[tuple(slice(o, o + n) for o, n in zip(offset, view.shape))])
             return tensor
         # Several blocks share one call of the stream (one fill's worth), however many there are.
@@ -375,7 +376,7 @@ def check_same_seed(seed: Any = None, group: Any = None) -> None:
     else:
         generator = resolve_generator(seed)
         mine = (generator.seed, generator.calls)
-    gathered: list = [None] * dist.get_world_size(group)
+    gathered: list[Any] = [None] * dist.get_world_size(group)
     dist.all_gather_object(gathered, mine, group=group)
     if any(tuple(g) != mine for g in gathered):
         listing = ", ".join(f"rank {r}: seed={s}, calls={c}" for r, (s, c) in enumerate(gathered))
