@@ -98,13 +98,18 @@ def _chunked(name: str) -> Callable[..., da.Array]:
 
     chunked.__name__ = chunked.__qualname__ = name
     chunked.__signature__ = public  # type: ignore[attr-defined]
+    notes = [f"Every chunking gives the array ``fastinit.{name}(shape, ...)`` returns, bit for bit."]
+    if "layout" in signature.parameters:
+        notes.append("Fans come from the whole ``shape``.")
+    notes.append("Arguments are checked when the graph is built.")
+    if random:
+        notes.append("A Generator seed (or None, the default generator) advances by one call then, "
+                     "not when the array is computed.")
     chunked.__doc__ = (
         f"A lazy Dask array with the values of :func:`fastinit.{name}` (see its documentation).\n\n"
-        f"Same arguments as ``fastinit.{name}`` without ``full_shape``/``offset``, plus ``chunks`` (anything\n"
-        "``dask.array`` accepts: ``\"auto\"``, an int, a tuple, explicit uneven block sizes). Every chunking\n"
-        f"gives the array ``fastinit.{name}(shape, ...)`` returns, bit for bit; fans come from ``shape``.\n"
-        "Arguments are checked here, and a Generator seed (or None, the default generator) advances by one\n"
-        "call here, when the graph is built, not when it is computed."
+        f"Same arguments as ``fastinit.{name}`` without ``full_shape``/``offset``, plus ``chunks``\n"
+        "(anything ``dask.array`` accepts: ``\"auto\"``, an int, a tuple, explicit uneven block sizes).\n"
+        + "\n".join(notes)
     )
     return chunked
 

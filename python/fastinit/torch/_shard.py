@@ -360,7 +360,9 @@ def check_same_seed(seed: Any = None, group: Any = None) -> None:
     uses the same stream; fastinit cannot see other ranks' seeds without
     communicating, so the functions that fill shards do not call this
     themselves: call it once before initializing (for example after
-    ``fastinit.manual_seed(s)`` on each rank).
+    ``fastinit.manual_seed(s)`` on each rank). It uses the group's backend
+    like any ``all_gather_object`` (with NCCL, after
+    ``torch.cuda.set_device``).
 
     Raises
     ------
