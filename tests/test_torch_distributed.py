@@ -74,6 +74,7 @@ def test_meshes_of_n_ranks_were_checked(reports, ranks):
 def test_fsdp2_and_strided_shards_were_checked(reports):
     names = reports[0]["checks"]
     assert names.count("FSDP2 fully_shard: same parameters and outputs as the plain model") == WORLD
+    assert "FSDP2 over tensor parallelism (2-D mesh): same parameters and outputs" in names
     assert sum("strided" in n for n in names) >= 8
     # Every rank of the 2x2 mesh ran the strided checks in the same order (their collectives match).
     strided = [[n for n in r["checks"] if "strided" in n] for r in reports]

@@ -217,6 +217,30 @@ def strided_checks(checks, mesh):
 
     checks.run("strided layouts exercise multi-block shards", some_shard_is_several_blocks)
 
+    def fsdp2_over_tensor_parallel():
+        # torchtitan's 2-D layout: tensor parallel on "tp", FSDP2 on "dp" (which adds _StridedShard).
+        from torch.distributed.fsdp import fully_shard
+        from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
+
+        def build():
+            return torch.nn.Sequential(torch.nn.Linear(6, 10), torch.nn.ReLU(), torch.nn.Linear(10, 7))
+
+        model, plain = build(), build()
+        parallelize_module(model, mesh["tp"], {"0": ColwiseParallel(), "2": RowwiseParallel()})
+        fully_shard(model, mesh=mesh["dp"])
+        seen = set()
+        for k, ((name, p), q) in enumerate(zip(model.named_parameters(), plain.parameters())):
+            fill = fi.xavier_uniform_ if p.ndim == 2 else fi.normal_
+            fill_sharded(fill, p, seed=50 + k)
+            fill(q, seed=50 + k)
+            seen.update(type(pl).__name__ for pl in p.placements)
+            assert torch.equal(bits(p.full_tensor()), bits(q.detach())), name
+        assert "_StridedShard" in seen, seen
+        x = torch.linspace(-1, 1, 12).reshape(2, 6)
+        assert torch.allclose(model(x), plain(x)), "the 2-D sharded model computes something else"
+
+    checks.run("FSDP2 over tensor parallelism (2-D mesh): same parameters and outputs", fsdp2_over_tensor_parallel)
+
 
 def fsdp2_checks(checks, mesh):
     from torch.distributed.fsdp import fully_shard
