@@ -139,7 +139,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         init_file, out = os.path.join(tmp, "pg"), os.path.join(tmp, "result")
         env = dict(os.environ, OMP_NUM_THREADS="1", FASTINIT_NUM_THREADS="1")
-        env.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback: both ranks are on this machine
+        if sys.platform.startswith("linux"):
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback: both ranks are on this machine
         procs = [
             subprocess.Popen([sys.executable, __file__, "--rank", str(r), "--init-file", init_file, "--out", out,
                               "--layers", str(args.layers), "--repeats", str(args.repeats)], env=env,

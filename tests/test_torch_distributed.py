@@ -24,8 +24,9 @@ WORLD = 4
 def run_world(world, tmp_path):
     """Start ``world`` worker processes (one gloo group), wait for them, return each rank's report."""
     env = dict(os.environ, FASTINIT_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    # Loopback only: gloo otherwise binds to the address the hostname resolves to, which some CI containers lack.
-    env.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    if sys.platform.startswith("linux"):
+        # Loopback only: gloo otherwise binds to the address the hostname resolves to, which some CI containers lack.
+        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
     init_file = tmp_path / "pg"
     procs, outs = [], []
     for rank in range(world):
