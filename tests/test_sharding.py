@@ -132,3 +132,14 @@ def test_sharded_fill_is_independent_of_thread_count():
     np.testing.assert_array_equal(bits(one), bits(two))
     np.testing.assert_array_equal(bits(one), bits(three))
     np.testing.assert_array_equal(bits(one), bits(whole[320:]))
+
+
+def test_an_empty_block_of_a_non_empty_tensor_does_not_warn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        block = fi.he_uniform_(empty((0, 5)), seed=1, full_shape=(3, 5), offset=(3, 0))
+    assert block.shape == (0, 5)
+    with pytest.warns(UserWarning, match="zero-element"):
+        fi.he_uniform_(empty((0, 5)), seed=1, full_shape=(0, 5))

@@ -122,6 +122,7 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     elif hasattr(obj, "__dlpack__"):
         torch_tensor = _as_torch_tensor(obj)
         if torch_tensor is not None:
+            _refuse_dtensor(torch_tensor, name)
             if torch_tensor.is_neg():
                 # A lazily negated view (e.g. the .imag of a conjugate view): torch exports
                 # its memory as is, so every value written there would read back negated.
@@ -204,6 +205,17 @@ def _from_dlpack(obj, torch_tensor):
             raise TypeError(BFLOAT16_HINT)
         return np.from_dlpack(obj.view(sys.modules["torch"].int16)).view(_ml_dtypes.bfloat16)
     return np.from_dlpack(obj)
+
+
+def _refuse_dtensor(torch_tensor, name):
+    """A DTensor's DLPack export is not its shard's memory: refuse it instead of writing elsewhere."""
+    dtensor_module = sys.modules.get("torch.distributed.tensor")
+    if dtensor_module is not None and isinstance(torch_tensor, dtensor_module.DTensor):
+        raise TypeError(
+            f"{name} is a DTensor (a sharded tensor): fill it with fastinit.torch._shard.fill_sharded"
+            "(initializer, tensor, ...), which writes each rank's shard with the values of the whole "
+            "tensor, or pass its local shard with full_shape=/offset= from fastinit.torch._shard.local_block"
+        )
 
 
 def _as_torch_tensor(obj):

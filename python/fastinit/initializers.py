@@ -379,7 +379,7 @@ def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, 
     gain = calculate_gain(nonlinearity, a)
     arr, block_layout, full = _block(tensor, full_shape, offset)
     fan = resolve_fan(full, mode, layout, fan_in, fan_out)
-    if arr.size == 0:
+    if math.prod(full) == 0:  # the whole tensor, not an empty block of a sharded fill
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
     return arr, block_layout, (gain / math.sqrt(fan) if fan > 0 else 0.0)
 
