@@ -17,7 +17,8 @@ from . import _core
 __all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
 _DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
-_VALID_DTYPES = "float16, float32, float64" 
+_VALID_DTYPES = "float16, float32, float64"
+_EXACT_DTYPES = ", or an integer or bool dtype"
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     import ml_dtypes as _ml_dtypes
@@ -38,16 +39,26 @@ def dtype_code(dtype: np.dtype) -> int:
     return _DTYPE_CODES[dtype]
 
 
-def resolve_dtype(dtype, name="dtype") -> np.dtype:
-    """``None`` -> float32; otherwise one of the supported floating dtypes."""
+def is_exact(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` is a native-order integer or bool dtype (constants only)."""
+    return dtype.kind in "biu" and dtype.isnative
+
+
+def resolve_dtype(dtype, name="dtype", exact=False) -> np.dtype:
+    """``None`` -> float32; otherwise one of the supported floating dtypes.
+
+    With ``exact=True`` (the constant initializers) integer and bool dtypes
+    are accepted too.
+    """
     if dtype is None:
         return np.dtype(np.float32)
+    valid = _VALID_DTYPES + (_EXACT_DTYPES if exact else "")
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dtype!r}") from None
-    if dt not in _DTYPE_CODES:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dt}")
+        raise TypeError(f"{name} must be one of {valid}; got {dtype!r}") from None
+    if dt not in _DTYPE_CODES and not (exact and is_exact(dt)):
+        raise TypeError(f"{name} must be one of {valid}; got {dt}")
     return dt
 
 
@@ -75,10 +86,11 @@ def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
     return tuple(int(d) for d in items)
 
 
-def as_writable_array(obj, name="tensor") -> np.ndarray:
+def as_writable_array(obj, name="tensor", exact=False) -> np.ndarray:
     """A NumPy view of the caller's memory, ready to be written in place.
 
-    Accepts NumPy arrays of a supported floating dtype in any memory layout
+    Accepts NumPy arrays of a supported floating dtype (with ``exact=True``
+    also integer and bool dtypes, for the constant initializers) in any memory layout
     and CPU objects that export DLPack (for example a PyTorch tensor, including
     a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
     does under ``no_grad``; torch bfloat16 needs ``ml_dtypes``). Never
@@ -109,7 +121,10 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         raise TypeError(
             f"{name} must be a NumPy array or a CPU tensor that supports DLPack, got {type(obj).__name__}"
         )
-    if arr.dtype not in _DTYPE_CODES:
+    if arr.dtype not in _DTYPE_CODES and not (exact and is_exact(arr.dtype)):
+        if exact:
+            raise TypeError(f"{name} must have a floating, integer or bool dtype "
+                            f"({_VALID_DTYPES}{_EXACT_DTYPES}); got {arr.dtype}")
         raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
