@@ -21,7 +21,7 @@ import numpy as np
 from . import _sampling
 from ._arrays import LARGEST_FINITE, as_writable_array, is_exact, logical_layout
 from ._docs import shared_doc
-from ._params import finite, non_negative, positive, real
+from ._params import exact_values, finite, non_negative, positive, real
 from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
 
 __all__ = [
@@ -88,41 +88,6 @@ def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
 
 # --------------------------------------------------------------------------
 # Constants
-
-
-def exact_values(value, dtype: np.dtype, name: str) -> np.ndarray:
-    """``value`` (a number or an array of numbers) as an array of ``dtype``, or an error naming ``name``.
-
-    Nothing is rounded away silently: a float dtype needs finite values within
-    its range (rounded to the dtype as usual), an integer dtype integral
-    values within its range, bool the values 0/1 (or False/True). Bools are
-    accepted only for a bool dtype.
-    """
-    v = np.asarray(value)
-    if v.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__} "
-                        f"of dtype {v.dtype}")
-    if v.dtype.kind == "b" and dtype.kind != "b":
-        raise TypeError(f"{name} must be a real number, got bool (bool values fill only bool arrays)")
-    if v.size == 0:
-        return v.astype(dtype)
-    if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if dtype.kind == "b":
-        if not np.all((v == 0) | (v == 1)):
-            raise ValueError(f"{name} must be 0, 1, False or True for a bool array, got {value!r}")
-    elif dtype.kind in "iu":
-        if v.dtype.kind == "f" and not np.all(v == np.round(v)):
-            raise ValueError(f"{name} must hold whole numbers for an {dtype} array, got {value!r}")
-        info = np.iinfo(dtype)
-        lo, hi = v.min(), v.max()
-        if lo < info.min or hi > info.max:
-            raise ValueError(f"{name}={value!r} is outside the range of {dtype}: need {info.min} <= {name} <= {info.max}")
-    else:
-        big = LARGEST_FINITE[dtype]
-        if np.any(np.abs(v.astype(np.float64)) > big):
-            raise ValueError(f"{name}={value!r} is outside the finite range of {dtype}: need |{name}| <= {big:.9g}")
-    return v.astype(dtype)
 
 
 def _broadcast_block(values: np.ndarray, shape: tuple, full: tuple, full_shape, offset) -> np.ndarray:
