@@ -46,6 +46,8 @@ __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "IdentityInitializer",
     "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "OrthogonalInitializer", "RandomNormal", "RandomUniform",
     "TruncatedNormal", "VarianceScaling", "Zeros", "keras_fans",
+    "constant", "zeros", "ones", "identity", "random_normal", "truncated_normal", "random_uniform", "variance_scaling",
+    "orthogonal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal", "he_uniform", "he_normal",
 ]  # fmt: skip
 
 KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
@@ -335,4 +337,11 @@ class Identity(_Initializer):
 
 
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
+# Keras's snake_case names of the same classes (keras.initializers.glorot_uniform is the class).
+constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
+random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
+variance_scaling, orthogonal = VarianceScaling, Orthogonal
+glorot_uniform, glorot_normal, lecun_uniform, lecun_normal = GlorotUniform, GlorotNormal, LecunUniform, LecunNormal
+he_uniform, he_normal = HeUniform, HeNormal
 
