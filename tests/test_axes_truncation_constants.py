@@ -275,3 +275,14 @@ def test_delta_orthogonal_errors(call, match):
 def test_eye_gain():
     np.testing.assert_array_equal(fi.eye((3, 5), 2.5), 2.5 * np.eye(3, 5, dtype=np.float32))
     np.testing.assert_array_equal(fi.eye((4, 2), -1.0, dtype="float64"), -np.eye(4, 2))
+
+
+def test_import_fastinit_imports_no_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys, fastinit; fastinit.he_normal((3, 4), seed=0); "
+            "print(sorted(m for m in ('keras', 'jax', 'flax', 'torch', 'sklearn', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
