@@ -16,9 +16,8 @@ from jax._src.nn.initializers import _compute_fans as jax_compute_fans  # noqa: 
 
 import fastinit as fi  # noqa: E402
 import fastinit.jax as fij  # noqa: E402
-from initializer_checks import as_float64, assert_same_distribution  # noqa: E402
+from initializer_checks import assert_same_distribution, assert_same_variance_scaling  # noqa: E402
 
-TRUNC = 0.87962566103423978
 KEY, JAX_KEY = jax.random.key(0), jax.random.key(1)
 SHAPES = [(2000,), (40, 50), (10, 12, 16), (4, 5, 8, 12), (2, 3, 4, 8, 10)]
 SHAPE_IDS = [f"{len(s)}d" for s in SHAPES]
@@ -37,20 +36,8 @@ def _denominator(fans, mode):
 
 
 def _check_variance_scaling(ours, theirs, scale, mode, distribution, fans):
-    """Both samples obey the same parameters (bound or truncation) and have the same distribution."""
-    ours, theirs = as_float64(ours), as_float64(theirs)
-    variance = scale / _denominator(fans, mode)
-    if distribution == "uniform":
-        limit = math.sqrt(3 * variance)
-        for x in (ours, theirs):
-            assert np.abs(x).max() <= limit * (1 + 1e-6) and np.abs(x).max() > 0.98 * limit
-    elif distribution == "truncated_normal":
-        s = math.sqrt(variance) / TRUNC
-        for x in (ours, theirs):
-            assert np.abs(x).max() <= 2 * s * (1 + 1e-6) and np.abs(x).max() > 1.9 * s
-    else:  # JAX's "normal": untruncated
-        assert np.abs(ours).max() > 2.5 * math.sqrt(variance)
-    assert_same_distribution(ours, theirs)
+    jax_name = {"normal": "untruncated_normal"}.get(distribution, distribution)
+    assert_same_variance_scaling(ours, theirs, scale / _denominator(fans, mode), jax_name)
 
 
 def test_every_jax_initializer_has_a_counterpart_with_the_same_parameters():

@@ -430,7 +430,7 @@ def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_s
     arr, block_layout, full = _block(tensor, full_shape, offset)
     fan = resolve_fan(full, mode, layout, fan_in, fan_out, axes)
     if arr.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=4)
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
     return arr, block_layout, (gain / math.sqrt(fan) if fan > 0 else 0.0)
 
 
