@@ -1,10 +1,9 @@
 """Fan axes (JAX/Keras), explicit truncation, integer/bool constants, column-axis orthogonal, delta-orthogonal."""
 import math
 
+import fastinit as fi
 import numpy as np
 import pytest
-
-import fastinit as fi
 from initializer_checks import (
     as_float64,
     assert_normal,

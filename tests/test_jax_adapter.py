@@ -254,6 +254,7 @@ def test_flax_model_trains_and_reproduces():
     np.testing.assert_allclose(w.T @ w, np.eye(16), atol=1e-5)
     assert losses_a[-1] < losses_a[0] and all(map(math.isfinite, losses_a))
     assert losses_a == losses_b
+    jax.tree_util.tree_map(np.testing.assert_array_equal, init_a, init_b)
     jax.tree_util.tree_map(np.testing.assert_array_equal, final_a, final_b)
     jitted_init = jax.jit(model.init)(jax.random.key(3), x)  # jit (pure_callback) gives the same weights
     jax.tree_util.tree_map(np.testing.assert_array_equal, jitted_init, init_a)

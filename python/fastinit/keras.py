@@ -201,7 +201,7 @@ class VarianceScaling(_RandomInitializer):
         self.scale = positive(scale, "scale")
         self.mode = check_choice(mode, KERAS_MODES, "mode")
         if not isinstance(distribution, str):
-            raise ValueError(f"distribution must be one of {KERAS_DISTRIBUTIONS} or 'normal'; got {distribution!r}")
+            raise TypeError(f"distribution must be one of {KERAS_DISTRIBUTIONS} or 'normal'; got {distribution!r}")
         dist = distribution.lower()
         self.distribution = check_choice("truncated_normal" if dist == "normal" else dist,
                                          KERAS_DISTRIBUTIONS, "distribution")
