@@ -36,7 +36,7 @@ factory is called, not at the first init.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +55,12 @@ __all__ = [
 
 #: ``init(key, shape, dtype=..., out_sharding=None) -> jax.Array``
 Initializer = Callable[..., jax.Array]
+#: An axis or axes, as JAX takes them.
+Axes = Union[int, Sequence[int]]
+#: A dtype as JAX and NumPy take it (a type, a name, ``jnp.bfloat16``...), or None for the default.
+DTypeLike = Any
+#: The host-side fill of an initializer: ``(shape, numpy dtype, seed) -> ndarray``.
+Fill = Callable[[tuple[int, ...], np.dtype, int], np.ndarray]
 
 JAX_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 #: JAX's distribution names -> fastinit's (JAX's "normal" is untruncated).
@@ -63,7 +69,7 @@ JAX_DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "normal": "untrunca
 _FNV_OFFSET, _FNV_PRIME, _MASK64 = 0xCBF29CE484222325, 0x100000001B3, 2**64 - 1
 
 
-def seed_from_key(key) -> int:
+def seed_from_key(key: Any) -> int:
     """The 64-bit fastinit seed of a concrete JAX PRNG key (typed or raw uint32 data).
 
     Two words ``(w0, w1)`` (threefry, the default) give ``(w0 << 32) | w1``;
@@ -78,33 +84,37 @@ def seed_from_key(key) -> int:
     return h
 
 
-def _key_data(key):
+def _key_data(key: Any) -> Any:
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return jax.random.key_data(key)
     return key
 
 
-def _default_dtype():
+def _default_dtype() -> np.dtype:
     """JAX's default float dtype: float32, or float64 with ``jax_enable_x64``."""
-    return jnp.result_type(float)
+    return np.dtype(jnp.result_type(float))
 
 
-def _factory(fill: Callable[[tuple, Any, int], np.ndarray], factory_dtype) -> Initializer:
+def _factory(fill: Fill, factory_dtype: DTypeLike) -> Initializer:
     """An ``init(key, shape, dtype, out_sharding)`` around ``fill(shape, numpy dtype, seed) -> ndarray``."""
 
-    def init(key, shape: Sequence[int], dtype=factory_dtype, out_sharding=None) -> jax.Array:
+    def init(key: Any, shape: Sequence[int], dtype: DTypeLike = factory_dtype,
+             out_sharding: Any = None) -> jax.Array:
         shape = tuple(int(d) for d in shape)
         np_dtype = np.dtype(_default_dtype() if dtype is None else dtype)
         data = _key_data(key)
         if isinstance(data, jax.core.Tracer):  # under jit/vmap: fill on the host when the computation runs
-            def host(words):
+            def host(words: np.ndarray) -> np.ndarray:
                 return fill(shape, np_dtype, seed_from_key(words))
 
             fill(shape[:1] and (0,) + shape[1:], np_dtype, 0)  # check the arguments now, on an empty array
-            result = jax.pure_callback(host, jax.ShapeDtypeStruct(shape, np_dtype), data)
-            return result if out_sharding is None else jax.lax.with_sharding_constraint(result, out_sharding)
+            result: jax.Array = jax.pure_callback(host, jax.ShapeDtypeStruct(shape, np_dtype), data)
+            if out_sharding is not None:
+                result = jax.lax.with_sharding_constraint(result, out_sharding)
+            return result
         values = fill(shape, np_dtype, seed_from_key(data))
-        return jax.device_put(values) if out_sharding is None else jax.device_put(values, out_sharding)
+        placed: jax.Array = jax.device_put(values) if out_sharding is None else jax.device_put(values, out_sharding)
+        return placed
 
     return init
 
@@ -117,17 +127,17 @@ _zeros = _factory(lambda s, d, seed: _init.zeros(s, dtype=d), None)
 _ones = _factory(lambda s, d, seed: _init.ones(s, dtype=d), None)
 
 
-def zeros(key, shape: Sequence[int], dtype=None, out_sharding=None) -> jax.Array:
+def zeros(key: Any, shape: Sequence[int], dtype: DTypeLike = None, out_sharding: Any = None) -> jax.Array:
     """An array of zeros (the key is ignored); integer and bool dtypes allowed. As ``jax.nn.initializers.zeros``."""
     return _zeros(key, shape, dtype, out_sharding)
 
 
-def ones(key, shape: Sequence[int], dtype=None, out_sharding=None) -> jax.Array:
+def ones(key: Any, shape: Sequence[int], dtype: DTypeLike = None, out_sharding: Any = None) -> jax.Array:
     """An array of ones (the key is ignored); integer and bool dtypes allowed. As ``jax.nn.initializers.ones``."""
     return _ones(key, shape, dtype, out_sharding)
 
 
-def constant(value, dtype=None) -> Initializer:
+def constant(value: Any, dtype: DTypeLike = None) -> Initializer:
     """``init`` filling with ``value`` (a number or an array broadcast to the shape), as ``jnp.full``.
 
     Unlike JAX, a value the dtype cannot hold exactly (2.5 for an integer
@@ -140,23 +150,24 @@ def constant(value, dtype=None) -> Initializer:
 # Plain distributions
 
 
-def uniform(scale=1e-2, dtype=None) -> Initializer:
+def uniform(scale: float = 1e-2, dtype: DTypeLike = None) -> Initializer:
     """``init`` drawing from U[0, scale) (not symmetric), as ``jax.nn.initializers.uniform``."""
     return _factory(lambda s, d, seed: _init.uniform(s, 0.0, scale, dtype=d, seed=seed), dtype)
 
 
-def normal(stddev=1e-2, dtype=None) -> Initializer:
+def normal(stddev: float = 1e-2, dtype: DTypeLike = None) -> Initializer:
     """``init`` drawing from N(0, stddev**2), as ``jax.nn.initializers.normal``."""
     return _factory(lambda s, d, seed: _init.normal(s, 0.0, stddev, dtype=d, seed=seed), dtype)
 
 
-def truncated_normal(stddev=1e-2, dtype=None, lower=-2.0, upper=2.0) -> Initializer:
+def truncated_normal(stddev: float = 1e-2, dtype: DTypeLike = None, lower: float = -2.0,
+                     upper: float = 2.0) -> Initializer:
     """``init`` drawing from N(0, stddev**2) truncated to ``[lower * stddev, upper * stddev]``.
 
     The bounds are in units of ``stddev`` and there is no variance correction,
     as ``jax.nn.initializers.truncated_normal``.
     """
-    def fill(s, d, seed):
+    def fill(s: tuple[int, ...], d: np.dtype, seed: int) -> np.ndarray:
         return _init.truncated_normal(s, 0.0, stddev, lower * stddev, upper * stddev, dtype=d, seed=seed)
 
     return _factory(fill, dtype)
@@ -166,9 +177,8 @@ def truncated_normal(stddev=1e-2, dtype=None, lower=-2.0, upper=2.0) -> Initiali
 # Variance scaling and its presets
 
 
-def variance_scaling(scale, mode: str, distribution: str, in_axis: int | Sequence[int] = -2,
-                     out_axis: int | Sequence[int] = -1, batch_axis: int | Sequence[int] = (),
-                     dtype=None) -> Initializer:
+def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Axes = -2, out_axis: Axes = -1,
+                     batch_axis: Axes = (), dtype: DTypeLike = None) -> Initializer:
     """``init`` with variance ``scale / fan``, as ``jax.nn.initializers.variance_scaling``.
 
     ``mode`` is ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` or ``"fan_geo_avg"``;
@@ -181,45 +191,45 @@ def variance_scaling(scale, mode: str, distribution: str, in_axis: int | Sequenc
     mode = check_choice(mode, JAX_MODES, "mode")
     dist = JAX_DISTRIBUTIONS[check_choice(distribution, tuple(JAX_DISTRIBUTIONS), "distribution")]
 
-    def fill(s, d, seed):
+    def fill(s: tuple[int, ...], d: np.dtype, seed: int) -> np.ndarray:
         return _init.variance_scaling(s, scale, mode, dist, in_axis=in_axis, out_axis=out_axis,
                                       batch_axis=batch_axis, dtype=d, seed=seed)
 
     return _factory(fill, dtype)
 
 
-def glorot_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                   batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def glorot_uniform(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                   dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(1.0, "fan_avg", "uniform", ...)``: U(+-sqrt(6 / (fan_in + fan_out)))."""
     return variance_scaling(1.0, "fan_avg", "uniform", in_axis, out_axis, batch_axis, dtype)
 
 
-def glorot_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def glorot_normal(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                  dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(1.0, "fan_avg", "truncated_normal", ...)``: truncated, std sqrt(2 / (fan_in + fan_out))."""
     return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis, out_axis, batch_axis, dtype)
 
 
-def lecun_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def lecun_uniform(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                  dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(1.0, "fan_in", "uniform", ...)``: U(+-sqrt(3 / fan_in))."""
     return variance_scaling(1.0, "fan_in", "uniform", in_axis, out_axis, batch_axis, dtype)
 
 
-def lecun_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                 batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def lecun_normal(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                 dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(1.0, "fan_in", "truncated_normal", ...)``: truncated, std sqrt(1 / fan_in) (Flax's default)."""
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis, out_axis, batch_axis, dtype)
 
 
-def he_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-               batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def he_uniform(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+               dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(2.0, "fan_in", "uniform", ...)``: U(+-sqrt(6 / fan_in))."""
     return variance_scaling(2.0, "fan_in", "uniform", in_axis, out_axis, batch_axis, dtype)
 
 
-def he_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-              batch_axis: int | Sequence[int] = (), dtype=None) -> Initializer:
+def he_normal(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+              dtype: DTypeLike = None) -> Initializer:
     """``variance_scaling(2.0, "fan_in", "truncated_normal", ...)``: truncated, std sqrt(2 / fan_in)."""
     return variance_scaling(2.0, "fan_in", "truncated_normal", in_axis, out_axis, batch_axis, dtype)
 
@@ -232,7 +242,7 @@ kaiming_uniform, kaiming_normal = he_uniform, he_normal
 # Orthogonal
 
 
-def orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
+def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> Initializer:
     """``init`` giving a (semi-)orthogonal matrix times ``scale`` whose columns are along ``column_axis``.
 
     The other axes are flattened into rows, as ``jax.nn.initializers.orthogonal``;
@@ -242,12 +252,12 @@ def orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
                     dtype)
 
 
-def delta_orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
+def delta_orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> Initializer:
     """``init`` for a 3-5-D kernel ``(*k, in, out)``: an orthogonal matrix at the centre tap ``(k - 1) // 2``.
 
     As ``jax.nn.initializers.delta_orthogonal``; see :func:`fastinit.delta_orthogonal`.
     """
-    def fill(s, d, seed):
+    def fill(s: tuple[int, ...], d: np.dtype, seed: int) -> np.ndarray:
         return _struct.delta_orthogonal(s, scale, column_axis=column_axis, dtype=d, seed=seed)
 
     return _factory(fill, dtype)

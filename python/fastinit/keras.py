@@ -32,6 +32,7 @@ distributions as Keras's classes, other bits.
 from __future__ import annotations
 
 import random as _python_random
+from typing import Any, Optional, Sequence, Union
 
 import keras
 import numpy as np
@@ -55,8 +56,13 @@ KERAS_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
 _register = keras.saving.register_keras_serializable(package="fastinit")
 
+#: A seed as the random initializers take it (see the module docstring).
+Seed = Union[int, Generator, dict[str, Any], None]
+#: Keras's ``input_axes``/``output_axes``.
+AxisList = Optional[Sequence[int]]
 
-def _numpy_dtype(dtype) -> tuple:
+
+def _numpy_dtype(dtype: Any) -> tuple[str, np.dtype]:
     """``(Keras dtype name, NumPy dtype)`` of a Keras dtype (``None`` = ``keras.config.floatx()``)."""
     name = keras.backend.standardize_dtype(dtype)
     if name == "bfloat16":
@@ -66,11 +72,11 @@ def _numpy_dtype(dtype) -> tuple:
     return name, np.dtype(name)
 
 
-def _tensor(values: np.ndarray, dtype_name: str):
+def _tensor(values: np.ndarray, dtype_name: str) -> Any:
     return keras.ops.convert_to_tensor(values, dtype=dtype_name)
 
 
-def keras_fans(shape, input_axes=None, output_axes=None) -> tuple:
+def keras_fans(shape: Sequence[int], input_axes: AxisList = None, output_axes: AxisList = None) -> tuple[int, int]:
     """Keras 3's ``compute_fans``: ``(fan_in, fan_out)`` as ints.
 
     With ``input_axes`` and ``output_axes`` both given, ``fan_in`` and
@@ -84,7 +90,7 @@ def keras_fans(shape, input_axes=None, output_axes=None) -> tuple:
         raise ValueError("input_axes and output_axes must be given together (Keras ignores one without the other), "
                          f"got input_axes={input_axes!r}, output_axes={output_axes!r}")
     nd = len(shape)
-    if input_axes is not None:
+    if input_axes is not None and output_axes is not None:
         named = [a for a in (*input_axes, *output_axes) if isinstance(a, int) and -nd <= a < nd]
         rest = tuple(k for k in range(nd) if k not in {a % nd for a in named})
         return compute_fans(shape, in_axis=tuple(input_axes), out_axis=tuple(output_axes), batch_axis=rest)
@@ -98,11 +104,11 @@ def keras_fans(shape, input_axes=None, output_axes=None) -> tuple:
 class _Initializer(keras.initializers.Initializer):
     """A Keras initializer whose values come from ``self._values(shape, numpy dtype)``."""
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
         name, np_dtype = _numpy_dtype(dtype)
         return _tensor(self._values(tuple(int(d) for d in shape), np_dtype), name)
 
-    def _values(self, shape: tuple, dtype: np.dtype) -> np.ndarray:  # pragma: no cover - abstract
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -113,25 +119,25 @@ class _Initializer(keras.initializers.Initializer):
 class _RandomInitializer(_Initializer):
     """Seed handling shared by the random initializers (Keras's ``RandomInitializer``)."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: Seed = None) -> None:
         self._init_seed = seed
+        resolved: Union[int, Generator]
         if seed is None:
-            seed = _python_random.randint(1, int(1e9))  # Keras's make_default_seed
+            resolved = _python_random.randint(1, int(1e9))  # Keras's make_default_seed
         elif isinstance(seed, dict):
             if set(seed) != {"fastinit_generator"}:
                 raise ValueError(f"a seed dict must be a serialized fastinit.Generator, got {seed!r}")
-            seed = Generator().set_state(seed["fastinit_generator"])
-            self._init_seed = seed
+            resolved = self._init_seed = Generator().set_state(seed["fastinit_generator"])
         elif isinstance(seed, Generator):
-            pass
+            resolved = seed
         elif isinstance(seed, int) and not isinstance(seed, bool):
-            seed = _check_seed(seed)
+            resolved = _check_seed(seed)
         else:
             raise TypeError("seed must be an int in [0, 2**64), a fastinit.Generator or None "
                             f"(use fastinit.Generator instead of keras.random.SeedGenerator), got {seed!r}")
-        self.seed = seed
+        self.seed = resolved
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         seed = self._init_seed
         if isinstance(seed, Generator):
             seed = {"fastinit_generator": seed.get_state()}
@@ -142,14 +148,14 @@ class _RandomInitializer(_Initializer):
 class RandomNormal(_RandomInitializer):
     """N(mean, stddev**2) (Keras's defaults: mean 0, stddev 0.05)."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
         self.mean, self.stddev = mean, stddev
         super().__init__(seed=seed)
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
@@ -157,17 +163,17 @@ class RandomNormal(_RandomInitializer):
 class TruncatedNormal(_RandomInitializer):
     """N(mean, stddev**2) truncated to ``mean +- 2 * stddev`` (relative bounds, no variance correction)."""
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
         self.mean, self.stddev = mean, stddev
         super().__init__(seed=seed)
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if self.stddev == 0:
             return _init.normal(shape, self.mean, 0.0, dtype=dtype, seed=self.seed)
         a, b = self.mean - 2 * self.stddev, self.mean + 2 * self.stddev
         return _init.truncated_normal(shape, self.mean, self.stddev, a, b, dtype=dtype, seed=self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
@@ -175,14 +181,14 @@ class TruncatedNormal(_RandomInitializer):
 class RandomUniform(_RandomInitializer):
     """U[minval, maxval) (Keras's defaults: -0.05 and 0.05)."""
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Seed = None) -> None:
         self.minval, self.maxval = minval, maxval
         super().__init__(seed=seed)
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.uniform(shape, self.minval, self.maxval, dtype=dtype, seed=self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
 
 
@@ -196,8 +202,8 @@ class VarianceScaling(_RandomInitializer):
     :func:`fastinit.variance_scaling`.
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
-                 output_axes=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed: Seed = None, input_axes: AxisList = None, output_axes: AxisList = None) -> None:
         self.scale = positive(scale, "scale")
         self.mode = check_choice(mode, KERAS_MODES, "mode")
         if not isinstance(distribution, str):
@@ -208,13 +214,13 @@ class VarianceScaling(_RandomInitializer):
         self.input_axes, self.output_axes = input_axes, output_axes
         super().__init__(seed=seed)
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         fan_in, fan_out = keras_fans(shape, self.input_axes, self.output_axes)
         # Keras divides by max(1, fan); a zero fan only occurs for an empty array.
         return _init.variance_scaling(shape, self.scale, self.mode, self.distribution, fan_in=max(1, fan_in),
                                       fan_out=max(1, fan_out), dtype=dtype, seed=self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
                 "input_axes": self.input_axes, "output_axes": self.output_axes}
 
@@ -222,12 +228,13 @@ class VarianceScaling(_RandomInitializer):
 class _Preset(VarianceScaling):
     """A VarianceScaling with fixed scale, mode and distribution (config: seed and axes only)."""
 
-    _preset: tuple = ()
+    _preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
-        super().__init__(*self._preset, seed=seed, input_axes=input_axes, output_axes=output_axes)
+    def __init__(self, seed: Seed = None, input_axes: AxisList = None, output_axes: AxisList = None) -> None:
+        scale, mode, distribution = self._preset
+        super().__init__(scale, mode, distribution, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": super().get_config()["seed"], "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
@@ -280,14 +287,14 @@ class Orthogonal(_RandomInitializer):
     :func:`fastinit.orthogonal` with ``column_axis=-1``, as Keras.
     """
 
-    def __init__(self, gain=1.0, seed=None):
+    def __init__(self, gain: float = 1.0, seed: Seed = None) -> None:
         self.gain = gain
         super().__init__(seed=seed)
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _struct.orthogonal(shape, self.gain, column_axis=-1, dtype=dtype, seed=self.seed)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gain": self.gain}
 
 
@@ -295,13 +302,13 @@ class Orthogonal(_RandomInitializer):
 class Constant(_Initializer):
     """``value`` everywhere; any numeric or bool dtype. Unlike Keras, an array ``value`` is broadcast."""
 
-    def __init__(self, value=0.0):
+    def __init__(self, value: Any = 0.0) -> None:
         self.value = value
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.constant(shape, self.value, dtype=dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         value = self.value.tolist() if isinstance(self.value, np.ndarray) else self.value
         return {"value": value}
 
@@ -310,7 +317,7 @@ class Constant(_Initializer):
 class Zeros(_Initializer):
     """Zeros; any numeric or bool dtype."""
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.zeros(shape, dtype=dtype)
 
 
@@ -318,7 +325,7 @@ class Zeros(_Initializer):
 class Ones(_Initializer):
     """Ones; any numeric or bool dtype."""
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.ones(shape, dtype=dtype)
 
 
@@ -326,13 +333,13 @@ class Ones(_Initializer):
 class Identity(_Initializer):
     """``gain`` times the identity matrix (2-D shapes only, non-square allowed); see :func:`fastinit.eye`."""
 
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def _values(self, shape, dtype):
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _struct.eye(shape, self.gain, dtype=dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 
