@@ -36,7 +36,8 @@ def test_compute_fans_with_axes(shape, kwargs, expected):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"in_axis": 2}, ValueError, r"in_axis=2 is out of range for a shape with 2 dimensions: each axis must be in \[-2, 1\]"),
+    ({"in_axis": 2}, ValueError,
+     r"in_axis=2 is out of range for a shape with 2 dimensions: each axis must be in \[-2, 1\]"),
     ({"out_axis": -3}, ValueError, "out_axis=-3 is out of range"),
     ({"batch_axis": (0, 5)}, ValueError, r"batch_axis=\(0, 5\) is out of range"),
     ({"in_axis": 0, "out_axis": 0}, ValueError, "must not overlap: axis 0 is in both in_axis and out_axis"),
@@ -171,19 +172,22 @@ def test_integer_constants_in_torch_tensors():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: fi.constant(3, 2.5, dtype="int32"), ValueError, "value must hold whole numbers for an int32 array"),
-    (lambda: fi.constant(3, 300, dtype="uint8"), ValueError, r"value=300 is outside the range of uint8: need 0 <= value <= 255"),
+    (lambda: fi.constant(3, 300, dtype="uint8"), ValueError,
+     r"value=300 is outside the range of uint8: need 0 <= value <= 255"),
     (lambda: fi.constant(3, -1, dtype="uint32"), ValueError, "outside the range of uint32"),
     (lambda: fi.constant(3, 2, dtype="bool"), ValueError, "value must be 0, 1, False or True for a bool array"),
     (lambda: fi.constant(3, float("nan"), dtype="int64"), ValueError, "value must be finite"),
     (lambda: fi.constant(3, True, dtype="int64"), TypeError, "value must be a real number, got bool"),
     (lambda: fi.constant(3, [1.0, 1e6], dtype="float16"), ValueError, "outside the finite range of float16"),
     (lambda: fi.constant(3, ["a"]), TypeError, "value must be a number or an array of numbers"),
-    (lambda: fi.constant((2, 3), [1, 2]), ValueError, r"value of shape \(2,\) cannot be broadcast to the shape \(2, 3\)"),
+    (lambda: fi.constant((2, 3), [1, 2]), ValueError,
+     r"value of shape \(2,\) cannot be broadcast to the shape \(2, 3\)"),
     (lambda: fi.eye((2, 2), 0.5, dtype="int8"), ValueError, "gain must hold whole numbers for an int8 array"),
     (lambda: fi.eye((2, 2), [1, 2]), TypeError, r"gain must be a number, got an array of shape \(2,\)"),
     (lambda: fi.eye((2, 2), float("inf")), ValueError, "gain must be finite"),
     (lambda: fi.zeros(3, dtype="complex64"), TypeError, "dtype must be one of .*or an integer or bool dtype"),
-    (lambda: fi.normal(3, dtype="int32"), TypeError, r"dtype must be one of float16, float32, float64(, bfloat16)?; got int32"),
+    (lambda: fi.normal(3, dtype="int32"), TypeError,
+     r"dtype must be one of float16, float32, float64(, bfloat16)?; got int32"),
     (lambda: fi.he_uniform((3, 3), dtype="bool"), TypeError, "dtype must be one of"),
 ])
 def test_bad_constant_values(call, error, match):
@@ -234,12 +238,14 @@ def test_orthogonal_column_axis_gram(shape, column_axis):
 
 
 def test_orthogonal_column_axis_minus_one_is_torch_for_matrices():
-    np.testing.assert_array_equal(fi.orthogonal((6, 9), 1.3, seed=2), fi.orthogonal((6, 9), 1.3, column_axis=-1, seed=2))
+    np.testing.assert_array_equal(fi.orthogonal((6, 9), 1.3, seed=2),
+                                  fi.orthogonal((6, 9), 1.3, column_axis=-1, seed=2))
     np.testing.assert_array_equal(fi.orthogonal((9, 6), seed=2), fi.orthogonal((9, 6), column_axis=1, seed=2))
 
 
 def test_orthogonal_column_axis_errors():
-    with pytest.raises(ValueError, match=r"column_axis=3 is out of range for a shape with 3 dimensions: need -3 <= column_axis <= 2"):
+    with pytest.raises(ValueError, match=r"column_axis=3 is out of range for a shape with 3 dimensions: "
+                                         r"need -3 <= column_axis <= 2"):
         fi.orthogonal((2, 3, 4), column_axis=3)
     with pytest.raises(TypeError, match="column_axis must be an int or None"):
         fi.orthogonal((2, 3), column_axis=(0,))

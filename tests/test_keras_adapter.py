@@ -246,8 +246,8 @@ def test_keras_model_trains_and_reproduces():
 
 _OTHER_BACKEND_SCRIPT = textwrap.dedent("""
     import numpy as np, keras, fastinit as fi, fastinit.keras as fik
-    model = keras.Sequential([keras.Input((5,)),
-                              keras.layers.Dense(4, kernel_initializer=fik.HeNormal(seed=3), bias_initializer=fik.Ones())])
+    dense = keras.layers.Dense(4, kernel_initializer=fik.HeNormal(seed=3), bias_initializer=fik.Ones())
+    model = keras.Sequential([keras.Input((5,)), dense])
     kernel = model.layers[0].kernel
     assert keras.backend.standardize_dtype(kernel.dtype) == "float32", kernel.dtype
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(kernel), fi.he_normal((5, 4), layout="keras", seed=3))

@@ -83,7 +83,8 @@ def exact_values(value, dtype: np.dtype, name: str) -> np.ndarray:
         info = np.iinfo(dtype)
         lo, hi = v.min(), v.max()
         if lo < info.min or hi > info.max:
-            raise ValueError(f"{name}={value!r} is outside the range of {dtype}: need {info.min} <= {name} <= {info.max}")
+            raise ValueError(f"{name}={value!r} is outside the range of {dtype}: "
+                             f"need {info.min} <= {name} <= {info.max}")
     else:
         big = LARGEST_FINITE[dtype]
         if np.any(np.abs(v.astype(np.float64)) > big):

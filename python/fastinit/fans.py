@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Optional, Sequence, Union
 
 from ._arrays import _int_tuple, normalize_shape
 
 __all__ = ["compute_fans", "calculate_gain"]
 
 LAYOUTS = ("torch", "keras")
+#: An axis or a sequence of axes (JAX's ``in_axis``/``out_axis``/``batch_axis``).
+Axes = Union[int, Sequence[int]]
 FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 
 _GAIN_ONE = (
@@ -41,7 +44,8 @@ def check_choice(value, valid, name: str) -> str:
     return value
 
 
-def compute_fans(shape, layout: str = "torch", *, in_axis=None, out_axis=None, batch_axis=None) -> tuple:
+def compute_fans(shape: Union[int, Sequence[int]], layout: str = "torch", *, in_axis: Optional[Axes] = None,
+                 out_axis: Optional[Axes] = None, batch_axis: Optional[Axes] = None) -> tuple[int, int]:
     """Fan-in and fan-out of a weight of the given shape.
 
     Parameters

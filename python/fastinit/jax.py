@@ -218,7 +218,7 @@ def lecun_uniform(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = ()
 
 def lecun_normal(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
                  dtype: DTypeLike = None) -> Initializer:
-    """``variance_scaling(1.0, "fan_in", "truncated_normal", ...)``: truncated, std sqrt(1 / fan_in) (Flax's default)."""
+    """``variance_scaling(1.0, "fan_in", "truncated_normal", ...)``: truncated, std sqrt(1 / fan_in) (Flax default)."""
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis, out_axis, batch_axis, dtype)
 
 

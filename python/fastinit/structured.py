@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any, Optional
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def _zero(arr):
     _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
 
 
-def _haar(rows: int, cols: int, seed) -> np.ndarray:
+def _haar(rows: int, cols: int, seed: Any) -> Optional[np.ndarray]:
     """A (rows, cols) float64 matrix with orthonormal rows (rows <= cols) or columns, Haar distributed.
 
     Draws a (rows, cols) matrix of N(0, 1) values (one generator call, also
@@ -47,7 +48,7 @@ def _haar(rows: int, cols: int, seed) -> np.ndarray:
     return q.T if wide else q
 
 
-def _column_axis(column_axis, ndim: int) -> int:
+def _column_axis(column_axis: Any, ndim: int) -> int:
     if isinstance(column_axis, bool) or not isinstance(column_axis, numbers.Integral):
         raise TypeError(f"column_axis must be an int or None, got {column_axis!r}")
     if not -ndim <= column_axis < ndim:
@@ -56,7 +57,8 @@ def _column_axis(column_axis, ndim: int) -> int:
     return int(column_axis) % ndim
 
 
-def _orthogonal_values(shape: tuple, gain: float, column_axis, seed):
+def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: Optional[int],
+                       seed: Any) -> Optional[np.ndarray]:
     """The orthogonal array of ``shape`` in float64 (None if empty); ``column_axis`` already checked or None."""
     if column_axis is None:  # PyTorch: rows = shape[0], columns = everything else
         q = _haar(shape[0], math.prod(shape[1:]), seed)
@@ -128,7 +130,8 @@ def orthogonal_(tensor, gain=1.0, *, column_axis=None, seed=None, full_shape=Non
 
 
 @shared_doc
-def delta_orthogonal_(tensor, gain=1.0, *, column_axis=-1, seed=None, full_shape=None, offset=None):
+def delta_orthogonal_(tensor: Any, gain: float = 1.0, *, column_axis: int = -1, seed: Any = None,
+                      full_shape: None = None, offset: None = None) -> Any:
     """Fill a convolution kernel with an orthogonal matrix at its centre tap and zeros elsewhere.
 
     The kernel has the Keras/JAX layout ``(*kernel, in, out)`` with 1 to 3
@@ -346,7 +349,8 @@ def orthogonal(shape, gain=1.0, *, column_axis=None, dtype=None, seed=None, full
 
 
 @shared_doc
-def delta_orthogonal(shape, gain=1.0, *, column_axis=-1, dtype=None, seed=None, full_shape=None, offset=None):
+def delta_orthogonal(shape: Any, gain: float = 1.0, *, column_axis: int = -1, dtype: Any = None, seed: Any = None,
+                     full_shape: None = None, offset: None = None) -> np.ndarray:
     """A new delta-orthogonal convolution kernel; see :func:`delta_orthogonal_`.
 
     <<NEW>>
