@@ -45,8 +45,8 @@ RATIOS = [
      ("normal-f64-64M", "fastinit"), None),
     ("xavier_uniform_ 8192^2: x torch", ("xavier-uniform-8192x8192", "torch xavier_uniform_"),
      ("xavier-uniform-8192x8192", "fastinit xavier_uniform_"), None),
-    ("he_normal_ 8192^2: x torch kaiming_normal_", ("he-normal-8192x8192", "torch kaiming_normal_"),
-     ("he-normal-8192x8192", "fastinit he_normal_"), None),
+    ("kaiming_normal_ 8192^2: x torch", ("he-normal-8192x8192", "torch kaiming_normal_"),
+     ("he-normal-8192x8192", "fastinit kaiming_normal_"), None),
     ("normal f32: 2 threads speedup", ("threads-normal-f32-64M", "fastinit 1 thread"),
      ("threads-normal-f32-64M", "fastinit 2 threads"), 1.6),
     # inverted: cost relative to numpy, lower is better

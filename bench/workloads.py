@@ -102,8 +102,8 @@ WORKLOADS = [
      _fastinit_public("xavier_uniform_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
     ("xavier-uniform-8192x8192", "torch xavier_uniform_",
      _torch(lambda a: torch.nn.init.xavier_uniform_(a.t32.view(LARGE_SHAPE)))),
-    ("he-normal-8192x8192", "fastinit he_normal_",
-     _fastinit_public("he_normal_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
+    ("he-normal-8192x8192", "fastinit kaiming_normal_",
+     _fastinit_public("kaiming_normal_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
     ("he-normal-8192x8192", "torch kaiming_normal_",
      _torch(lambda a: torch.nn.init.kaiming_normal_(a.t32.view(LARGE_SHAPE)))),
     # 1000 elements: per-call overhead

@@ -45,6 +45,31 @@ def assert_same_distribution(x, y):
     assert p > KS_P_MIN, f"two-sample KS test failed: p = {p:.3g}"
 
 
+#: Standard deviation of N(0, 1) truncated to (-2, 2) (Keras's and JAX's correction).
+TRUNCATED_STD_2SIGMA = 0.87962566103423978
+
+
+def assert_same_variance_scaling(ours, theirs, variance, distribution):
+    """Two variance-scaling samples obey the same parameters and have the same distribution.
+
+    ``distribution``: "uniform" (both within +-sqrt(3 variance), reaching near it),
+    "truncated_normal" (both within +-2 s, s = sqrt(variance) / 0.8796, reaching near
+    it) or anything else for an untruncated normal (ours reaches beyond 2.5 std).
+    """
+    ours, theirs = as_float64(ours), as_float64(theirs)
+    if distribution == "uniform":
+        limit = np.sqrt(3 * variance)
+        for x in (ours, theirs):
+            assert np.abs(x).max() <= limit * (1 + 1e-6) and np.abs(x).max() > 0.98 * limit
+    elif distribution == "truncated_normal":
+        s = np.sqrt(variance) / TRUNCATED_STD_2SIGMA
+        for x in (ours, theirs):
+            assert np.abs(x).max() <= 2 * s * (1 + 1e-6) and np.abs(x).max() > 1.9 * s
+    else:
+        assert np.abs(ours).max() > 2.5 * np.sqrt(variance)
+    assert_same_distribution(ours, theirs)
+
+
 def bits(arr) -> np.ndarray:
     """The raw bits of an array, for bit-for-bit comparisons (NaN-safe)."""
     arr = np.ascontiguousarray(arr)

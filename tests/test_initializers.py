@@ -193,7 +193,8 @@ def test_xavier_normal_is_untruncated(shape, gain, dtype):
     std = _std_xavier(shape, gain)
     x = fi.xavier_normal(shape, gain, dtype=dtype, seed=41)
     assert_normal(x, 0.0, std)
-    assert fi.glorot_normal is fi.xavier_normal and fi.glorot_normal_ is fi.xavier_normal_
+    # glorot_normal is the same function with truncated=True by default (Keras/JAX).
+    np.testing.assert_array_equal(fi.glorot_normal(shape, gain, truncated=False, dtype=dtype, seed=41), x)
 
 
 def test_xavier_keras_layout():
@@ -227,11 +228,13 @@ def test_he_uniform(shape, a, mode, nonlinearity, dtype):
 
 @pytest.mark.parametrize("shape, a, mode, nonlinearity", HE_CASES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
-def test_he_normal_is_untruncated(shape, a, mode, nonlinearity, dtype):
+def test_kaiming_normal_is_untruncated(shape, a, mode, nonlinearity, dtype):
     std = _std_he(shape, a, mode, nonlinearity)
-    x = fi.he_normal(shape, a, mode, nonlinearity, dtype=dtype, seed=44)
+    x = fi.kaiming_normal(shape, a, mode, nonlinearity, dtype=dtype, seed=44)
     assert_normal(x, 0.0, std)
-    assert fi.kaiming_normal is fi.he_normal and fi.kaiming_normal_ is fi.he_normal_
+    # he_normal is the same function with truncated=True by default (Keras/JAX).
+    np.testing.assert_array_equal(fi.he_normal(shape, a, mode, nonlinearity, truncated=False, dtype=dtype,
+                                               seed=44), x)
 
 
 def test_he_default_is_relu_he_init():
@@ -255,7 +258,7 @@ def test_lecun(shape, dtype):
     limit = math.sqrt(3.0 / fan_in)
     u = as_float64(fi.lecun_uniform(shape, dtype=dtype, seed=46))
     assert np.abs(u).max() <= limit * (1 + 1e-2)
-    n = fi.lecun_normal(shape, dtype=dtype, seed=47)
+    n = fi.lecun_normal(shape, truncated=False, dtype=dtype, seed=47)
     assert_normal(n, 0.0, math.sqrt(1.0 / fan_in))
     if dtype not in HALF:
         assert_uniform(u, -limit, limit)
@@ -303,6 +306,8 @@ def test_variance_scaling_untruncated_and_uniform(scale, mode, dtype):
 def test_variance_scaling_presets_match_named_initializers():
     shape = (70, 90)
     np.testing.assert_array_equal(fi.lecun_normal(shape, seed=5),
+                                  fi.variance_scaling(shape, 1.0, "fan_in", "truncated_normal", seed=5))
+    np.testing.assert_array_equal(fi.lecun_normal(shape, truncated=False, seed=5),
                                   fi.variance_scaling(shape, 1.0, "fan_in", "untruncated_normal", seed=5))
     np.testing.assert_array_equal(fi.lecun_uniform(shape, seed=5),
                                   fi.variance_scaling(shape, 1.0, "fan_in", "uniform", seed=5))

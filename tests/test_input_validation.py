@@ -32,11 +32,25 @@ def test_read_only_array_is_a_value_error_and_untouched(fn, args):
     assert np.all(t == 0)
 
 
-@pytest.mark.parametrize("fn, args", ALL_IN_PLACE, ids=IDS)
+#: The constant initializers also fill integer and bool arrays (as Keras allows).
+EXACT_OK = (fi.zeros_, fi.ones_, fi.constant_, fi.eye_)
+RANDOM_IN_PLACE = [(f, a) for f, a in ALL_IN_PLACE if f not in EXACT_OK]
+
+
+@pytest.mark.parametrize("fn, args", RANDOM_IN_PLACE, ids=[f.__name__ for f, _ in RANDOM_IN_PLACE])
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.complex64, np.uint8, object, bool])
 def test_non_float_arrays_are_type_errors(fn, args, dtype):
     t = _fitting_array(fn, dtype)
     with pytest.raises(TypeError, match="tensor must have a floating dtype .*float16, float32, float64"):
+        fn(t, *args)
+
+
+@pytest.mark.parametrize("fn", EXACT_OK, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.complex64, object, ">i4"])
+def test_constants_refuse_complex_object_and_foreign_byte_order(fn, dtype):
+    t = np.zeros((4, 6), dtype=dtype)
+    args = (1,) if fn is fi.constant_ else ()
+    with pytest.raises(TypeError, match="tensor must have a floating, integer or bool dtype .*integer or bool"):
         fn(t, *args)
 
 
@@ -171,8 +185,9 @@ def test_he_mode_and_nonlinearity_errors_list_choices(fn):
 
 
 def test_variance_scaling_mode_and_distribution_errors_list_choices():
-    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out', 'fan_avg'; got 'fan_geo_avg'"):
-        fi.variance_scaling((3, 4), mode="fan_geo_avg")
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'; "
+                                         "got 'FAN_IN'"):
+        fi.variance_scaling((3, 4), mode="FAN_IN")
     with pytest.raises(ValueError, match="distribution must be one of 'truncated_normal', 'untruncated_normal', "
                                          "'normal', 'uniform'; got 'gaussian'"):
         fi.variance_scaling((3, 4), distribution="gaussian")

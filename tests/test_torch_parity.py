@@ -78,7 +78,7 @@ PAIRS = {
                         lambda t, g: init.kaiming_uniform_(t, 0.1, "fan_out", generator=g)),
     "kaiming_normal": (lambda s: fi.kaiming_normal(s, 0.0, "fan_in", "relu", dtype="float64", seed=3),
                        lambda t, g: init.kaiming_normal_(t, 0.0, "fan_in", "relu", generator=g)),
-    "lecun_normal_vs_kaiming_linear": (lambda s: fi.lecun_normal(s, dtype="float64", seed=3),
+    "lecun_normal_vs_kaiming_linear": (lambda s: fi.lecun_normal(s, truncated=False, dtype="float64", seed=3),
                                        lambda t, g: init.kaiming_normal_(t, nonlinearity="linear", generator=g)),
     "orthogonal": (lambda s: fi.orthogonal(s, 1.7, dtype="float64", seed=3),
                    lambda t, g: init.orthogonal_(t, 1.7, generator=g)),

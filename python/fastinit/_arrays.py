@@ -24,6 +24,7 @@ BFLOAT16_HINT = (
     "bfloat16 needs the ml_dtypes package, which provides NumPy's bfloat16 dtype: "
     "pip install ml_dtypes (or install fastinit with its 'bfloat16' extra)"
 )
+_EXACT_DTYPES = ", or an integer or bool dtype"
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     import ml_dtypes as _ml_dtypes
@@ -51,16 +52,26 @@ def dtype_code(dtype: np.dtype) -> int:
     return _DTYPE_CODES[dtype]
 
 
-def resolve_dtype(dtype, name="dtype") -> np.dtype:
-    """``None`` -> float32; otherwise one of the supported floating dtypes."""
+def is_exact(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` is a native-order integer or bool dtype (constants only)."""
+    return dtype.kind in "biu" and dtype.isnative
+
+
+def resolve_dtype(dtype, name="dtype", exact=False) -> np.dtype:
+    """``None`` -> float32; otherwise one of the supported floating dtypes.
+
+    With ``exact=True`` (the constant initializers) integer and bool dtypes
+    are accepted too.
+    """
     if dtype is None:
         return np.dtype(np.float32)
+    valid = _VALID_DTYPES + (_EXACT_DTYPES if exact else "")
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dtype!r}{_bfloat16_hint(dtype)}") from None
-    if dt not in _DTYPE_CODES:
-        raise TypeError(f"{name} must be one of {_VALID_DTYPES}; got {dt}{_bfloat16_hint(dt)}")
+        raise TypeError(f"{name} must be one of {valid}; got {dtype!r}{_bfloat16_hint(dtype)}") from None
+    if dt not in _DTYPE_CODES and not (exact and is_exact(dt)):
+        raise TypeError(f"{name} must be one of {valid}; got {dt}{_bfloat16_hint(dt)}")
     return dt
 
 
@@ -107,10 +118,11 @@ def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
     return tuple(int(d) for d in items)
 
 
-def as_writable_array(obj, name="tensor") -> np.ndarray:
+def as_writable_array(obj, name="tensor", exact=False) -> np.ndarray:
     """A NumPy view of the caller's memory, ready to be written in place.
 
-    Accepts NumPy arrays of a supported floating dtype in any memory layout
+    Accepts NumPy arrays of a supported floating dtype (with ``exact=True``
+    also integer and bool dtypes, for the constant initializers) in any memory layout
     and CPU objects that export DLPack (for example a PyTorch tensor, including
     a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
     does under ``no_grad``; torch bfloat16 needs ``ml_dtypes``). Never
@@ -142,7 +154,10 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
         raise TypeError(
             f"{name} must be a NumPy array or a CPU tensor that supports DLPack, got {type(obj).__name__}"
         )
-    if arr.dtype not in _DTYPE_CODES:
+    if arr.dtype not in _DTYPE_CODES and not (exact and is_exact(arr.dtype)):
+        if exact:
+            raise TypeError(f"{name} must have a floating, integer or bool dtype "
+                            f"({_VALID_DTYPES}{_EXACT_DTYPES}); got {arr.dtype}")
         raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")

@@ -27,7 +27,12 @@ _PIECES = {
         elements (logical indices stay below 2**63).""",
     "FANS": """layout : {"torch", "keras"}, default "torch"
         Which axes are input and output units, see :func:`compute_fans`:
-        ``(out, in, *kernel)`` or ``(*kernel, in, out)``.
+        ``(out, in, *kernel)`` or ``(*kernel, in, out)``. The default is
+        PyTorch's: Keras, JAX and Flax kernels need ``layout="keras"`` (the
+        adapters :mod:`fastinit.keras` and :mod:`fastinit.jax` do this).
+    in_axis, out_axis, batch_axis : int or sequence of int, optional
+        JAX's fan axes (see :func:`compute_fans`): each one given replaces the
+        layout's input/output axis; batch axes count in neither fan.
     fan_in, fan_out : int, optional
         Positive ints that replace the fans read from the shape. Only the
         fans the formula needs are read from the shape, so a 0-D or 1-D array
@@ -50,7 +55,7 @@ _PIECES["XAVIER_PARAMETERS"] = """Parameters
     <<TENSOR>>
         At least 2 dimensions unless ``fan_in`` and ``fan_out`` are given.
     gain : float, default 1
-        Scale factor ``>= 0``, e.g. from :func:`calculate_gain`.
+        Scale factor ``>= 0``, e.g. from :func:`calculate_gain`.<<XAVIER_TRUNCATED>>
     <<FANS>>
     <<SEED>>
     <<SHARD>>
@@ -62,6 +67,12 @@ _PIECES["XAVIER_PARAMETERS"] = """Parameters
     ValueError
         If fans cannot be computed (fewer than 2 dimensions), ``gain < 0`` or
         ``layout`` is unknown."""
+_PIECES["TRUNCATED"] = """truncated : bool
+        ``False``: N(0, std**2), as PyTorch. ``True``: N(0, s**2) truncated to
+        ``[-2 s, 2 s]`` with ``s = std / 0.87962566103423978`` (the std of a
+        standard normal truncated to (-2, 2)), so that the values still have
+        std ``std``, as Keras and JAX. The default depends on the name, see
+        ``docs/initializers.md``."""
 _PIECES["REFUSED"] = """full_shape, offset : None
         Refused (ValueError): the values depend on the whole array.
 
@@ -71,8 +82,12 @@ _PIECES["REFUSED"] = """full_shape, offset : None
 def shared_doc(fn):
     """Decorator: expand the ``<<NAME>>`` markers of ``fn.__doc__``."""
     doc = fn.__doc__
-    for _ in range(2):  # pieces may contain pieces
+    # The Xavier parameters list ``truncated`` for the functions that take it.
+    code = fn.__code__
+    truncated = "truncated" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    for _ in range(3):  # pieces may contain pieces
         for key, text in _PIECES.items():
             doc = doc.replace(f"<<{key}>>", text)
+        doc = doc.replace("<<XAVIER_TRUNCATED>>", "\n    <<TRUNCATED>>" if truncated else "")
     fn.__doc__ = doc
     return fn

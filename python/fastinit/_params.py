@@ -9,6 +9,10 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
+from ._arrays import LARGEST_FINITE
+
 
 def real(value, name: str) -> float:
     """A real number (not a bool) as a float; NaN and infinity pass."""
@@ -53,3 +57,39 @@ def refuse_sharding(function: str, full_shape, offset) -> None:
             f"{function} does not support full_shape/offset: its values depend on the whole "
             "array, so a block cannot be filled on its own; fill the whole array and slice it"
         )
+
+
+def exact_values(value, dtype: np.dtype, name: str) -> np.ndarray:
+    """``value`` (a number or an array of numbers) as an array of ``dtype``, or an error naming ``name``.
+
+    Nothing is rounded away silently: a float dtype needs finite values within
+    its range (rounded to the dtype as usual), an integer dtype integral
+    values within its range, bool the values 0/1 (or False/True). Bools are
+    accepted only for a bool dtype.
+    """
+    v = np.asarray(value)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__} "
+                        f"of dtype {v.dtype}")
+    if v.dtype.kind == "b" and dtype.kind != "b":
+        raise TypeError(f"{name} must be a real number, got bool (bool values fill only bool arrays)")
+    if v.size == 0:
+        return v.astype(dtype)
+    if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if dtype.kind == "b":
+        if not np.all((v == 0) | (v == 1)):
+            raise ValueError(f"{name} must be 0, 1, False or True for a bool array, got {value!r}")
+    elif dtype.kind in "iu":
+        if v.dtype.kind == "f" and not np.all(v == np.round(v)):
+            raise ValueError(f"{name} must hold whole numbers for an {dtype} array, got {value!r}")
+        info = np.iinfo(dtype)
+        lo, hi = v.min(), v.max()
+        if lo < info.min or hi > info.max:
+            raise ValueError(f"{name}={value!r} is outside the range of {dtype}: "
+                             f"need {info.min} <= {name} <= {info.max}")
+    else:
+        big = LARGEST_FINITE[dtype]
+        if np.any(np.abs(v.astype(np.float64)) > big):
+            raise ValueError(f"{name}={value!r} is outside the finite range of {dtype}: need |{name}| <= {big:.9g}")
+    return v.astype(dtype)

@@ -48,6 +48,9 @@ def fill_array(arr, dist, params=(), seed=None, lstrides=(), base=0):
     return arr
 
 
-def new(shape, dtype, name="shape"):
-    """A new C-contiguous array of ``shape`` and ``dtype`` (float32 if None)."""
-    return new_array(normalize_shape(shape, name), resolve_dtype(dtype))
+def new(shape, dtype, name="shape", exact=False):
+    """A new C-contiguous array of ``shape`` and ``dtype`` (float32 if None).
+
+    ``exact=True`` also allows integer and bool dtypes (constant initializers).
+    """
+    return new_array(normalize_shape(shape, name), resolve_dtype(dtype, exact=exact))

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Optional, Sequence, Union
 
-from ._arrays import normalize_shape
+from ._arrays import _int_tuple, normalize_shape
 
 __all__ = ["compute_fans", "calculate_gain"]
 
 LAYOUTS = ("torch", "keras")
-FAN_MODES = ("fan_in", "fan_out", "fan_avg")
+#: An axis or a sequence of axes (JAX's ``in_axis``/``out_axis``/``batch_axis``).
+Axes = Union[int, Sequence[int]]
+FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 
 _GAIN_ONE = (
     "linear",
@@ -41,36 +44,60 @@ def check_choice(value, valid, name: str) -> str:
     return value
 
 
-def compute_fans(shape, layout: str = "torch") -> tuple:
+def compute_fans(shape: Union[int, Sequence[int]], layout: str = "torch", *, in_axis: Optional[Axes] = None,
+                 out_axis: Optional[Axes] = None, batch_axis: Optional[Axes] = None) -> tuple[int, int]:
     """Fan-in and fan-out of a weight of the given shape.
 
     Parameters
     ----------
     shape : int or tuple of int
-        The weight's shape; at least 2 dimensions.
+        The weight's shape; at least 2 dimensions unless ``in_axis`` and
+        ``out_axis`` are both given.
     layout : {"torch", "keras"}, default "torch"
-        Which axes hold the input and output units:
+        Which axes hold the input and output units when ``in_axis``/``out_axis``
+        are not given. **The default is PyTorch's layout**: a Keras, JAX or
+        Flax kernel needs ``layout="keras"`` (or the adapters
+        :mod:`fastinit.keras` / :mod:`fastinit.jax`, which always read fans the
+        framework's way); without it a ``(64, 32)`` Dense kernel gets the fans
+        of a ``Linear(32, 64)`` weight, transposed.
 
         * ``"torch"``: ``(out, in, *kernel)``, as in ``torch.nn.Linear`` and
-          ``torch.nn.ConvNd`` weights. With ``rf = prod(kernel)``,
-          ``fan_in = shape[1] * rf`` and ``fan_out = shape[0] * rf``.
+          ``torch.nn.ConvNd`` weights; the same as ``in_axis=1, out_axis=0``.
+          With ``rf = prod(kernel)``, ``fan_in = shape[1] * rf`` and
+          ``fan_out = shape[0] * rf``.
         * ``"keras"``: ``(*kernel, in, out)``, as in Keras ``Dense``/``Conv``
-          kernels and the default of JAX/Flax (``in_axis=-2, out_axis=-1``).
-          ``fan_in = shape[-2] * rf`` and ``fan_out = shape[-1] * rf``.
+          kernels and the default of JAX/Flax; the same as ``in_axis=-2,
+          out_axis=-1``. ``fan_in = shape[-2] * rf`` and ``fan_out = shape[-1] * rf``.
+    in_axis, out_axis : int or sequence of int, optional
+        JAX's spelling: the axes of the input and of the output units (an empty
+        sequence counts as size 1). Each one given replaces the layout's axis.
+    batch_axis : int or sequence of int, optional
+        Axes that count neither as units nor as receptive field (JAX's
+        ``batch_axis``, default none).
 
     Returns
     -------
     (fan_in, fan_out) : tuple of int
+        ``fan_in = prod(shape[in_axis]) * rf`` and ``fan_out =
+        prod(shape[out_axis]) * rf``, where the receptive field ``rf`` is the
+        product of the axes that are in none of in_axis, out_axis, batch_axis
+        (JAX computes the same numbers as floats).
 
     Raises
     ------
     ValueError
-        If the shape has fewer than 2 dimensions (PyTorch does the same;
-        Keras instead returns ``(1, 1)`` for 0-D and ``(n, n)`` for 1-D shapes)
-        or ``layout`` is not one of the choices.
+        If the shape has fewer than 2 dimensions and ``in_axis``/``out_axis``
+        are not both given (PyTorch and JAX do the same; Keras instead returns
+        ``(1, 1)`` for 0-D and ``(n, n)`` for 1-D shapes), an axis is out of
+        range, the axes overlap, or ``layout`` is not one of the choices.
+        TypeError if an axis is not an int or a sequence of ints.
 
     Notes
     -----
+    Keras's ``VarianceScaling(input_axes=I, output_axes=O)`` counts no
+    receptive field: it is ``in_axis=I, out_axis=O, batch_axis=<every other
+    axis>``.
+
     Like both frameworks, the fans of a transposed convolution's weight are
     read with the same rule, so the "fan_in" of a PyTorch ``ConvTranspose2d(3, 8, 3)``
     weight ``(3, 8, 3, 3)`` is ``8 * 9 = 72``. For a grouped convolution
@@ -82,23 +109,61 @@ def compute_fans(shape, layout: str = "torch") -> tuple:
     (45, 240)
     >>> fastinit.compute_fans((3, 5, 3, 16), layout="keras")
     (45, 240)
+    >>> fastinit.compute_fans((512, 8, 64), in_axis=0, out_axis=(1, 2))
+    (512, 512)
     """
-    return _fans_of(normalize_shape(shape), check_choice(layout, LAYOUTS, "layout"))
+    axes = (in_axis, out_axis, batch_axis)
+    return _fans_of(normalize_shape(shape), check_choice(layout, LAYOUTS, "layout"), axes)
 
 
-def _fans_of(dims: tuple, layout: str) -> tuple:
-    """:func:`compute_fans` of a tuple of non-negative ints and a checked layout."""
-    if len(dims) < 2:
+#: ``(in_axis, out_axis, batch_axis)`` when the caller gave none of them: the layout decides.
+NO_AXES = (None, None, None)
+
+
+def _axis_tuple(value, ndim: int, name: str) -> tuple:
+    """An int or a sequence of ints -> a tuple of axes in [0, ndim), else an error naming ``name``."""
+    items = _int_tuple(value, name, "an int or a sequence of ints")
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{name}={value!r} is out of range for a shape with {ndim} dimensions: "
+                             f"each axis must be in [{-ndim}, {ndim - 1}]")
+    return tuple(a % ndim for a in items)
+
+
+def _fans_of(dims: tuple, layout: str, axes: tuple = NO_AXES) -> tuple:
+    """:func:`compute_fans` of a tuple of non-negative ints, a checked layout and the axes."""
+    in_axis, out_axis, batch_axis = axes
+    if len(dims) < 2 and (in_axis is None or out_axis is None):
         raise ValueError(
             f"fan_in and fan_out need a shape with at least 2 dimensions, got {dims}; "
-            "pass fan_in= and fan_out= explicitly for 0-D or 1-D arrays"
+            "pass fan_in= and fan_out= (or in_axis= and out_axis=) explicitly for 0-D or 1-D arrays"
         )
-    if layout == "torch":
-        fan_out, fan_in, kernel = dims[0], dims[1], dims[2:]
-    else:
-        fan_in, fan_out, kernel = dims[-2], dims[-1], dims[:-2]
-    rf = math.prod(kernel)
-    return fan_in * rf, fan_out * rf
+    if axes == NO_AXES:  # the common case: the layout's axes, nothing to check
+        if layout == "torch":
+            fan_out, fan_in, kernel = dims[0], dims[1], dims[2:]
+        else:
+            fan_in, fan_out, kernel = dims[-2], dims[-1], dims[:-2]
+        rf = math.prod(kernel)
+        return fan_in * rf, fan_out * rf
+    default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
+    nd = len(dims)
+    named = {
+        "in_axis": _axis_tuple(default_in if in_axis is None else in_axis, nd, "in_axis"),
+        "out_axis": _axis_tuple(default_out if out_axis is None else out_axis, nd, "out_axis"),
+        "batch_axis": _axis_tuple(() if batch_axis is None else batch_axis, nd, "batch_axis"),
+    }
+    owner: dict = {}
+    for name, group in named.items():
+        for a in group:
+            if a in owner:
+                raise ValueError(f"in_axis, out_axis and batch_axis must not overlap: axis {a} is in both "
+                                 f"{owner[a]} and {name} (in_axis={named['in_axis']}, "
+                                 f"out_axis={named['out_axis']}, batch_axis={named['batch_axis']})")
+            owner[a] = name
+    rf = math.prod(d for k, d in enumerate(dims) if k not in owner)
+    fan_in = math.prod(dims[k] for k in named["in_axis"]) * rf
+    fan_out = math.prod(dims[k] for k in named["out_axis"]) * rf
+    return fan_in, fan_out
 
 
 #: The largest explicit fan: a count of elements, which fastinit indexes in 64 bits.
@@ -115,27 +180,30 @@ def _check_fan(value, name):
     return int(value)
 
 
-def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=None) -> float:
-    """The fan an initializer divides by: ``fan_in``, ``fan_out`` or their mean.
+def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=None,
+                axes: tuple = NO_AXES) -> float:
+    """The fan an initializer divides by: ``fan_in``, ``fan_out``, their mean or geometric mean.
 
     Explicit ``fan_in``/``fan_out`` (positive ints) win; only the fans that
-    ``mode`` needs and that were not given are read from ``shape`` (so a 1-D
-    bias can be initialized by giving the fans it needs). ``mode`` must already
-    be validated.
+    ``mode`` needs and that were not given are read from ``shape`` with the
+    layout and the ``axes`` (so a 1-D bias can be initialized by giving the
+    fans it needs). ``mode`` must already be validated.
     """
     layout = check_choice(layout, LAYOUTS, "layout")
     fan_in = _check_fan(fan_in, "fan_in")
     fan_out = _check_fan(fan_out, "fan_out")
-    needs_in = mode in ("fan_in", "fan_avg") and fan_in is None
-    needs_out = mode in ("fan_out", "fan_avg") and fan_out is None
+    needs_in = mode != "fan_out" and fan_in is None
+    needs_out = mode != "fan_in" and fan_out is None
     if needs_in or needs_out:
-        shape_in, shape_out = _fans_of(tuple(shape), layout)
+        shape_in, shape_out = _fans_of(tuple(shape), layout, axes)
         fan_in = shape_in if fan_in is None else fan_in
         fan_out = shape_out if fan_out is None else fan_out
     if mode == "fan_in":
         return fan_in
     if mode == "fan_out":
         return fan_out
+    if mode == "fan_geo_avg":
+        return math.sqrt(fan_in * fan_out)
     return (fan_in + fan_out) / 2.0
 
 

@@ -19,9 +19,9 @@ import warnings
 import numpy as np
 
 from . import _sampling
-from ._arrays import LARGEST_FINITE, as_writable_array, logical_layout
+from ._arrays import LARGEST_FINITE, as_writable_array, is_exact, logical_layout
 from ._docs import shared_doc
-from ._params import finite, non_negative, positive, real
+from ._params import exact_values, finite, non_negative, positive, real
 from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
 
 __all__ = [
@@ -105,16 +105,34 @@ def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
 # Constants
 
 
+def _broadcast_block(values: np.ndarray, shape: tuple, full: tuple, full_shape, offset) -> np.ndarray:
+    """``values`` broadcast to the full tensor, then the block of ``shape`` at ``offset``."""
+    try:
+        whole = np.broadcast_to(values, full)
+    except ValueError:
+        raise ValueError(f"value of shape {values.shape} cannot be broadcast to the shape {full}") from None
+    if full_shape is None and offset is None:
+        return whole
+    start = (0,) * len(shape) if offset is None else tuple(offset)
+    return whole[tuple(slice(o, o + n) for o, n in zip(start, shape))]
+
+
 @shared_doc
 def constant_(tensor, value, *, full_shape=None, offset=None):
     """Fill ``tensor`` with ``value``.
 
     Parameters
     ----------
-    <<TENSOR>>
-    value : float
+    tensor : numpy.ndarray or CPU tensor with DLPack
+        As for every initializer (any layout, never copied), and besides the
+        floating dtypes also any integer or bool dtype (as Keras allows).
+    value : float or array_like
         A finite number within the finite range of the array's dtype (for
-        float16, ``|value| <= 65504``), rounded to the dtype.
+        float16, ``|value| <= 65504``), rounded to the dtype; for an integer
+        dtype a whole number within its range, for bool 0/1 or False/True.
+        An array is broadcast to the array's shape (NumPy rules; with
+        ``full_shape`` to the full shape, of which the block is taken), as
+        JAX's ``constant`` allows; each of its elements obeys the same rules.
     <<SHARD>>
 
     <<RETURNS>>
@@ -122,13 +140,24 @@ def constant_(tensor, value, *, full_shape=None, offset=None):
     Raises
     ------
     ValueError
-        If ``value`` is not finite or the dtype cannot hold it (it would be
-        stored as inf; PyTorch's ``fill_`` refuses it too).
+        If a value is not finite, the dtype cannot hold it (it would be
+        stored as inf or rounded to another integer; PyTorch's ``fill_``
+        refuses the former too) or an array value does not broadcast.
+    TypeError
+        If ``value`` is not a number or an array of numbers, or is a bool for
+        a non-bool array.
     """
-    value = finite(value, "value")
-    arr, layout, _ = _block(tensor, full_shape, offset)
-    _check_in_range(value, "value", arr.dtype)
-    _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, *layout)
+    scalar = not isinstance(value, np.ndarray) and np.ndim(value) == 0
+    arr = as_writable_array(tensor, exact=True)
+    if scalar and not is_exact(arr.dtype):  # the common case: one float, filled by the C++ core
+        value = finite(value, "value")
+        lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
+        _check_in_range(value, "value", arr.dtype)
+        _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, lstrides, base)
+        return tensor
+    _, _, full = logical_layout(arr.shape, full_shape, offset)
+    values = exact_values(value, arr.dtype, "value")
+    arr[...] = values if scalar else _broadcast_block(values, arr.shape, full, full_shape, offset)
     return tensor
 
 
@@ -314,20 +343,43 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
 
 
 # --------------------------------------------------------------------------
+# Fan-based: shared pieces
+
+
+def _axes(in_axis, out_axis, batch_axis):
+    return (in_axis, out_axis, batch_axis)
+
+
+def _check_truncated(truncated) -> bool:
+    if not isinstance(truncated, (bool, np.bool_)):
+        raise TypeError(f"truncated must be True or False, got {truncated!r}")
+    return bool(truncated)
+
+
+def _normal_fan_scaled(tensor, arr, layout, std, truncated, seed):
+    """N(0, std**2), or with ``truncated`` the 2-sigma truncated normal whose std is ``std``."""
+    if not truncated or std == 0.0:
+        return _normal_centered(tensor, arr, layout, std, seed)
+    s = std / TRUNCATED_STD_2SIGMA
+    _sampling.fill_array(arr, _sampling.TRUNCATED_NORMAL, (0.0, s, -2.0 * s, 2.0 * s), seed, *layout)
+    return tensor
+
+
+# --------------------------------------------------------------------------
 # Xavier / Glorot
 
 
-def _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset):
+def _xavier_std(tensor, gain, layout, fan_in, fan_out, axes, full_shape, offset):
     gain = non_negative(gain, "gain")
     arr, block_layout, full = _block(tensor, full_shape, offset)
-    fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out)
+    fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out, axes)
     std = gain * math.sqrt(2.0 / fan_sum) if fan_sum > 0 else 0.0
     return arr, block_layout, std
 
 
 @shared_doc
-def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
-                    full_shape=None, offset=None):
+def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
+                    batch_axis=None, seed=None, full_shape=None, offset=None):
     """Fill ``tensor`` with Xavier/Glorot uniform values U(-bound, bound).
 
     ``bound = gain * sqrt(6 / (fan_in + fan_out))``, computed as in
@@ -344,41 +396,54 @@ def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=No
     ``variance_scaling(scale=gain**2, mode="fan_avg", distribution="uniform")``)
     and read fans in the ``"keras"`` layout.
     """
-    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
+    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, _axes(in_axis, out_axis, batch_axis),
+                                         full_shape, offset)
     return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0) * std, seed)
 
 
 @shared_doc
-def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
-                   full_shape=None, offset=None):
-    """Fill ``tensor`` with Xavier/Glorot normal values N(0, std**2), untruncated.
+def xavier_normal_(tensor, gain=1.0, *, truncated=False, layout="torch", fan_in=None, fan_out=None, in_axis=None,
+                   out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with Xavier normal values of std ``gain * sqrt(2 / (fan_in + fan_out))``.
 
-    ``std = gain * sqrt(2 / (fan_in + fan_out))``, as in
-    ``torch.nn.init.xavier_normal_``.
+    Untruncated by default, as ``torch.nn.init.xavier_normal_``;
+    :func:`glorot_normal_` is the same function truncated by default (Keras
+    ``GlorotNormal``, JAX ``glorot_normal``).
 
     <<XAVIER_PARAMETERS>>
-
-    Notes
-    -----
-    PyTorch's ``xavier_normal_`` is untruncated, like this function. Keras
-    ``GlorotNormal`` and JAX ``glorot_normal`` are **truncated** at 2 std and
-    rescaled by 1/0.8796 so that the final std is ``sqrt(2 / (fan_in +
-    fan_out))``; for those semantics use
-    ``variance_scaling(1.0, "fan_avg", "truncated_normal", layout="keras")``.
     """
-    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset)
-    return _normal_centered(tensor, arr, block_layout, std, seed)
+    truncated = _check_truncated(truncated)
+    arr, block_layout, std = _xavier_std(tensor, gain, layout, fan_in, fan_out, _axes(in_axis, out_axis, batch_axis),
+                                         full_shape, offset)
+    return _normal_fan_scaled(tensor, arr, block_layout, std, truncated, seed)
+
+
+@shared_doc
+def glorot_normal_(tensor, gain=1.0, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
+                   out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with Glorot normal values of std ``gain * sqrt(2 / (fan_in + fan_out))``.
+
+    :func:`xavier_normal_` with ``truncated=True`` by default: N(0, s**2)
+    truncated to ``[-2 s, 2 s]``, ``s = std / 0.87962566103423978``, as Keras
+    ``GlorotNormal`` and JAX ``glorot_normal`` (which read fans in the
+    ``"keras"`` layout: pass ``layout="keras"``).
+
+    <<XAVIER_PARAMETERS>>
+    """
+    return xavier_normal_(tensor, gain, truncated=truncated, layout=layout, fan_in=fan_in, fan_out=fan_out,
+                          in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
+                          full_shape=full_shape, offset=offset)
 
 
 # --------------------------------------------------------------------------
 # He / Kaiming
 
 
-def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset):
+def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_shape, offset):
     mode = check_choice(mode, HE_MODES, "mode")
     gain = calculate_gain(nonlinearity, a)
     arr, block_layout, full = _block(tensor, full_shape, offset)
-    fan = resolve_fan(full, mode, layout, fan_in, fan_out)
+    fan = resolve_fan(full, mode, layout, fan_in, fan_out, axes)
     if math.prod(full) == 0:  # the whole tensor, not an empty block of a sharded fill
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
     return arr, block_layout, (gain / math.sqrt(fan) if fan > 0 else 0.0)
@@ -386,7 +451,7 @@ def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, 
 
 @shared_doc
 def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-                fan_out=None, seed=None, full_shape=None, offset=None):
+                fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
     """Fill ``tensor`` with He/Kaiming uniform values U(-bound, bound).
 
     ``bound = sqrt(3) * gain / sqrt(fan)`` with ``gain =
@@ -422,9 +487,9 @@ def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layo
     ------
     ValueError
         Unknown ``mode``/``nonlinearity``/``layout``, a slope ``a`` that is
-        not a finite number, or fewer than 2 dimensions without an explicit
-        fan (PyTorch only warns for a zero-element 1-D tensor; fastinit
-        checks the dimensions first).
+        not a finite number, bad axes, or fewer than 2 dimensions without an
+        explicit fan (PyTorch only warns for a zero-element 1-D tensor;
+        fastinit checks the dimensions first).
 
     Notes
     -----
@@ -433,18 +498,21 @@ def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layo
     ``HeUniform`` and JAX ``he_uniform`` are ``bound = sqrt(6 / fan_in)``
     with fans in the ``"keras"`` layout and no gain or mode arguments.
     """
-    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
+    axes = _axes(in_axis, out_axis, batch_axis)
+    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_shape, offset)
     return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0) * std, seed)
 
 
 @shared_doc
-def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-               fan_out=None, seed=None, full_shape=None, offset=None):
-    """Fill ``tensor`` with He/Kaiming normal values N(0, std**2), untruncated.
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=False, layout="torch",
+                    fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
+                    full_shape=None, offset=None):
+    """Fill ``tensor`` with He/Kaiming normal values of std ``gain / sqrt(fan)``.
 
-    ``std = gain / sqrt(fan)`` with ``gain = calculate_gain(nonlinearity, a)``,
-    as in ``torch.nn.init.kaiming_normal_``. The defaults give
-    ``std = sqrt(2 / fan_in)``.
+    ``gain = calculate_gain(nonlinearity, a)``, as in
+    ``torch.nn.init.kaiming_normal_``; the defaults give ``std = sqrt(2 /
+    fan_in)``. Untruncated by default, as PyTorch; :func:`he_normal_` is the
+    same function truncated by default (Keras ``HeNormal``, JAX ``he_normal``).
 
     Parameters
     ----------
@@ -455,6 +523,7 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layou
     mode : {"fan_in", "fan_out"}, default "fan_in"
     nonlinearity : str, default "leaky_relu"
         A name accepted by :func:`calculate_gain`.
+    <<TRUNCATED>>
     <<FANS>>
     <<SEED>>
     <<SHARD>>
@@ -470,42 +539,62 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layou
     Raises
     ------
     ValueError
-        As :func:`he_uniform_`.
-
-    Notes
-    -----
-    PyTorch's ``kaiming_normal_`` is untruncated, like this function. Keras
-    ``HeNormal`` and JAX ``he_normal`` are **truncated** at 2 std and rescaled
-    so that the final std is ``sqrt(2 / fan_in)``; for those semantics use
-    ``variance_scaling(2.0, "fan_in", "truncated_normal", layout="keras")``.
+        As :func:`he_uniform_`. TypeError if ``truncated`` is not a bool.
     """
-    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset)
-    return _normal_centered(tensor, arr, block_layout, std, seed)
+    truncated = _check_truncated(truncated)
+    axes = _axes(in_axis, out_axis, batch_axis)
+    arr, block_layout, std = _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_shape, offset)
+    return _normal_fan_scaled(tensor, arr, block_layout, std, truncated, seed)
+
+
+@shared_doc
+def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=True, layout="torch",
+               fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
+               full_shape=None, offset=None):
+    """Fill ``tensor`` with He normal values of std ``gain / sqrt(fan)``, truncated by default.
+
+    :func:`kaiming_normal_` with ``truncated=True`` by default, as Keras
+    ``HeNormal`` and JAX ``he_normal`` (2-sigma truncation, std still
+    ``sqrt(2 / fan_in)`` with the defaults; pass ``layout="keras"`` for their
+    kernels). ``truncated=False`` gives PyTorch's ``kaiming_normal_``.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+    a, mode, nonlinearity
+        As :func:`kaiming_normal_`.
+    <<TRUNCATED>>
+    <<FANS>>
+    <<SEED>>
+    <<SHARD>>
+
+    <<RETURNS>>
+    """
+    return kaiming_normal_(tensor, a, mode, nonlinearity, truncated=truncated, layout=layout, fan_in=fan_in,
+                           fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
+                           full_shape=full_shape, offset=offset)
 
 
 # --------------------------------------------------------------------------
-# Variance scaling (Keras 3) and LeCun
+# Variance scaling (Keras 3 / JAX) and LeCun
 
 
-def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset):
+def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, axes, seed, full_shape, offset):
     arr, block_layout, full = _block(tensor, full_shape, offset)
-    scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out))
+    scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out, axes))
     if distribution == "uniform":
         return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0 * scale), seed)
-    if distribution == "untruncated_normal":
-        return _normal_centered(tensor, arr, block_layout, math.sqrt(scale), seed)
-    std = math.sqrt(scale) / TRUNCATED_STD_2SIGMA
-    _sampling.fill_array(arr, _sampling.TRUNCATED_NORMAL, (0.0, std, -2.0 * std, 2.0 * std), seed, *block_layout)
-    return tensor
+    return _normal_fan_scaled(tensor, arr, block_layout, math.sqrt(scale), distribution == "truncated_normal", seed)
 
 
 @shared_doc
 def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                      fan_in=None, fan_out=None, seed=None, full_shape=None, offset=None):
-    """Fill ``tensor`` with values whose variance is ``scale / fan`` (Keras 3 semantics).
+                      fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
+                      full_shape=None, offset=None):
+    """Fill ``tensor`` with values whose variance is ``scale / fan`` (Keras 3 and JAX semantics).
 
-    With ``n = max(1, fan)`` where ``fan`` is fan_in, fan_out or
-    ``(fan_in + fan_out) / 2`` (``mode``):
+    With ``n = max(1, fan)`` where ``fan`` is fan_in, fan_out,
+    ``(fan_in + fan_out) / 2`` or ``sqrt(fan_in * fan_out)`` (``mode``):
 
     * ``"truncated_normal"`` (and its alias ``"normal"``): N(0, s**2)
       truncated to ``[-2 s, 2 s]`` with ``s = sqrt(scale / n) / 0.87962566103423978``;
@@ -520,7 +609,8 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
         At least 2 dimensions unless the fans are given.
     scale : float, default 1
         Positive scaling factor (the squared gain).
-    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+    mode : {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}, default "fan_in"
+        ``"fan_geo_avg"`` (JAX only) is the geometric mean of the fans.
     distribution : {"truncated_normal", "untruncated_normal", "normal", "uniform"}, default "truncated_normal"
     <<FANS>>
     <<SEED>>
@@ -532,14 +622,16 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
     ------
     ValueError
         ``scale <= 0`` or not finite, unknown ``mode``/``distribution``/``layout``,
-        or fewer than 2 dimensions without explicit fans.
+        bad axes, or fewer than 2 dimensions without explicit fans or axes.
 
     Notes
     -----
     ``"normal"`` means *truncated* here, as in Keras's ``VarianceScaling``;
-    in JAX's ``variance_scaling`` it means untruncated. JAX also has a
-    ``"fan_geo_avg"`` mode and no ``max(1, fan)`` guard. The Keras presets
-    are ``GlorotUniform/GlorotNormal`` = (1, "fan_avg"), ``LecunUniform/LecunNormal``
+    in JAX's ``variance_scaling`` it means untruncated (JAX's
+    ``"normal"`` is ``"untruncated_normal"`` here; :mod:`fastinit.jax`
+    translates). JAX has no ``max(1, fan)`` guard (a zero fan is a
+    ZeroDivisionError there). The Keras presets are
+    ``GlorotUniform/GlorotNormal`` = (1, "fan_avg"), ``LecunUniform/LecunNormal``
     = (1, "fan_in"), ``HeUniform/HeNormal`` = (2, "fan_in"), with the
     normal variants truncated; pass ``layout="keras"`` for Keras-shaped
     kernels. PyTorch has no equivalent: its ``xavier_normal_`` and
@@ -550,12 +642,13 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
     distribution = check_choice(distribution, VARIANCE_SCALING_DISTRIBUTIONS, "distribution")
     if distribution == "normal":
         distribution = "truncated_normal"
-    return _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset)
+    return _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out,
+                             _axes(in_axis, out_axis, batch_axis), seed, full_shape, offset)
 
 
 @shared_doc
-def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
-                   offset=None):
+def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
+                   batch_axis=None, seed=None, full_shape=None, offset=None):
     """Fill ``tensor`` with LeCun uniform values U(-sqrt(3 / fan_in), sqrt(3 / fan_in)).
 
     The variance is ``1 / fan_in``. Same as
@@ -577,72 +670,71 @@ def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=No
     the ``"keras"`` layout). PyTorch has no LeCun initializer; its
     ``kaiming_uniform_(nonlinearity="linear")`` gives the same bound.
     """
-    return _variance_scaling(tensor, 1.0, "fan_in", "uniform", layout, fan_in, fan_out, seed, full_shape, offset)
+    return _variance_scaling(tensor, 1.0, "fan_in", "uniform", layout, fan_in, fan_out,
+                             _axes(in_axis, out_axis, batch_axis), seed, full_shape, offset)
 
 
 @shared_doc
-def lecun_normal_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
-                  offset=None):
-    """Fill ``tensor`` with LeCun normal values N(0, 1 / fan_in), untruncated.
+def lecun_normal_(tensor, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
+                  out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+    """Fill ``tensor`` with LeCun normal values of std ``sqrt(1 / fan_in)``, truncated by default.
 
-    Same as ``variance_scaling_(tensor, 1.0, "fan_in", "untruncated_normal")``.
+    Truncated at 2 sigma by default (rescaled so that the std is still
+    ``sqrt(1 / fan_in)``), as every framework that defines ``lecun_normal``:
+    Keras ``LecunNormal``, JAX ``lecun_normal`` and Flax's default Dense
+    kernel init. Same as ``variance_scaling_(tensor, 1.0, "fan_in",
+    "truncated_normal")``; ``truncated=False`` gives N(0, 1 / fan_in), which is
+    PyTorch's ``kaiming_normal_(nonlinearity="linear")``.
 
     Parameters
     ----------
     <<TENSOR>>
         At least 2 dimensions unless ``fan_in`` is given.
+    <<TRUNCATED>>
     <<FANS>>
     <<SEED>>
     <<SHARD>>
 
     <<RETURNS>>
-
-    Notes
-    -----
-    Keras ``LecunNormal``, JAX ``lecun_normal`` and Flax's default Dense
-    kernel init are **truncated** at 2 std (rescaled so the std is still
-    ``sqrt(1 / fan_in)``); for those semantics use
-    ``variance_scaling(1.0, "fan_in", "truncated_normal", layout="keras")``.
-    PyTorch's equivalent is ``kaiming_normal_(nonlinearity="linear")``.
     """
-    return _variance_scaling(
-        tensor, 1.0, "fan_in", "untruncated_normal", layout, fan_in, fan_out, seed, full_shape, offset
-    )
+    distribution = "truncated_normal" if _check_truncated(truncated) else "untruncated_normal"
+    return _variance_scaling(tensor, 1.0, "fan_in", distribution, layout, fan_in, fan_out,
+                             _axes(in_axis, out_axis, batch_axis), seed, full_shape, offset)
 
 
 # --------------------------------------------------------------------------
 # Out-of-place forms
 
 
-def _new(shape, dtype):
-    return _sampling.new(shape, dtype)
+def _new(shape, dtype, exact=False):
+    return _sampling.new(shape, dtype, exact=exact)
 
 
 @shared_doc
 def zeros(shape, *, dtype=None, full_shape=None, offset=None):
     """A new array of zeros; see :func:`zeros_`.
 
-    <<NEW>>
+    <<NEW>> Integer and bool dtypes are allowed too.
     """
-    return zeros_(_new(shape, dtype), full_shape=full_shape, offset=offset)
+    return zeros_(_new(shape, dtype, exact=True), full_shape=full_shape, offset=offset)
 
 
 @shared_doc
 def ones(shape, *, dtype=None, full_shape=None, offset=None):
     """A new array of ones; see :func:`ones_`.
 
-    <<NEW>>
+    <<NEW>> Integer and bool dtypes are allowed too.
     """
-    return ones_(_new(shape, dtype), full_shape=full_shape, offset=offset)
+    return ones_(_new(shape, dtype, exact=True), full_shape=full_shape, offset=offset)
 
 
 @shared_doc
 def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
-    """A new array filled with ``value``; see :func:`constant_`.
+    """A new array filled with ``value`` (a number, or an array broadcast to ``shape``); see :func:`constant_`.
 
-    <<NEW>>
+    <<NEW>> Integer and bool dtypes are allowed too.
     """
-    return constant_(_new(shape, dtype), value, full_shape=full_shape, offset=offset)
+    return constant_(_new(shape, dtype, exact=True), value, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -674,84 +766,116 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, see
 
 
 @shared_doc
-def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
-                   full_shape=None, offset=None):
+def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
+                   batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
     """A new Xavier/Glorot uniform array; see :func:`xavier_uniform_`.
 
     <<NEW>>
     """
-    return xavier_uniform_(_new(shape, dtype), gain, layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
-                           full_shape=full_shape, offset=offset)
+    return xavier_uniform_(_new(shape, dtype), gain, layout=layout, fan_in=fan_in, fan_out=fan_out, in_axis=in_axis,
+                           out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
-def xavier_normal(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
-                  full_shape=None, offset=None):
-    """A new Xavier/Glorot normal (untruncated) array; see :func:`xavier_normal_`.
+def xavier_normal(shape, gain=1.0, *, truncated=False, layout="torch", fan_in=None, fan_out=None, in_axis=None,
+                  out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new Xavier normal array (untruncated by default); see :func:`xavier_normal_`.
 
     <<NEW>>
     """
-    return xavier_normal_(_new(shape, dtype), gain, layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
+    return xavier_normal_(_new(shape, dtype), gain, truncated=truncated, layout=layout, fan_in=fan_in,
+                          fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
+                          full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def glorot_normal(shape, gain=1.0, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
+                  out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new Glorot normal array (truncated by default); see :func:`glorot_normal_`.
+
+    <<NEW>>
+    """
+    return xavier_normal_(_new(shape, dtype), gain, truncated=truncated, layout=layout, fan_in=fan_in,
+                          fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
                           full_shape=full_shape, offset=offset)
 
 
 @shared_doc
 def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-               fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+               fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None,
+               offset=None):
     """A new He/Kaiming uniform array; see :func:`he_uniform_`.
 
     <<NEW>>
     """
     return he_uniform_(_new(shape, dtype), a, mode, nonlinearity, layout=layout, fan_in=fan_in, fan_out=fan_out,
-                       seed=seed, full_shape=full_shape, offset=offset)
+                       in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape,
+                       offset=offset)
 
 
 @shared_doc
-def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-              fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
-    """A new He/Kaiming normal (untruncated) array; see :func:`he_normal_`.
+def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=False, layout="torch",
+                   fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
+                   full_shape=None, offset=None):
+    """A new Kaiming normal array (untruncated by default); see :func:`kaiming_normal_`.
 
     <<NEW>>
     """
-    return he_normal_(_new(shape, dtype), a, mode, nonlinearity, layout=layout, fan_in=fan_in, fan_out=fan_out,
-                      seed=seed, full_shape=full_shape, offset=offset)
+    return kaiming_normal_(_new(shape, dtype), a, mode, nonlinearity, truncated=truncated, layout=layout,
+                           fan_in=fan_in, fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                           seed=seed, full_shape=full_shape, offset=offset)
+
+
+@shared_doc
+def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=True, layout="torch",
+              fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
+              full_shape=None, offset=None):
+    """A new He normal array (truncated by default); see :func:`he_normal_`.
+
+    <<NEW>>
+    """
+    return kaiming_normal_(_new(shape, dtype), a, mode, nonlinearity, truncated=truncated, layout=layout,
+                           fan_in=fan_in, fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                           seed=seed, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
 def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                     fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+                     fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
+                     full_shape=None, offset=None):
     """A new variance-scaling array (Keras 3 semantics); see :func:`variance_scaling_`.
 
     <<NEW>>
     """
     return variance_scaling_(_new(shape, dtype), scale, mode, distribution, layout=layout, fan_in=fan_in,
-                             fan_out=fan_out, seed=seed, full_shape=full_shape, offset=offset)
+                             fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
+                             full_shape=full_shape, offset=offset)
 
 
 @shared_doc
-def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
-                  offset=None):
+def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None,
+                  dtype=None, seed=None, full_shape=None, offset=None):
     """A new LeCun uniform array; see :func:`lecun_uniform_`.
 
     <<NEW>>
     """
-    return lecun_uniform_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
-                          full_shape=full_shape, offset=offset)
+    return lecun_uniform_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, in_axis=in_axis,
+                          out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
-def lecun_normal(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
-                 offset=None):
-    """A new LeCun normal (untruncated) array; see :func:`lecun_normal_`.
+def lecun_normal(shape, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
+                 batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+    """A new LeCun normal array (truncated by default); see :func:`lecun_normal_`.
 
     <<NEW>>
     """
-    return lecun_normal_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, seed=seed,
-                         full_shape=full_shape, offset=offset)
+    return lecun_normal_(_new(shape, dtype), truncated=truncated, layout=layout, fan_in=fan_in, fan_out=fan_out,
+                         in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape,
+                         offset=offset)
 
 
-# Aliases: the Glorot and Kaiming names of the same functions.
+# Aliases: the same functions under their other names (the normal ones differ in their
+# default truncation, so glorot_normal/he_normal are functions of their own above).
 glorot_uniform, glorot_uniform_ = xavier_uniform, xavier_uniform_
-glorot_normal, glorot_normal_ = xavier_normal, xavier_normal_
 kaiming_uniform, kaiming_uniform_ = he_uniform, he_uniform_
-kaiming_normal, kaiming_normal_ = he_normal, he_normal_

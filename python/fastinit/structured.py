@@ -1,4 +1,4 @@
-"""Structured initializers: orthogonal, sparse, identity (eye) and Dirac delta.
+"""Structured initializers: orthogonal, delta-orthogonal, sparse, identity (eye) and Dirac delta.
 
 Their values depend on the whole array (a QR factorization, a per-column
 zero pattern, positions of ones), so unlike the element-wise initializers they
@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any, Optional
 
 import numpy as np
 
 from . import _sampling
-from ._arrays import as_writable_array
+from ._arrays import as_writable_array, is_exact
 from ._docs import shared_doc
 from ._generator import resolve_generator
-from ._params import finite, non_negative, refuse_sharding
+from ._params import exact_values, finite, non_negative, refuse_sharding
 
-__all__ = ["orthogonal", "orthogonal_", "sparse", "sparse_", "eye", "eye_", "dirac", "dirac_"]
+__all__ = ["orthogonal", "orthogonal_", "delta_orthogonal", "delta_orthogonal_", "sparse", "sparse_", "eye", "eye_",
+           "dirac", "dirac_"]
 
 
 def _zero(arr):
@@ -28,19 +30,62 @@ def _zero(arr):
     _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
 
 
+def _haar(rows: int, cols: int, seed: Any) -> Optional[np.ndarray]:
+    """A (rows, cols) float64 matrix with orthonormal rows (rows <= cols) or columns, Haar distributed.
+
+    Draws a (rows, cols) matrix of N(0, 1) values (one generator call, also
+    for an empty matrix), transposes it if ``rows < cols``, factors it ``A =
+    QR`` and multiplies Q's columns by ``sign(diag(R))`` (Mezzadri's recipe,
+    as PyTorch, Keras and JAX). Returns None for an empty matrix.
+    """
+    draws = _sampling.new((rows, cols), np.float64)
+    _sampling.fill_(draws, _sampling.NORMAL, (0.0, 1.0), seed)
+    if draws.size == 0:
+        return None
+    wide = rows < cols
+    q, r = np.linalg.qr(draws.T if wide else draws)
+    q *= np.sign(np.diag(r))
+    return q.T if wide else q
+
+
+def _column_axis(column_axis: Any, ndim: int) -> int:
+    if isinstance(column_axis, bool) or not isinstance(column_axis, numbers.Integral):
+        raise TypeError(f"column_axis must be an int or None, got {column_axis!r}")
+    if not -ndim <= column_axis < ndim:
+        raise ValueError(f"column_axis={column_axis} is out of range for a shape with {ndim} dimensions: "
+                         f"need {-ndim} <= column_axis <= {ndim - 1}")
+    return int(column_axis) % ndim
+
+
+def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: Optional[int],
+                       seed: Any) -> Optional[np.ndarray]:
+    """The orthogonal array of ``shape`` in float64 (None if empty); ``column_axis`` already checked or None."""
+    if column_axis is None:  # PyTorch: rows = shape[0], columns = everything else
+        q = _haar(shape[0], math.prod(shape[1:]), seed)
+        return None if q is None else (q * gain).reshape(shape)
+    cols = shape[column_axis]
+    rest = shape[:column_axis] + shape[column_axis + 1:]
+    q = _haar(math.prod(rest), cols, seed)
+    return None if q is None else np.moveaxis((q * gain).reshape(rest + (cols,)), -1, column_axis)
+
+
 @shared_doc
-def orthogonal_(tensor, gain=1.0, *, seed=None, full_shape=None, offset=None):
+def orthogonal_(tensor, gain=1.0, *, column_axis=None, seed=None, full_shape=None, offset=None):
     """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``.
 
-    The array is viewed as a matrix of ``rows = shape[0]`` and ``cols =
-    prod(shape[1:])``, as in ``torch.nn.init.orthogonal_``: a (rows, cols)
-    matrix of N(0, 1) values is drawn (float64, from fastinit's normal
-    sampler), transposed if ``rows < cols``, factored ``A = QR`` (reduced QR,
-    ``numpy.linalg.qr``), ``Q``'s columns multiplied by ``sign(diag(R))`` so
-    that the result is uniformly (Haar) distributed, transposed back and
-    multiplied by ``gain``. If ``rows <= cols`` the rows are orthonormal
-    (``W W^T = gain**2 I``), otherwise the columns are (``W^T W = gain**2 I``).
-    The product is computed in float64 and rounded once to the array's dtype.
+    The array is viewed as a matrix. By default (``column_axis=None``) it has
+    ``rows = shape[0]`` and ``cols = prod(shape[1:])``, as in
+    ``torch.nn.init.orthogonal_``; with ``column_axis=k`` it has ``cols =
+    shape[k]`` and ``rows`` = the product of the other axes (in their order),
+    as JAX's ``orthogonal(column_axis=k)``; Keras's ``Orthogonal`` is
+    ``column_axis=-1``. A (rows, cols) matrix of N(0, 1) values is drawn
+    (float64, from fastinit's normal sampler), transposed if ``rows <
+    cols``, factored ``A = QR`` (reduced QR, ``numpy.linalg.qr``), ``Q``'s
+    columns multiplied by ``sign(diag(R))`` so that the result is uniformly
+    (Haar) distributed, transposed back and multiplied by ``gain``. If ``rows
+    <= cols`` the rows are orthonormal (``W W^T = gain**2 I``), otherwise the
+    columns are (``W^T W = gain**2 I``). The product is computed in float64
+    and rounded once to the array's dtype.
 
     Parameters
     ----------
@@ -48,44 +93,90 @@ def orthogonal_(tensor, gain=1.0, *, seed=None, full_shape=None, offset=None):
         At least 2 dimensions. The caller's array is written in place (its
         identity and layout do not change).
     gain : float, default 1
-        A finite scale factor.
+        A finite scale factor (JAX calls it ``scale``).
+    column_axis : int or None, default None
+        The axis that indexes the columns; None is PyTorch's matrix view.
+        For a 2-D array ``None`` and ``-1`` are the same matrix (and the same
+        values for the same seed). Use ``-1`` for Keras/JAX/Flax kernels
+        ``(*kernel, in, out)``.
     <<SEED>>
     <<REFUSED>>
 
     Raises
     ------
     ValueError
-        Fewer than 2 dimensions, a non-finite gain, or full_shape/offset given.
+        Fewer than 2 dimensions, a non-finite gain, ``column_axis`` out of
+        range, or full_shape/offset given. TypeError if ``column_axis`` is
+        not an int.
 
     Notes
     -----
     A zero-element array is returned unchanged (the generator still advances
-    by one call). The normal draws are reproducible bit for bit; the QR
-    factorization comes from the LAPACK that NumPy uses, so results can differ
-    in the last bits between LAPACK builds.
-
-    Keras ``Orthogonal`` and JAX ``orthogonal`` instead take the *last* axis
-    as the columns (``rows = prod(shape[:-1])``), so for a Keras-layout
-    kernel they orthogonalize a different matrix than PyTorch and this
-    function. JAX returns zeros for a shape with a zero dimension.
+    by one call; JAX returns zeros, which is the same thing). The normal
+    draws are reproducible bit for bit; the QR factorization comes from the
+    LAPACK that NumPy uses, so results can differ in the last bits between
+    LAPACK builds.
     """
     refuse_sharding("orthogonal_", full_shape, offset)
     gain = finite(gain, "gain")
     arr = as_writable_array(tensor)
     if arr.ndim < 2:
         raise ValueError(f"orthogonal_ needs an array with at least 2 dimensions, got shape {arr.shape}")
-    rows, cols = arr.shape[0], math.prod(arr.shape[1:])
-    draws = _sampling.new((rows, cols), np.float64)
-    _sampling.fill_(draws, _sampling.NORMAL, (0.0, 1.0), seed)
-    if arr.size == 0:
-        return tensor
-    wide = rows < cols
-    q, r = np.linalg.qr(draws.T if wide else draws)
-    q *= np.sign(np.diag(r))
-    if wide:
-        q = q.T
-    q *= gain
-    arr[...] = q.reshape(arr.shape)
+    axis = None if column_axis is None else _column_axis(column_axis, arr.ndim)
+    values = _orthogonal_values(arr.shape, gain, axis, seed)
+    if values is not None:
+        arr[...] = values
+    return tensor
+
+
+@shared_doc
+def delta_orthogonal_(tensor: Any, gain: float = 1.0, *, column_axis: int = -1, seed: Any = None,
+                      full_shape: None = None, offset: None = None) -> Any:
+    """Fill a convolution kernel with an orthogonal matrix at its centre tap and zeros elsewhere.
+
+    The kernel has the Keras/JAX layout ``(*kernel, in, out)`` with 1 to 3
+    spatial axes and ``in <= out``. The ``(in, out)`` matrix at the centre
+    tap ``(k1 - 1) // 2, (k2 - 1) // 2, ...`` is :func:`orthogonal_` of shape
+    ``(in, out)`` with ``gain`` and ``column_axis`` (so its rows are
+    orthonormal times ``gain``), as JAX's ``delta_orthogonal`` (Xiao et al.,
+    2018): a convolution with it is norm-preserving at initialization.
+
+    Parameters
+    ----------
+    <<TENSOR>>
+        3, 4 or 5 dimensions with ``shape[-2] <= shape[-1]``.
+    gain : float, default 1
+        A finite scale factor (JAX: ``scale``).
+    column_axis : int, default -1
+        The column axis of the ``(in, out)`` matrix: -2, -1, 0 or 1.
+    <<SEED>>
+    <<REFUSED>>
+
+    Raises
+    ------
+    ValueError
+        Not 3-5 dimensions, ``shape[-2] > shape[-1]``, a non-finite gain,
+        ``column_axis`` out of range, or full_shape/offset given.
+
+    Notes
+    -----
+    The centre is ``(k - 1) // 2``, as JAX; PyTorch's :func:`dirac_` uses
+    ``k // 2`` (they differ for even kernel sizes) and the identity instead
+    of an orthogonal matrix, in the layout ``(out, in, *kernel)``.
+    """
+    refuse_sharding("delta_orthogonal_", full_shape, offset)
+    gain = finite(gain, "gain")
+    arr = as_writable_array(tensor)
+    if arr.ndim not in (3, 4, 5):
+        raise ValueError(f"delta_orthogonal_ needs an array with 3, 4 or 5 dimensions, got shape {arr.shape}")
+    n_in, n_out = arr.shape[-2:]
+    if n_in > n_out:
+        raise ValueError(f"delta_orthogonal_ needs in <= out (shape[-2] <= shape[-1]), got shape {arr.shape}")
+    axis = _column_axis(column_axis, 2)
+    values = _orthogonal_values((n_in, n_out), gain, axis, seed)
+    _zero(arr)
+    if values is not None and arr.size:
+        arr[tuple((k - 1) // 2 for k in arr.shape[:-2])] = values
     return tensor
 
 
@@ -150,36 +241,46 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=No
 
 
 @shared_doc
-def eye_(tensor, *, full_shape=None, offset=None):
-    """Fill a 2-D ``tensor`` with the identity matrix: ones on the main diagonal, zeros elsewhere.
+def eye_(tensor, gain=1.0, *, full_shape=None, offset=None):
+    """Fill a 2-D ``tensor`` with ``gain`` times the identity: ``gain`` on the main diagonal, zeros elsewhere.
 
-    Non-square shapes get ``min(rows, cols)`` ones at ``(i, i)``, as
-    ``torch.nn.init.eye_`` and ``numpy.eye``. In a linear layer it preserves
+    Non-square shapes get ``min(rows, cols)`` diagonal entries at ``(i, i)``,
+    as ``torch.nn.init.eye_`` and ``numpy.eye``. In a linear layer it preserves
     the identity of the inputs (as many as possible).
 
     Parameters
     ----------
-    <<TENSOR>>
-        Exactly 2 dimensions.
+    tensor : numpy.ndarray or CPU tensor with DLPack
+        Exactly 2 dimensions; a floating, integer or bool array (as Keras
+        allows), written in place.
+    gain : float, default 1
+        The diagonal value (Keras ``Identity(gain)``); PyTorch's ``eye_`` is
+        ``gain=1``. Must be storable exactly as for :func:`constant_`
+        (finite and in range; whole for integer arrays, 0/1 for bool).
     <<REFUSED>>
 
     Raises
     ------
     ValueError
-        Not 2-D, or full_shape/offset given.
+        Not 2-D, a gain the dtype cannot hold, or full_shape/offset given.
 
     Notes
     -----
-    Keras's ``Identity(gain)`` is the same times a gain; JAX has no identity
-    initializer.
+    JAX has no identity initializer.
     """
     refuse_sharding("eye_", full_shape, offset)
-    arr = as_writable_array(tensor)
+    arr = as_writable_array(tensor, exact=True)
     if arr.ndim != 2:
         raise ValueError(f"eye_ needs a 2-D array, got {arr.ndim} dimensions (shape {arr.shape})")
-    _zero(arr)
+    diagonal_value = exact_values(gain, arr.dtype, "gain")
+    if diagonal_value.ndim:
+        raise TypeError(f"gain must be a number, got an array of shape {diagonal_value.shape}")
+    if is_exact(arr.dtype):
+        arr[...] = 0
+    else:
+        _zero(arr)
     diagonal = np.arange(min(arr.shape))
-    arr[diagonal, diagonal] = 1
+    arr[diagonal, diagonal] = diagonal_value
     return tensor
 
 
@@ -238,12 +339,24 @@ def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def orthogonal(shape, gain=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def orthogonal(shape, gain=1.0, *, column_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
     """A new (semi-)orthogonal array; see :func:`orthogonal_`.
 
     <<NEW>>
     """
-    return orthogonal_(_sampling.new(shape, dtype), gain, seed=seed, full_shape=full_shape, offset=offset)
+    return orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed, full_shape=full_shape,
+                       offset=offset)
+
+
+@shared_doc
+def delta_orthogonal(shape: Any, gain: float = 1.0, *, column_axis: int = -1, dtype: Any = None, seed: Any = None,
+                     full_shape: None = None, offset: None = None) -> np.ndarray:
+    """A new delta-orthogonal convolution kernel; see :func:`delta_orthogonal_`.
+
+    <<NEW>>
+    """
+    return delta_orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed,
+                             full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -256,12 +369,12 @@ def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None,
 
 
 @shared_doc
-def eye(shape, *, dtype=None, full_shape=None, offset=None):
-    """A new identity matrix; see :func:`eye_`.
+def eye(shape, gain=1.0, *, dtype=None, full_shape=None, offset=None):
+    """A new identity matrix times ``gain``; see :func:`eye_`.
 
-    <<NEW>>
+    <<NEW>> Integer and bool dtypes are allowed too.
     """
-    return eye_(_sampling.new(shape, dtype), full_shape=full_shape, offset=offset)
+    return eye_(_sampling.new(shape, dtype, exact=True), gain, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
