@@ -1,0 +1,177 @@
+"""Section 5: how fast fastinit fills weights, against NumPy and PyTorch.
+
+Each fill writes a preallocated float32 matrix in place (allocation is not
+timed); fastinit, NumPy and PyTorch take turns in every round, on the same
+memory (the PyTorch tensor shares the NumPy array's buffer), and the median
+of the rounds is kept. NumPy's Generator has no in-place scaled fills, so its
+Xavier/He rows are a standard draw followed by an in-place scaling, as one
+would write them; it has no truncated normal. Timings on a shared machine
+vary by tens of percent between runs; ``bench/`` has the careful benchmarks.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import fastinit
+
+from .progress import Progress
+from .section import Figure, Finding, Section, new_figure
+
+__all__ = ["SETTINGS", "run"]
+
+SETTINGS = {
+    "full": {"shape": (1024, 1024), "rounds": 5},
+    "quick": {"shape": (1024, 512), "rounds": 3},
+}
+
+LIBRARIES = ("fastinit", "NumPy", "PyTorch")
+
+
+def _fills(a: np.ndarray, seed: int) -> dict[str, dict[str, Callable[[], Any] | None]]:
+    """fill name -> library -> a zero-argument callable filling ``a`` (None: not offered)."""
+    rng = np.random.default_rng(seed)
+    fan_in, fan_out = a.shape[1], a.shape[0]  # PyTorch layout (out, in)
+    xavier_bound = math.sqrt(6.0 / (fan_in + fan_out))
+    he_std = math.sqrt(2.0 / fan_in)
+
+    def np_xavier() -> None:
+        rng.random(out=a, dtype=np.float32)
+        a[...] *= 2 * xavier_bound
+        a[...] -= xavier_bound
+
+    def np_he() -> None:
+        rng.standard_normal(out=a, dtype=np.float32)
+        a[...] *= he_std
+
+    fills: dict[str, dict[str, Callable[[], Any] | None]] = {
+        "uniform U(0, 1)": {"fastinit": lambda: fastinit.uniform_(a, seed=seed),
+                            "NumPy": lambda: rng.random(out=a, dtype=np.float32)},
+        "normal N(0, 1)": {"fastinit": lambda: fastinit.normal_(a, seed=seed),
+                           "NumPy": lambda: rng.standard_normal(out=a, dtype=np.float32)},
+        "truncated normal (±2σ)": {"fastinit": lambda: fastinit.truncated_normal_(a, seed=seed), "NumPy": None},
+        "xavier_uniform_": {"fastinit": lambda: fastinit.xavier_uniform_(a, seed=seed), "NumPy": np_xavier},
+        "he_normal_ (kaiming_normal_)": {"fastinit": lambda: fastinit.he_normal_(a, nonlinearity="relu",
+                                                                                 seed=seed),
+                                         "NumPy": np_he},
+    }
+    try:
+        import torch
+    except ImportError:
+        for row in fills.values():
+            row["PyTorch"] = None
+        return fills
+    t = torch.from_numpy(a)
+    init = torch.nn.init
+    fills["uniform U(0, 1)"]["PyTorch"] = t.uniform_
+    fills["normal N(0, 1)"]["PyTorch"] = t.normal_
+    fills["truncated normal (±2σ)"]["PyTorch"] = lambda: init.trunc_normal_(t)
+    fills["xavier_uniform_"]["PyTorch"] = lambda: init.xavier_uniform_(t)
+    fills["he_normal_ (kaiming_normal_)"]["PyTorch"] = lambda: init.kaiming_normal_(t, nonlinearity="relu")
+    return fills
+
+
+def run(shape: tuple[int, int] = (1024, 1024), rounds: int = 5, seed: int = 0) -> Section:
+    """Median seconds of each fill of a float32 ``shape`` matrix over
+    ``rounds`` interleaved rounds (after one warm-up round)."""
+    t0 = time.perf_counter()
+    a = np.ones(shape, np.float32)  # written once: the pages exist before timing
+    fills = _fills(a, seed)
+    times: dict[str, dict[str, list[float]]] = {f: {lib: [] for lib, fn in row.items() if fn}
+                                                for f, row in fills.items()}
+    with Progress("speed", rounds + 1) as bar:
+        for r in range(rounds + 1):
+            for name, row in fills.items():
+                for lib, fn in row.items():
+                    if fn is None:
+                        continue
+                    start = time.perf_counter()
+                    fn()
+                    elapsed = time.perf_counter() - start
+                    if r > 0:  # round 0 warms up caches and lazy initialization
+                        times[name][lib].append(elapsed)
+            bar.advance()
+    torch_threads = _torch_threads()
+    numbers: dict[str, Any] = {
+        "settings": {"shape": list(shape), "rounds": rounds, "seed": seed, "dtype": "float32"},
+        "threads": {"fastinit": fastinit.get_num_threads(), "NumPy": 1, "PyTorch": torch_threads},
+        "isa": fastinit.info()["isa"],
+        "median_ms": {f: {lib: 1e3 * float(np.median(v)) for lib, v in row.items()} for f, row in times.items()},
+    }
+    numbers["speedup"] = {f: {lib: row[lib] / row["fastinit"] for lib in row if lib != "fastinit"}
+                          for f, row in numbers["median_ms"].items()}
+    n = shape[0] * shape[1]
+    section = Section(
+        key="speed",
+        title="5. Speed: fastinit against NumPy and PyTorch",
+        lesson=(
+            f"Each fill writes a preallocated {shape[0]}×{shape[1]} float32 matrix ({n / 1e6:.1f} M values) "
+            f"in place. The libraries take turns in each of {rounds} rounds on the same memory; the bars "
+            f"are medians. fastinit runs its {numbers['isa']} kernels on {numbers['threads']['fastinit']} "
+            "thread(s), NumPy's Generator on one"
+            + (f", PyTorch on {torch_threads}" if torch_threads else "")
+            + ". NumPy has no in-place Xavier or He fill: its rows draw and then scale in place, as one would "
+            "write it; it has no truncated normal. A shared machine makes single timings noisy; bench/ has "
+            "the careful benchmarks."
+        ),
+        numbers=numbers,
+    )
+    if torch_threads is None:
+        section.notes.append("PyTorch is not installed: only NumPy is compared.")
+    section.figures = [_figure(numbers, n)]
+    libs = [lib for lib in LIBRARIES if any(lib in row for row in numbers["median_ms"].values())]
+    section.table = (
+        ["fill"] + [f"{lib} (ms)" for lib in libs] + [f"{lib} / fastinit" for lib in libs[1:]],
+        [[f] + [f"{row[lib]:.2f}" if lib in row else "n/a" for lib in libs]
+         + [f"{numbers['speedup'][f][lib]:.1f}x" if lib in row else "n/a" for lib in libs[1:]]
+         for f, row in numbers["median_ms"].items()],
+    )
+    for lib in libs[1:]:
+        ratios = {f: s[lib] for f, s in numbers["speedup"].items() if lib in s}
+        section.findings.append(Finding(
+            f"fastinit against {lib}: " + ", ".join(f"{f} {r:.1f}x" for f, r in ratios.items()) + " faster",
+            all(r > 1.0 for r in ratios.values())))
+    section.seconds = time.perf_counter() - t0
+    return section
+
+
+def _torch_threads() -> int | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return int(torch.get_num_threads())
+
+
+def _figure(numbers: dict, n: int) -> Figure:
+    ms = numbers["median_ms"]
+    names = list(ms)
+    libs = [lib for lib in LIBRARIES if any(lib in row for row in ms.values())]
+    fig = new_figure(9, 0.75 * len(names) + 1.4)
+    ax = fig.subplots()
+    height = 0.8 / len(libs)
+    y = np.arange(len(names))
+    for k, lib in enumerate(libs):
+        rate = [n / (ms[f][lib] * 1e-3) / 1e9 if lib in ms[f] else 0.0 for f in names]
+        pos = y + (k - (len(libs) - 1) / 2) * height
+        bars = ax.barh(pos, rate, height, label=lib)
+        for f, bar, value in zip(names, bars, rate):
+            if lib != "fastinit" and lib in ms[f]:
+                ax.annotate(f" {ms[f][lib] / ms[f]['fastinit']:.1f}x slower" if ms[f][lib] > ms[f]["fastinit"]
+                            else f" {ms[f]['fastinit'] / ms[f][lib]:.1f}x faster",
+                            (value, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7)
+            elif lib not in ms[f]:
+                ax.annotate(" n/a", (0, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7,
+                            color="gray")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("G values per second (higher is better)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.margins(x=0.15)
+    return Figure("speed", fig, "Values written per second, median of the rounds; labels compare each library "
+                                "with fastinit on the same fill.")
