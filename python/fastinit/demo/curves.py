@@ -157,7 +157,10 @@ def _figure(numbers: dict, activations: Sequence[str], schemes: Sequence[str]) -
         axes[1][col].set_xlabel("epoch")
         for ax in axes[:, col]:
             ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=8)
+    for ax in axes.ravel():
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(schemes),
+               fontsize=8)
     return Figure("curves", fig,
                   "Test accuracy and test log-loss after every epoch (epoch 0: before training). A curve that "
                   "ends early with an x overflowed: scikit-learn refused the non-finite weights.")

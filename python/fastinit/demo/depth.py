@@ -254,7 +254,8 @@ def _figure_std(numbers: dict, activations: Sequence[str], schemes: Sequence[str
             ax.grid(alpha=0.3, which="major")
             if row == len(kinds) - 1:
                 ax.set_xlabel("layer")
-    axes[0][-1].legend(fontsize=8, loc="best")
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(schemes),
+               fontsize=8)
     return Figure("depth_std", fig,
                   "Standard deviation per layer, log scale. Flat lines keep the signal alive; a straight "
                   "slope is a geometric vanishing or explosion.")

@@ -34,6 +34,7 @@ ul.findings { list-style: none; padding-left: 0; } ul.findings li { margin: 0.35
 .mark { display: inline-block; width: 1.4em; font-weight: bold; }
 .holds .mark { color: #1a7f37; } .fails .mark { color: #cf222e; }
 .note { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.6em 0.9em; border-radius: 6px; }
+ul.toc { list-style: none; padding-left: 0; }
 code { background: #f6f8fa; padding: 0.1em 0.3em; border-radius: 4px; }
 """
 
@@ -114,13 +115,13 @@ def render_html(sections: Sequence[Section], meta: dict[str, Any], pngs: dict[st
         "<h1>Weight initialization, measured</h1>"
         f'<p class="meta">fastinit {_esc(meta["version"])}, {_esc(meta["isa"])} kernels, '
         f'{meta["threads"]} thread(s); {"quick" if meta["quick"] else "full"} run, seed {meta["seed"]}; '
-        f'{_esc(meta["date"])}; {meta["seconds"]:.0f} s. Command: <code>{_esc(meta["command"])}</code></p>'
+        f'{_esc(meta["date"])}; experiments {meta["seconds"]:.0f} s. Command: <code>{_esc(meta["command"])}</code></p>'
         "<p>Four lessons of weight initialization: never initialize with zeros; Xavier/Glorot for S-shaped "
         "activations; He/Kaiming for ReLU; Hinton's layer-wise pretraining. Each section below runs an "
         "experiment with fastinit's initializers and scikit-learn or PyTorch, draws it, and lists the "
         "numbers that support the lesson (✓) or contradict it (✗). "
         f"In this run {n_hold} of {n_all} findings support their lesson.</p>"
-        f"<ol>{toc}</ol>"
+        f'<ul class="toc">{toc}</ul>'
     )
     body = "\n".join(_section_html(s, pngs) for s in sections)
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -152,6 +152,7 @@ def _figure_accuracy(numbers: dict, schemes: Sequence[str]) -> Figure:
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title("Digits, test accuracy per epoch", fontsize=11)
