@@ -14,7 +14,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-
 from . import digits, inits
 from .progress import Progress
 from .section import Figure, Finding, Section, new_figure

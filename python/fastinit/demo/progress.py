@@ -40,7 +40,7 @@ class Progress:
             self.stream.write("\r" + self._line())
             self.stream.flush()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._start = time.perf_counter()
         if self.live:
             self.stream.write(self._line())
