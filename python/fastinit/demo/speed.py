@@ -189,7 +189,7 @@ def _figure(numbers: dict, n: int) -> Figure:
     height = 0.8 / len(libs)
     y = np.arange(len(names))
     for k, lib in enumerate(libs):
-        rate = [n / (ms[f][lib] * 1e-3) / 1e9 if lib in ms[f] else 0.0 for f in names]
+        rate = [n / (ms[f][lib] * 1e-3) / 1e9 if lib in ms[f] else float("nan") for f in names]
         pos = y + (k - (len(libs) - 1) / 2) * height
         bars = ax.barh(pos, rate, height, label=lib)
         for f, bar, value in zip(names, bars, rate):
@@ -198,13 +198,14 @@ def _figure(numbers: dict, n: int) -> Figure:
                             else f" {ms[f][BASE] / ms[f][lib]:.1f}x faster",
                             (value, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7)
             elif lib not in ms[f]:
-                ax.annotate(" n/a", (0, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7,
-                            color="gray")
+                ax.annotate(f"{lib}: n/a", (0.01, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7,
+                            color="gray", xycoords=("axes fraction", "data"))
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.set_xlabel("G values per second (higher is better)")
+    ax.set_xscale("log")
+    ax.set_xlabel("G values per second (log scale; higher is better)")
     ax.grid(axis="x", alpha=0.3)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(libs), fontsize=8)
-    ax.margins(x=0.15)
+    ax.margins(x=0.2)
     return Figure("speed", fig, "Values written per second, median of the rounds; the labels compare each bar "
                                 "with fastinit on one thread for the same fill.")
