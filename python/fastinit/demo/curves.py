@@ -121,7 +121,7 @@ def _findings(numbers: dict, activations: Sequence[str], schemes: Sequence[str])
     for a in activations:
         reach = {s: numbers[a][s]["epochs_to_target"] for s in schemes}
         rec = RECOMMENDED.get(a)
-        if rec in schemes:
+        if rec is not None and rec in schemes:
             first = min((n for n in reach.values() if n is not None), default=None)
             out.append(Finding(
                 f"{a}: epochs to reach {target:.0%} test accuracy: "
