@@ -29,7 +29,7 @@ from .section import Figure, Finding, Section, new_figure
 __all__ = ["SETTINGS", "run", "statistics"]
 
 SETTINGS = {
-    "full": {"depth": 50, "width": 256, "batch": 256},
+    "full": {"depth": 50, "width": 512, "batch": 64},
     "quick": {"depth": 50, "width": 256, "batch": 32},
 }
 
@@ -151,7 +151,9 @@ def run(depth: int = 50, width: int = 256, batch: int = 256,
             "tanh signals alive; He (n_in·Var(W) = 2) compensates ReLU's halving. PyTorch's default "
             "U(±1/√n_in) has n_in·Var(W) = 1/3 and N(0, 0.01²) far less: both shrink the signal "
             "geometrically. N(0, 1) has n_in·Var(W) = n_in: ReLU activations explode and tanh units "
-            "saturate at ±1."
+            "saturate at ±1. These factors hold on average over random weights: at finite width each layer's "
+            "factor fluctuates around them, so the std at the top varies from one random network (one seed) "
+            "to the next, the more so the narrower the layers."
         ),
         numbers=numbers,
     )

@@ -138,9 +138,9 @@ def run(shape: tuple[int, int] = (1024, 1024), rounds: int = 5, seed: int = 0) -
             f"are medians. fastinit runs its {numbers['isa']} kernels on one thread, like NumPy's Generator, "
             f"and on its default {numbers['threads']['fastinit']} thread(s)"
             + (f"; PyTorch may use {torch_threads}" if torch_threads else "")
-            + ". The speedups compare with fastinit on one thread. NumPy has no in-place Xavier or He fill: its rows draw and then scale in place, as one would "
-            "write it; it has no truncated normal. A shared machine makes single timings noisy; bench/ has "
-            "the careful benchmarks."
+            + ". The speedups compare with fastinit on one thread. NumPy has no in-place Xavier or He "
+            "fill: its rows draw and then scale in place, as one would write it; it has no truncated "
+            "normal. A shared machine makes single timings noisy; bench/ has the careful benchmarks."
         ),
         numbers=numbers,
     )
