@@ -342,3 +342,17 @@ def test_page_loads_in_headless_chromium_and_shows_every_image(report, tmp_path)
     assert len(probe["images"]) == n_figures
     for img in probe["images"]:
         assert img["complete"] and min(img["natural"]) > 0 and min(img["shown"]) > 0, img
+
+
+def test_sections_say_so_when_pytorch_is_missing(monkeypatch):
+    from fastinit.demo import speed
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    section = depth_section.run(depth=6, width=16, batch=8, hist_layers=(1, 6))
+    assert section.numbers["gradients_computed_with"] is None
+    assert any("PyTorch is not installed" in note for note in section.notes)
+    assert all("gradient_std" not in r for a in ("tanh", "relu") for r in section.numbers[a].values())
+    assert len(section.numbers["relu"]["he"]["activation_std"]) == 6
+    fast = speed.run(shape=(64, 32), rounds=1)
+    assert any("PyTorch is not installed" in note for note in fast.notes)
+    assert all("PyTorch" not in row for row in fast.numbers["median_ms"].values())
