@@ -175,11 +175,24 @@ def test_speed_section_numbers_back_its_claims(report):
         assert finding["holds"] == all(r[lib] > 1 for r in n["speedup"].values() if lib in r)
 
 
-def test_pretraining_section_matches_the_build(report):
+def test_pretraining_section_matches_the_build_and_backs_its_claims(report):
     import fastinit
 
     section = report["sections"]["pretraining"]
     assert section["available"] == hasattr(fastinit, "DBNClassifier")
+    if not section["available"]:
+        return
+    texts, n = _findings(report, "pretraining")
+    epochs = n["settings"]["epochs"]
+    for cond in ("pretrained", "random"):
+        runs = np.array(list(n[cond]["runs"].values()))
+        assert runs.shape == (len(n["settings"]["seeds"]), epochs)
+        np.testing.assert_allclose(n[cond]["summary"]["mean"], runs.mean(axis=0))
+        np.testing.assert_allclose(n[cond]["summary"]["min"], runs.min(axis=0))
+    p, r = n["pretrained"]["summary"]["mean"], n["random"]["summary"]["mean"]
+    assert p[-1] > r[-1]  # pretraining ahead after the fine-tuning epochs of the quick run
+    assert f"pretrained {p[-1]:.3f}" in texts[1] and f"random init {r[-1]:.3f}" in texts[1]
+    assert [f["holds"] for f in section["findings"]] == [p[0] > r[0], p[-1] >= r[-1]]
 
 
 # --- the terminal -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 from ..mlp_warm_start import warm_start_mlp
 from .threads import one_math_thread
 
-__all__ = ["Curves", "Digits", "load", "train_epochs"]
+__all__ = ["Curves", "Digits", "evaluate", "load", "train_epochs"]
 
 
 @dataclass
@@ -76,7 +76,9 @@ class Curves:
                 "train_loss": self.train_loss, "diverged_at": self.diverged_at}
 
 
-def _evaluate(model: Any, data: Digits) -> tuple[float, float]:
+def evaluate(model: Any, data: Digits) -> tuple[float, float]:
+    """Test accuracy and test log-loss of a fitted classifier (NaN, NaN if its
+    probabilities are not finite)."""
     from sklearn.metrics import log_loss
 
     proba = model.predict_proba(data.X_test)
@@ -104,7 +106,7 @@ def _train(template: Any, data: Digits, coefs: Sequence[np.ndarray], intercepts:
            epochs: int, on_epoch: Callable[[], None] | None) -> Curves:
     model = warm_start_mlp(template, data.X_train, data.y_train, coefs, intercepts)
     curves = Curves(model=model)
-    acc, loss = _evaluate(model, data)
+    acc, loss = evaluate(model, data)
     curves.test_accuracy.append(acc)
     curves.test_loss.append(loss)
     for epoch in range(1, epochs + 1):
@@ -117,7 +119,7 @@ def _train(template: Any, data: Digits, coefs: Sequence[np.ndarray], intercepts:
             except ValueError:  # scikit-learn refuses non-finite weights
                 finite = False
             if finite and np.isfinite(model.loss_curve_[-1]):
-                acc, loss = _evaluate(model, data)
+                acc, loss = evaluate(model, data)
                 curves.test_accuracy.append(acc)
                 curves.test_loss.append(loss)
                 curves.train_loss.append(float(model.loss_curve_[-1]))
