@@ -369,3 +369,13 @@ def test_sections_say_so_when_pytorch_is_missing(monkeypatch):
     fast = speed.run(shape=(64, 32), rounds=1)
     assert any("PyTorch is not installed" in note for note in fast.notes)
     assert all("PyTorch" not in row for row in fast.numbers["median_ms"].values())
+
+
+def test_pretraining_says_so_in_a_build_without_the_dbn(monkeypatch):
+    from fastinit.demo import pretraining
+
+    monkeypatch.setattr(pretraining, "available", lambda: False)  # the feature check of an older build
+    section = pretraining.run(**pretraining.SETTINGS["quick"])
+    assert section.available is False and section.figures == [] and section.findings == []
+    assert section.notes == ["Not available in this build: fastinit.DBNClassifier does not exist in this "
+                             "version of fastinit, so the pretraining experiment was not run."]

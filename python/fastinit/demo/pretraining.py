@@ -64,8 +64,7 @@ def _lesson(hidden: Sequence[int], n_train: int, n_test: int, pretrain_epochs: i
         "networks and few labels, and makes results less dependent on the seed. A deep stack of logistic "
         "units started from small random weights typically sits on a plateau near chance for a while (each "
         "logistic layer multiplies the back-propagated gradient by at most 1/4); pretrained weights start "
-        "training off that plateau. With enough epochs the random start usually catches up: the gap is "
-        "about speed and robustness more than about the final accuracy."
+        "training off that plateau. This run shows the first epochs, where the effect is largest."
     )
 
 
@@ -162,7 +161,7 @@ def _figure(numbers: dict) -> Figure:
     ax.set_ylim(0, 1)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center right")
     ax.set_title("Digits: fine-tuning from RBM pretraining and from random weights", fontsize=10)
     return Figure("pretraining", fig, "Test accuracy after each fine-tuning epoch; thin lines are single seeds, "
                                       "the band their range.")
