@@ -22,7 +22,7 @@ __all__ = ["SETTINGS", "run"]
 
 SETTINGS = {
     "full": {"epochs": 20, "target": 0.9},
-    "quick": {"epochs": 4, "target": 0.5},
+    "quick": {"epochs": 3, "target": 0.5},
 }
 
 SCHEMES = ("normal_1", "normal_0.01", "torch_default", "xavier", "he")

@@ -27,7 +27,7 @@ __all__ = ["SETTINGS", "run"]
 
 SETTINGS = {
     "full": {"shape": (1024, 1024), "rounds": 5},
-    "quick": {"shape": (1024, 512), "rounds": 3},
+    "quick": {"shape": (512, 512), "rounds": 3},
 }
 
 #: what the speedups are relative to: fastinit on one thread, like NumPy's Generator

@@ -24,7 +24,7 @@ __all__ = ["SETTINGS", "run", "unit_spread"]
 #: ``run`` keyword arguments of the full demo and of ``--quick``
 SETTINGS = {
     "full": {"epochs": 40},
-    "quick": {"epochs": 8},
+    "quick": {"epochs": 6},
 }
 
 
