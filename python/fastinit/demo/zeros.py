@@ -134,6 +134,8 @@ def _figure_weights(models: dict, schemes: Sequence[str], numbers: dict) -> Figu
         lim = float(np.max(np.abs(W))) or 1.0
         im = ax.imshow(W, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
         ax.set_title(f"{inits.LABELS[scheme]}: rank {numbers[scheme]['hidden_rank'][0]}", fontsize=10)
+        if not np.any(W):
+            ax.text(0.5, 0.5, "every weight is 0", transform=ax.transAxes, ha="center", va="center")
         ax.set_xlabel("input pixel")
         fig.colorbar(im, ax=ax, shrink=0.85)
     axes[0].set_ylabel("hidden unit")
