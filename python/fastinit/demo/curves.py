@@ -115,7 +115,7 @@ def _describe(scheme: str, curves: dict[str, Any]) -> str:
     return f"{inits.LABELS[scheme]} {curves['test_accuracy'][-1]:.3f}"
 
 
-def _findings(numbers: dict, activations: Sequence[str], schemes: Sequence[str]) -> list[Finding]:
+def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str]) -> list[Finding]:
     out = []
     epochs, target = numbers["settings"]["epochs"], numbers["settings"]["target"]
     for a in activations:
@@ -138,7 +138,7 @@ def _findings(numbers: dict, activations: Sequence[str], schemes: Sequence[str])
     return out
 
 
-def _figure(numbers: dict, activations: Sequence[str], schemes: Sequence[str]) -> Figure:
+def _figure(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str]) -> Figure:
     fig = new_figure(5.2 * len(activations), 6.4)
     axes = fig.subplots(2, len(activations), squeeze=False, sharex=True)
     for col, a in enumerate(activations):

@@ -172,7 +172,7 @@ def _ratio(values: list[float]) -> float:
     return values[-1] / values[0] if values[0] else float("nan")
 
 
-def _table(numbers: dict, activations: Sequence[str], schemes: Sequence[str],
+def _table(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str],
            depth: int) -> tuple[list[str], list[list[str]]]:
     header = ["activation", "initialization", "act. std, layer 1", f"act. std, layer {depth}",
               f"saturated, layer {depth}", "grad. std, layer 1", f"grad. std, layer {depth}"]
@@ -187,7 +187,7 @@ def _table(numbers: dict, activations: Sequence[str], schemes: Sequence[str],
     return header, rows
 
 
-def _findings(numbers: dict, activations: Sequence[str], schemes: Sequence[str], depth: int) -> list[Finding]:
+def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str], depth: int) -> list[Finding]:
     out = []
     have = set(schemes)
     if "tanh" in activations and {"xavier"} <= have:
@@ -240,7 +240,7 @@ def _findings(numbers: dict, activations: Sequence[str], schemes: Sequence[str],
     return out
 
 
-def _figure_std(numbers: dict, activations: Sequence[str], schemes: Sequence[str], depth: int) -> Figure:
+def _figure_std(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str], depth: int) -> Figure:
     kinds = [("activation_std", "activation std")]
     if numbers["gradients_computed_with"]:
         kinds.append(("gradient_std", "gradient std (dL/ds)"))
@@ -263,7 +263,7 @@ def _figure_std(numbers: dict, activations: Sequence[str], schemes: Sequence[str
                   "slope is a geometric vanishing or explosion.")
 
 
-def _figure_hist(numbers: dict, activation: str, schemes: Sequence[str]) -> Figure:
+def _figure_hist(numbers: dict[str, Any], activation: str, schemes: Sequence[str]) -> Figure:
     fig = new_figure(2.4 * len(schemes), 2.8)
     axes = fig.subplots(1, len(schemes), squeeze=False)[0]
     for ax, s in zip(axes, schemes):

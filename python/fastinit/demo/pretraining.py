@@ -133,7 +133,7 @@ def _summary(runs: list[list[float]]) -> dict[str, list[float]]:
     return {"mean": a.mean(axis=0).tolist(), "min": a.min(axis=0).tolist(), "max": a.max(axis=0).tolist()}
 
 
-def _findings(numbers: dict, epochs: int) -> list[Finding]:
+def _findings(numbers: dict[str, Any], epochs: int) -> list[Finding]:
     p, r = numbers["pretrained"]["summary"], numbers["random"]["summary"]
     n = len(numbers["settings"]["seeds"])
     return [
@@ -145,7 +145,7 @@ def _findings(numbers: dict, epochs: int) -> list[Finding]:
     ]
 
 
-def _figure(numbers: dict) -> Figure:
+def _figure(numbers: dict[str, Any]) -> Figure:
     fig = new_figure(7.5, 4.0)
     ax = fig.subplots()
     for name, _, label, color in _CONDITIONS:

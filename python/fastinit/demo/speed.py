@@ -186,7 +186,7 @@ def _torch_threads() -> int | None:
     return int(torch.get_num_threads())
 
 
-def _figure(numbers: dict, n: int) -> Figure:
+def _figure(numbers: dict[str, Any], n: int) -> Figure:
     ms = numbers["best_ms"]
     names = list(ms)
     libs = list(ms[names[0]])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def run(hidden: Sequence[int] = (32, 32), activation: str = "tanh", epochs: int 
     template = MLPClassifier(tuple(hidden), activation=activation, solver="sgd",
                              learning_rate_init=learning_rate, momentum=0.9,
                              batch_size=batch_size, random_state=seed)
-    numbers: dict = {"settings": {"hidden": list(hidden), "activation": activation, "epochs": epochs,
+    numbers: dict[str, Any] = {"settings": {"hidden": list(hidden), "activation": activation, "epochs": epochs,
                                   "learning_rate": learning_rate, "batch_size": batch_size, "seed": seed},
                "hidden_full_rank": [min(a, b) for a, b in zip(sizes[:-2], sizes[1:-1])]}
     models = {}
@@ -99,7 +100,7 @@ def run(hidden: Sequence[int] = (32, 32), activation: str = "tanh", epochs: int 
     return section
 
 
-def _findings(numbers: dict, schemes: Sequence[str]) -> list[Finding]:
+def _findings(numbers: dict[str, Any], schemes: Sequence[str]) -> list[Finding]:
     out = []
     chance = 0.2  # ten classes: a net that learned nothing scores about 0.1
     if "zeros" in schemes:
@@ -126,7 +127,7 @@ def _findings(numbers: dict, schemes: Sequence[str]) -> list[Finding]:
     return out
 
 
-def _figure_weights(models: dict, schemes: Sequence[str], numbers: dict) -> Figure:
+def _figure_weights(models: dict[str, Any], schemes: Sequence[str], numbers: dict[str, Any]) -> Figure:
     fig = new_figure(11, 3.2)
     axes = fig.subplots(1, len(schemes), squeeze=False)[0]
     for ax, scheme in zip(axes, schemes):
@@ -145,7 +146,7 @@ def _figure_weights(models: dict, schemes: Sequence[str], numbers: dict) -> Figu
                   "from a constant every row is the same row; from Xavier every unit learned its own filter.")
 
 
-def _figure_accuracy(numbers: dict, schemes: Sequence[str]) -> Figure:
+def _figure_accuracy(numbers: dict[str, Any], schemes: Sequence[str]) -> Figure:
     fig = new_figure(6, 3.4)
     ax = fig.subplots()
     for scheme in schemes:
