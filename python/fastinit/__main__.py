@@ -1,13 +1,15 @@
-"""``python -m fastinit``: build facts, a self-check and a small timing table."""
+"""``python -m fastinit``: build facts, a self-check and a small timing table;
+``python -m fastinit demo``: the initialization experiments as an HTML report."""
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import _core, _sampling, info, philox4x32
+from . import __version__, _core, _sampling, info, philox4x32
 
 _KAT = ([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], [0xA4093822, 0x299F31D0],
         [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1])
@@ -67,12 +69,69 @@ def _timing_table(n: int, repeat: int) -> list:
     return rows
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fastinit", description=__doc__)
-    parser.add_argument("--size", type=int, default=1 << 24, help="elements per timed fill (default 2**24)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per entry; the median is shown")
-    args = parser.parse_args(argv)
+_EPILOG = """\
+environment variables:
+  FASTINIT_NUM_THREADS=N           threads fastinit's kernels use (default:
+                                   the CPUs this process may use)
+  FASTINIT_ISA=auto|generic|avx2|avx512
+                                   force a kernel path (default auto: the
+                                   best one this CPU supports)
+"""
 
+_DEMO_EPILOG = """\
+The report is DIR/index.html (self-contained: figures embedded, no network
+needed), with the figures as DIR/figures/*.png and every number in
+DIR/results.json. The full run takes a few minutes; --quick exercises every
+section in seconds with smaller settings. The demo needs the "demo" extra:
+pip install "fastinit[demo]" (PyTorch is optional: it adds the gradient
+statistics and the PyTorch speed comparison).
+"""
+
+
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {value}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m fastinit``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m fastinit", description="fastinit: build facts, self-check and timings, or the demo.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fastinit {__version__}")
+    parser.add_argument("--size", type=_int_at_least(1, 1 << 30), default=1 << 24, metavar="N",
+                        help="elements per timed fill, 1 to 2**30 (default 2**24)")
+    parser.add_argument("--repeat", type=_int_at_least(1), default=5, metavar="N",
+                        help="timed runs per entry, >= 1; the median is shown (default 5)")
+    commands = parser.add_subparsers(
+        dest="command", title="commands", metavar="{demo}",
+        description="without a command: the version, the kernels in use, the CPU features, a\n"
+                    "self-check and a small timing table against NumPy (--size, --repeat)")
+    demo = commands.add_parser(
+        "demo", help="run the weight-initialization experiments and write an HTML report",
+        description="Weight initialization, measured: zeros and constants, activation and\n"
+                    "gradient statistics over depth, training curves, pretraining and speed,\n"
+                    "as an HTML report.",
+        epilog=_DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo.add_argument("--out", default="fastinit-demo", metavar="DIR",
+                      help="directory of the report, created if needed\n(default: fastinit-demo)")
+    demo.add_argument("--quick", action="store_true", help="small settings: every section in seconds (CI)")
+    demo.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, metavar="N",
+                      help="seed of every experiment, 0 to 2**32-1 (default 0)")
+    demo.add_argument("--no-open", action="store_true", help="do not open the report in a web browser")
+    return parser
+
+
+def _info(size: int, repeat: int) -> int:
     facts = info()
     print(f"fastinit {facts['version']}")
     print(f"  kernels (isa):  {facts['isa']}")
@@ -85,13 +144,37 @@ def main(argv=None) -> int:
         ok_all &= ok
         print(f"  [{'ok' if ok else 'FAIL'}] {name}")
     print()
-    print(f"float32 fill of {args.size:,} elements, median of {args.repeat} (G elements/s)")
+    print(f"float32 fill of {size:,} elements, median of {repeat} (G elements/s)")
     print(f"  {'distribution':<18}{'fastinit':>10}{'numpy':>10}{'ratio':>8}")
-    for name, g, gb, ratio in _timing_table(args.size, args.repeat):
+    for name, g, gb, ratio in _timing_table(size, repeat):
         nb = "-" if np.isnan(gb) else f"{gb:.3f}"
         rt = "-" if np.isnan(ratio) else f"{ratio:.1f}x"
         print(f"  {name:<18}{g:>10.3f}{nb:>10}{rt:>8}")
     return 0 if ok_all else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    prog = parser.prog
+    try:
+        if args.command == "demo":
+            from .demo.cli import DemoError, run_demo
+
+            try:
+                run_demo(args.out, quick=args.quick, seed=args.seed, open_browser=not args.no_open)
+            except DemoError as exc:
+                print(f"{prog} demo: error: {exc}", file=sys.stderr)
+                return 1
+            return 0
+        try:
+            return _info(args.size, args.repeat)
+        except MemoryError:
+            print(f"{prog}: error: not enough memory for --size {args.size}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,217 @@
+"""Section 5: how fast fastinit fills weights, against NumPy and PyTorch.
+
+Each fill writes a preallocated float32 matrix in place (allocation is not
+timed); fastinit, NumPy and PyTorch take turns in every round, on the same
+memory (the PyTorch tensor shares the NumPy array's buffer), and the best
+(shortest) time of the rounds is kept: on a shared machine other processes
+only ever add time, so the minimum is the most stable estimate. NumPy's Generator has no in-place scaled fills, so its
+Xavier/He rows are a standard draw followed by an in-place scaling, as one
+would write them; it has no truncated normal. Timings on a shared machine
+vary by tens of percent between runs; ``bench/`` has the careful benchmarks.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import fastinit
+
+from .progress import Progress
+from .section import Figure, Finding, Section, new_figure
+
+__all__ = ["SETTINGS", "run"]
+
+SETTINGS = {
+    "full": {"shape": (1024, 1024), "rounds": 5},
+    "quick": {"shape": (512, 512), "rounds": 3},
+}
+
+#: what the speedups are relative to: fastinit on one thread, like NumPy's Generator
+BASE = "fastinit, 1 thread"
+
+
+def _threads_label(n: int) -> str:
+    return f"fastinit, {n} threads"
+
+
+def _with_threads(n: int, fill: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> None:
+        old = fastinit.get_num_threads()
+        fastinit.set_num_threads(n)
+        try:
+            fill()
+        finally:
+            fastinit.set_num_threads(old)
+
+    return run
+
+
+def _fills(a: np.ndarray, seed: int) -> dict[str, dict[str, Callable[[], Any] | None]]:
+    """fill name -> library -> a zero-argument callable filling ``a`` (None: not offered)."""
+    rng = np.random.default_rng(seed)
+    fan_in, fan_out = a.shape[1], a.shape[0]  # PyTorch layout (out, in)
+    xavier_bound = math.sqrt(6.0 / (fan_in + fan_out))
+    he_std = math.sqrt(2.0 / fan_in)
+
+    def np_xavier() -> None:
+        rng.random(out=a, dtype=np.float32)
+        a[...] *= 2 * xavier_bound
+        a[...] -= xavier_bound
+
+    def np_he() -> None:
+        rng.standard_normal(out=a, dtype=np.float32)
+        a[...] *= he_std
+
+    ours: dict[str, Callable[[], Any]] = {
+        "uniform U(0, 1)": lambda: fastinit.uniform_(a, seed=seed),
+        "normal N(0, 1)": lambda: fastinit.normal_(a, seed=seed),
+        "truncated normal (±2σ)": lambda: fastinit.truncated_normal_(a, seed=seed),
+        "xavier_uniform_": lambda: fastinit.xavier_uniform_(a, seed=seed),
+        "he_normal_ (kaiming_normal_)": lambda: fastinit.he_normal_(a, nonlinearity="relu", seed=seed),
+    }
+    numpy_fills = {"uniform U(0, 1)": lambda: rng.random(out=a, dtype=np.float32),
+                   "normal N(0, 1)": lambda: rng.standard_normal(out=a, dtype=np.float32),
+                   "xavier_uniform_": np_xavier, "he_normal_ (kaiming_normal_)": np_he}
+    threads = fastinit.get_num_threads()
+    fills: dict[str, dict[str, Callable[[], Any] | None]] = {}
+    for name, fill in ours.items():
+        fills[name] = {BASE: _with_threads(1, fill)}
+        if threads > 1:
+            fills[name][_threads_label(threads)] = fill
+        fills[name]["NumPy"] = numpy_fills.get(name)
+    try:
+        import torch
+    except ImportError:
+        for row in fills.values():
+            row["PyTorch"] = None
+        return fills
+    t = torch.from_numpy(a)
+    init = torch.nn.init
+    fills["uniform U(0, 1)"]["PyTorch"] = t.uniform_
+    fills["normal N(0, 1)"]["PyTorch"] = t.normal_
+    fills["truncated normal (±2σ)"]["PyTorch"] = lambda: init.trunc_normal_(t)
+    fills["xavier_uniform_"]["PyTorch"] = lambda: init.xavier_uniform_(t)
+    fills["he_normal_ (kaiming_normal_)"]["PyTorch"] = lambda: init.kaiming_normal_(t, nonlinearity="relu")
+    return fills
+
+
+def run(shape: tuple[int, int] = (1024, 1024), rounds: int = 5, seed: int = 0) -> Section:
+    """Best seconds of each fill of a float32 ``shape`` matrix over
+    ``rounds`` interleaved rounds (after one warm-up round)."""
+    t0 = time.perf_counter()
+    a = np.ones(shape, np.float32)  # written once: the pages exist before timing
+    fills = _fills(a, seed)
+    times: dict[str, dict[str, list[float]]] = {f: {lib: [] for lib, fn in row.items() if fn}
+                                                for f, row in fills.items()}
+    with Progress("speed", rounds + 1) as bar:
+        for r in range(rounds + 1):
+            for name, row in fills.items():
+                for lib, fn in row.items():
+                    if fn is None:
+                        continue
+                    start = time.perf_counter()
+                    fn()
+                    elapsed = time.perf_counter() - start
+                    if r > 0:  # round 0 warms up caches and lazy initialization
+                        times[name][lib].append(elapsed)
+            bar.advance()
+    torch_threads = _torch_threads()
+    numbers: dict[str, Any] = {
+        "settings": {"shape": list(shape), "rounds": rounds, "seed": seed, "dtype": "float32"},
+        "threads": {"fastinit": fastinit.get_num_threads(), "NumPy": 1, "PyTorch": torch_threads},
+        "base": BASE,
+        "isa": fastinit.info()["isa"],
+        "best_ms": {f: {lib: 1e3 * float(np.min(v)) for lib, v in row.items()} for f, row in times.items()},
+    }
+    numbers["speedup"] = {f: {lib: row[lib] / row[BASE] for lib in row if lib != BASE}
+                          for f, row in numbers["best_ms"].items()}
+    n = shape[0] * shape[1]
+    section = Section(
+        key="speed",
+        title="5. Speed: fastinit against NumPy and PyTorch",
+        lesson=(
+            f"Each fill writes a preallocated {shape[0]}×{shape[1]} float32 matrix ({n / 1e6:.1f} M values) "
+            f"in place. The libraries take turns in each of {rounds} rounds on the same memory; the bars "
+            f"show the best time of each. fastinit runs its {numbers['isa']} kernels on one thread, like "
+            f"NumPy's Generator, and on its default {numbers['threads']['fastinit']} thread(s)"
+            + (f"; PyTorch may use {torch_threads}" if torch_threads else "")
+            + ". The speedups compare with fastinit on one thread. NumPy has no in-place Xavier or He "
+            "fill: its rows draw and then scale in place, as one would write it; it has no truncated "
+            "normal. A shared machine makes single timings noisy; bench/ has the careful benchmarks."
+        ),
+        numbers=numbers,
+    )
+    if torch_threads is None:
+        section.notes.append("PyTorch is not installed: only NumPy is compared.")
+    section.figures = [_figure(numbers, n)]
+    libs = list(next(iter(numbers["best_ms"].values())))
+    section.table = (
+        ["fill"] + [f"{lib} (ms)" for lib in libs] + [f"{BASE}: against {lib}" for lib in libs[1:]],
+        [[f] + [f"{row[lib]:.2f}" if lib in row else "n/a" for lib in libs]
+         + [_faster(numbers["speedup"][f][lib]) if lib in row else "n/a" for lib in libs[1:]]
+         for f, row in numbers["best_ms"].items()],
+    )
+    for lib in ("NumPy", "PyTorch"):
+        ratios = {f: s[lib] for f, s in numbers["speedup"].items() if lib in s}
+        if ratios:
+            section.findings.append(Finding(
+                f"fastinit (1 thread) against {lib}: " + ", ".join(f"{f} {r:.1f}x" for f, r in ratios.items())
+                + " faster",
+                all(r > 1.0 for r in ratios.values())))
+    if numbers["threads"]["fastinit"] > 1:
+        lib = _threads_label(numbers["threads"]["fastinit"])
+        ratios = {f: 1 / s[lib] for f, s in numbers["speedup"].items()}
+        section.findings.append(Finding(
+            f"{lib} against 1 thread: " + ", ".join(f"{f} {r:.1f}x" for f, r in ratios.items())
+            + " faster (below 1x: the second thread cost more than it saved, as on a busy machine)",
+            all(r > 1.0 for r in ratios.values())))
+    section.seconds = time.perf_counter() - t0
+    return section
+
+
+def _faster(ratio: float) -> str:
+    """A time ratio (other / fastinit on one thread) in words."""
+    return f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+
+
+def _torch_threads() -> int | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return int(torch.get_num_threads())
+
+
+def _figure(numbers: dict[str, Any], n: int) -> Figure:
+    ms = numbers["best_ms"]
+    names = list(ms)
+    libs = list(ms[names[0]])
+    fig = new_figure(9, 0.95 * len(names) + 1.4)
+    ax = fig.subplots()
+    height = 0.8 / len(libs)
+    y = np.arange(len(names))
+    for k, lib in enumerate(libs):
+        rate = [n / (ms[f][lib] * 1e-3) / 1e9 if lib in ms[f] else float("nan") for f in names]
+        pos = y + (k - (len(libs) - 1) / 2) * height
+        bars = ax.barh(pos, rate, height, label=lib)
+        for f, bar, value in zip(names, bars, rate):
+            if lib != BASE and lib in ms[f]:
+                ax.annotate(f" {ms[f][lib] / ms[f][BASE]:.1f}x slower" if ms[f][lib] > ms[f][BASE]
+                            else f" {ms[f][BASE] / ms[f][lib]:.1f}x faster",
+                            (value, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7)
+            elif lib not in ms[f]:
+                ax.annotate(f"{lib}: n/a", (0.01, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7,
+                            color="gray", xycoords=("axes fraction", "data"))
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("G values per second (log scale; higher is better)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(libs), fontsize=8)
+    ax.margins(x=0.2)
+    return Figure("speed", fig, "Values written per second, best of the rounds; the labels compare each bar "
+                                "with fastinit on one thread for the same fill.")

@@ -1,0 +1,381 @@
+"""python -m fastinit demo: the report (every section, valid non-blank figures,
+numbers that back the claims written in it), the terminal output, the command
+line's error handling, and the page in a real headless browser.
+
+The quick demo runs once per module (about 10-30 s) in a temporary directory.
+"""
+import base64
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("sklearn")
+
+from fastinit.demo import SECTIONS  # noqa: E402
+from fastinit.demo import depth as depth_section  # noqa: E402
+from fastinit.demo import inits  # noqa: E402
+from fastinit.demo.progress import Progress  # noqa: E402
+from fastinit.demo.report import json_safe  # noqa: E402
+from fastinit.demo.zeros import unit_spread  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _cli(*args, cwd=None, pre=""):
+    """Run ``python -m fastinit ARGS`` (``pre``: Python run before main, e.g. to hide a module)."""
+    code = f"import sys\n{pre}\nfrom fastinit.__main__ import main\nsys.exit(main({list(args)!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "report"
+    proc = _cli("demo", "--quick", "--no-open", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with open(out / "results.json", encoding="utf-8") as fh:
+        results = json.load(fh)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    return {"out": out, "proc": proc, "json": results, "html": html, "sections": results["sections"]}
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def test_every_section_is_in_the_page_and_the_json(report):
+    assert list(report["sections"]) == list(SECTIONS)
+    for key, section in report["sections"].items():
+        assert f'<section id="{key}">' in report["html"]
+        assert section["title"] in report["html"].replace("&amp;", "&")
+        if section["available"]:
+            assert section["figures"] and section["findings"], key
+        else:  # only the pretraining section may be missing, and it says so
+            assert key == "pretraining"
+            assert any("not available in this build" in n.lower() for n in section["notes"])
+            assert "not available in this build" in report["html"].lower()
+
+
+def test_page_is_self_contained(report):
+    html = report["html"]
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # no network resources
+    assert "<script" not in html and "@import" not in html
+
+
+def _decode_png(data):
+    import matplotlib.image
+
+    return matplotlib.image.imread(io.BytesIO(data), format="png")
+
+
+def test_every_figure_is_a_valid_nonblank_png_embedded_in_the_page(report):
+    html = report["html"]
+    embedded = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    files = [f for s in report["sections"].values() for f in s["figures"]]
+    assert len(embedded) == len(files) >= 7
+    for name, b64 in zip(files, embedded):
+        data = (report["out"] / name).read_bytes()
+        assert data.startswith(PNG_SIGNATURE), name
+        assert base64.b64decode(b64) == data, name  # the page shows the same bytes
+        img = _decode_png(data)
+        assert img.shape[0] >= 200 and img.shape[1] >= 400, (name, img.shape)
+        rgb = img[..., :3].reshape(-1, 3)
+        # not blank: a white background with a good share of drawn pixels in several colors
+        assert np.mean(np.any(rgb < 0.9, axis=1)) > 0.02, name
+        q = (rgb * 255).astype(np.int64)
+        assert np.unique(q[:, 0] * 65536 + q[:, 1] * 256 + q[:, 2]).size > 20, name
+
+
+def test_json_is_strict_and_matches_the_page_header(report):
+    text = (report["out"] / "results.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    meta = report["json"]["meta"]
+    assert meta["quick"] is True and meta["seed"] == 0
+    assert f"fastinit {meta['version']}" in report["html"]
+
+
+def _findings(report, key):
+    return [f["text"] for f in report["sections"][key]["findings"]], report["sections"][key]["numbers"]
+
+
+def test_zeros_section_numbers_back_its_claims(report):
+    texts, n = _findings(report, "zeros")
+    # zeros: nothing moved; constant: identical units (rank 1) and far worse than Xavier
+    assert n["zeros"]["hidden_rank"] == [0] * len(n["settings"]["hidden"])
+    assert max(n["zeros"]["hidden_weight_max_abs"]) == 0.0
+    assert n["constant"]["hidden_rank"] == [1] * len(n["settings"]["hidden"])
+    assert max(n["constant"]["hidden_unit_spread"]) < 1e-9
+    assert n["xavier"]["hidden_rank"] == n["hidden_full_rank"]
+    assert n["xavier"]["final_accuracy"] > n["constant"]["final_accuracy"] + 0.2
+    assert n["zeros"]["final_accuracy"] < 0.2
+    # the text quotes these very numbers
+    assert f"rank {n['constant']['hidden_rank']}" in texts[1]
+    assert f"{n['constant']['final_accuracy']:.3f}" in texts[1]
+    assert f"{n['xavier']['final_accuracy']:.3f}" in texts[2]
+    assert all(f["holds"] for f in report["sections"]["zeros"]["findings"])
+
+
+def test_depth_section_numbers_back_its_claims(report):
+    texts, n = _findings(report, "depth")
+    L = n["settings"]["depth"]
+    he, xr = n["relu"]["he"]["activation_std"], n["relu"]["xavier"]["activation_std"]
+    xt = n["tanh"]["xavier"]["activation_std"]
+    assert len(he) == L == 50
+    assert 0.5 <= he[-1] / he[0] <= 2.0  # He's last-layer ReLU std within 2x of its first layer's
+    assert xt[-1] >= 0.05 and n["tanh"]["xavier"]["saturated"][-1] < 0.5  # Xavier tanh alive
+    expected = 0.5 ** ((L - 1) / 2)  # Xavier on ReLU: the variance halves per layer
+    assert expected / 4 <= xr[-1] / xr[0] <= expected * 4
+    for a in ("tanh", "relu"):
+        for s in ("normal_0.01", "torch_default"):
+            assert n[a][s]["activation_std"][-1] < 1e-3 * n[a][s]["activation_std"][0]
+    assert n["relu"]["normal_1"]["activation_std"][-1] > 1e6
+    assert n["tanh"]["normal_1"]["saturated"][-1] > 0.5
+    if n["gradients_computed_with"] == "pytorch":
+        g = n["relu"]["he"]["gradient_std"]
+        assert len(g) == L and 0.5 <= g[0] / g[-1] <= 2.0
+    assert f"{he[-1]:.2f} at layer {L}" in texts[1]
+    assert f"{xt[-1]:.2f} at layer {L}" in texts[0]
+
+
+def test_curves_section_numbers_back_its_claims(report):
+    texts, n = _findings(report, "curves")
+    target = n["settings"]["target"]
+    for a in ("tanh", "relu"):
+        for s, c in n[a].items():
+            acc = c["test_accuracy"]
+            reached = [e for e, v in enumerate(acc) if v >= target]
+            assert c["epochs_to_target"] == (reached[0] if reached else None), (a, s)
+            if c["diverged_at"] is None:
+                assert len(acc) == n["settings"]["epochs"] + 1
+        assert max(n[a]["normal_0.01"]["test_accuracy"]) < 0.2  # a vanishing signal does not train
+    assert n["relu"]["he"]["epochs_to_target"] is not None
+    assert n["tanh"]["xavier"]["epochs_to_target"] is not None
+    assert f"He normal {n['relu']['he']['epochs_to_target']}" in texts[2]
+
+
+def test_speed_section_numbers_back_its_claims(report):
+    texts, n = _findings(report, "speed")
+    for fill, row in n["best_ms"].items():
+        assert row[n["base"]] > 0
+        for lib, ratio in n["speedup"][fill].items():
+            assert ratio == pytest.approx(row[lib] / row[n["base"]])
+            if not lib.startswith("fastinit"):
+                assert f"{fill} {ratio:.1f}x" in " ".join(texts)
+    findings = report["sections"]["speed"]["findings"]
+    libs = [lib for lib in ("NumPy", "PyTorch") if any(lib in r for r in n["speedup"].values())]
+    for lib, finding in zip(libs, findings):  # a finding holds when fastinit wins every fill
+        assert finding["text"].startswith(f"fastinit (1 thread) against {lib}: ")
+        assert finding["holds"] == all(r[lib] > 1 for r in n["speedup"].values() if lib in r)
+
+
+def test_pretraining_section_matches_the_build_and_backs_its_claims(report):
+    import fastinit
+
+    section = report["sections"]["pretraining"]
+    assert section["available"] == hasattr(fastinit, "DBNClassifier")
+    if not section["available"]:
+        return
+    texts, n = _findings(report, "pretraining")
+    epochs = n["settings"]["epochs"]
+    for cond in ("pretrained", "random"):
+        runs = np.array(list(n[cond]["runs"].values()))
+        assert runs.shape == (len(n["settings"]["seeds"]), epochs)
+        np.testing.assert_allclose(n[cond]["summary"]["mean"], runs.mean(axis=0))
+        np.testing.assert_allclose(n[cond]["summary"]["min"], runs.min(axis=0))
+    p, r = n["pretrained"]["summary"]["mean"], n["random"]["summary"]["mean"]
+    assert p[-1] > r[-1]  # pretraining ahead after the fine-tuning epochs of the quick run
+    assert f"pretrained {p[-1]:.3f}" in texts[1] and f"random init {r[-1]:.3f}" in texts[1]
+    assert [f["holds"] for f in section["findings"]] == [p[0] > r[0], p[-1] >= r[-1]]
+
+
+# --- the terminal -------------------------------------------------------------------------------
+
+def test_terminal_shows_progress_and_one_line_per_finding(report):
+    out, err = report["proc"].stdout, report["proc"].stderr
+    for label in ("zeros and constants", "depth statistics", "training curves", "speed"):
+        assert re.search(rf"{label} +\[#+\] +(\d+)/\1 ", err), label
+    n_findings = sum(len(s["findings"]) for s in report["sections"].values())
+    marked = [line for line in out.splitlines() if line.startswith(("  ✓ ", "  ✗ "))]
+    assert len(marked) == n_findings
+    texts = [f["text"] for s in report["sections"].values() for f in s["findings"]]
+    assert [line[4:] for line in marked] == texts
+    assert f"report: {report['out'] / 'index.html'}" in out
+    assert "Traceback" not in err
+
+
+def test_progress_bar_writes_one_line_when_not_a_terminal():
+    stream = io.StringIO()
+    with Progress("label", total=4, stream=stream) as bar:
+        for _ in range(4):
+            bar.advance()
+    assert stream.getvalue().count("\n") == 1 and "\r" not in stream.getvalue()
+    assert re.match(r"  label +\[#{28}\]   4/4 ", stream.getvalue())
+
+
+# --- the pieces, rerun from Python -------------------------------------------------------------
+
+def test_depth_statistics_numpy_and_pytorch_agree():
+    pytest.importorskip("torch")
+    import fastinit
+
+    x = fastinit.normal((16, 32), dtype=np.float64, seed=3)
+    for scheme, act in (("xavier", "tanh"), ("he", "relu"), ("torch_default", "relu")):
+        weights, _ = inits.network_weights(scheme, [32] * 9, seed=4)
+        a = depth_section.statistics(weights, x, act, hist_layers=(1, 8))
+        b = depth_section.statistics(weights, x, act, hist_layers=(1, 8), use_torch=False)
+        np.testing.assert_allclose(a["activation_std"], b["activation_std"], rtol=1e-10)
+        assert a["histograms"] == b["histograms"] and "gradient_std" not in b
+        assert len(a["gradient_std"]) == 8
+
+
+def test_network_weights_follow_the_schemes():
+    coefs, intercepts = inits.network_weights("he", [400, 300, 10], seed=5)
+    assert [c.shape for c in coefs] == [(400, 300), (300, 10)]  # scikit-learn layout (fan_in, fan_out)
+    assert all(not b.any() for b in intercepts)
+    assert coefs[0].std() == pytest.approx(math.sqrt(2 / 400), rel=0.02)
+    tdef, _ = inits.network_weights("torch_default", [400, 300], seed=5)
+    assert np.abs(tdef[0]).max() <= 1 / math.sqrt(400) and np.abs(tdef[0]).max() > 0.99 / math.sqrt(400)
+    again, _ = inits.network_weights("he", [400, 300, 10], seed=5)
+    assert all(np.array_equal(a, b) for a, b in zip(coefs, again))
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        inits.draw("kaiming", (3, 3), 0)
+
+
+def test_unit_spread_and_json_safe():
+    W = np.repeat(np.arange(1.0, 5.0)[:, None], 6, axis=1)
+    assert unit_spread(W) == 0.0
+    W[0, 2] += 1.0
+    assert unit_spread(W) > 0.1
+    assert json_safe({"a": [float("nan"), float("inf"), np.float32(1.5)], 2: (np.int64(3),)}) == \
+        {"a": [None, None, 1.5], "2": [3]}
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["--size", "-5"], "argument --size: must be an integer between 1 and"),
+    (["--size", "abc"], "argument --size: expected an integer, got 'abc'"),
+    (["--repeat", "0"], "argument --repeat: must be an integer >= 1, got 0"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["demo", "--seed", "-1"], "argument --seed: must be an integer between 0 and"),
+    (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+])
+def test_bad_arguments_are_one_clear_message(args, message):
+    proc = _cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_unwritable_out_is_a_clear_message(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = _cli("demo", "--quick", "--no-open", "--out", str(blocker / "report"))
+    assert proc.returncode == 1
+    assert "cannot write the report to" in proc.stderr and "Not a directory" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_optional_dependency_is_a_clear_message(tmp_path):
+    proc = _cli("demo", "--no-open", "--out", str(tmp_path / "r"), pre="sys.modules['matplotlib'] = None")
+    assert proc.returncode == 1
+    assert "the demo needs matplotlib" in proc.stderr and 'pip install "fastinit[demo]"' in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r").exists()  # nothing written
+
+
+def test_help_lists_commands_and_environment_and_version_exists():
+    import fastinit
+
+    proc = _cli("--help")
+    assert proc.returncode == 0
+    for word in ("demo", "FASTINIT_NUM_THREADS", "FASTINIT_ISA", "--version", "--size", "--repeat"):
+        assert word in proc.stdout
+    proc = _cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"fastinit {fastinit.__version__}"
+    proc = _cli("demo", "--help")
+    for word in ("--out", "--quick", "--seed", "--no-open"):
+        assert word in proc.stdout
+
+
+def test_info_still_runs_with_small_sizes():
+    proc = _cli("--size", "1000", "--repeat", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "self-check" in proc.stdout and "FAIL" not in proc.stdout and "nan" not in proc.stdout.lower()
+
+
+# --- the page in a real browser ------------------------------------------------------------------
+
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+_PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", function (e) {
+  window.__errors.push(e.message || ("failed to load " + (e.target && (e.target.src || "").slice(0, 40))));
+}, true);
+var _err = console.error;
+console.error = function () { window.__errors.push(Array.prototype.join.call(arguments, " ")); };
+window.addEventListener("load", function () {
+  var imgs = Array.prototype.map.call(document.images, function (i) {
+    var r = i.getBoundingClientRect();
+    return {complete: i.complete, natural: [i.naturalWidth, i.naturalHeight], shown: [r.width, r.height]};
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify({errors: window.__errors, images: imgs});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_page_loads_in_headless_chromium_and_shows_every_image(report, tmp_path):
+    browser = next((shutil.which(b) for b in _BROWSERS if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no Chromium/Chrome installed (apt-get install chromium)")
+    page = tmp_path / "probe.html"  # the report with an observer script in front of it
+    page.write_text(report["html"].replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,3000",
+         "--virtual-time-budget=10000", "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    match = re.search(r'<pre id="probe">(.*?)</pre>', proc.stdout, re.S)
+    assert match, proc.stderr[-2000:]
+    probe = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert probe["errors"] == []
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line and page.name in line]
+    assert console == []
+    n_figures = sum(len(s["figures"]) for s in report["sections"].values())
+    assert len(probe["images"]) == n_figures
+    for img in probe["images"]:
+        assert img["complete"] and min(img["natural"]) > 0 and min(img["shown"]) > 0, img
+
+
+def test_sections_say_so_when_pytorch_is_missing(monkeypatch):
+    from fastinit.demo import speed
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    section = depth_section.run(depth=6, width=16, batch=8, hist_layers=(1, 6))
+    assert section.numbers["gradients_computed_with"] is None
+    assert any("PyTorch is not installed" in note for note in section.notes)
+    assert all("gradient_std" not in r for a in ("tanh", "relu") for r in section.numbers[a].values())
+    assert len(section.numbers["relu"]["he"]["activation_std"]) == 6
+    fast = speed.run(shape=(64, 32), rounds=1)
+    assert any("PyTorch is not installed" in note for note in fast.notes)
+    assert all("PyTorch" not in row for row in fast.numbers["best_ms"].values())
+
+
+def test_pretraining_says_so_in_a_build_without_the_dbn(monkeypatch):
+    from fastinit.demo import pretraining
+
+    monkeypatch.setattr(pretraining, "available", lambda: False)  # the feature check of an older build
+    section = pretraining.run(**pretraining.SETTINGS["quick"])
+    assert section.available is False and section.figures == [] and section.findings == []
+    assert section.notes == ["Not available in this build: fastinit.DBNClassifier does not exist in this "
+                             "version of fastinit, so the pretraining experiment was not run."]
