@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -68,22 +69,38 @@ class Pool {
   int n_workers() const { return static_cast<int>(threads_.size()); }
 
   // Runs tasks [0, n) on the caller plus up to `helpers` workers.
+  //
+  // The caller never waits for a worker that has not started: on a loaded
+  // machine a woken worker may not get a core for milliseconds, and the
+  // caller then drains every task itself. A worker joins the run only
+  // through `state_` (the run's generation, a "closed" bit and the number of
+  // workers inside drain()); once the caller has drained the tasks it closes
+  // the run and waits only for the workers already inside, which are
+  // finishing a task they claimed. Which thread runs a task never changes the
+  // values it writes.
   void run(std::size_t n, const std::function<void(std::size_t)>& fn, int helpers) {
+    std::uint64_t gen;
     {
       std::lock_guard<std::mutex> lk(m_);
       fn_ = &fn;
       n_tasks_ = n;
       next_.store(0, std::memory_order_relaxed);
       wanted_ = helpers;
-      busy_.store(helpers, std::memory_order_relaxed);
       error_ = nullptr;
-      generation_.fetch_add(1, std::memory_order_release);
+      gen = generation_.load(std::memory_order_relaxed) + 1;
+      state_.store(gen << kGenShift, std::memory_order_seq_cst);
+      generation_.store(gen, std::memory_order_release);
     }
     cv_work_.notify_all();
     drain();
-    spin_until([this] { return busy_.load(std::memory_order_acquire) == 0; });
-    std::unique_lock<std::mutex> lk(m_);
-    cv_done_.wait(lk, [this] { return busy_.load(std::memory_order_relaxed) == 0; });
+    // Close the run: no worker joins after this.
+    std::uint64_t s = state_.fetch_or(kClosed, std::memory_order_seq_cst) | kClosed;
+    if ((s & kActiveMask) != 0) {
+      spin_until([this] { return (state_.load(std::memory_order_acquire) & kActiveMask) == 0; });
+      std::unique_lock<std::mutex> lk(m_);
+      cv_done_.wait(lk, [this] { return (state_.load(std::memory_order_acquire) & kActiveMask) == 0; });
+    }
+    std::lock_guard<std::mutex> lk(m_);
     fn_ = nullptr;
     if (error_) {
       std::exception_ptr e = error_;
@@ -116,6 +133,23 @@ class Pool {
     }
   }
 
+  // Enters run `gen` unless it is closed or over; true if entered.
+  bool enter(std::uint64_t gen) {
+    std::uint64_t s = state_.load(std::memory_order_seq_cst);
+    for (;;) {
+      if ((s >> kGenShift) != (gen & kGenMask) || (s & kClosed) != 0) return false;
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst)) return true;
+    }
+  }
+
+  void leave() {
+    const std::uint64_t before = state_.fetch_sub(1, std::memory_order_acq_rel);
+    if ((before & kActiveMask) == 1 && (before & kClosed) != 0) {
+      std::lock_guard<std::mutex> lk(m_);  // the caller may be about to wait
+      cv_done_.notify_one();
+    }
+  }
+
   void worker(int index) {
     std::uint64_t seen = 0;
     for (;;) {
@@ -127,11 +161,9 @@ class Pool {
         seen = generation_.load(std::memory_order_relaxed);
         if (index >= wanted_) continue;
       }
+      if (!enter(seen)) continue;  // the caller already finished this run
       drain();
-      {
-        std::lock_guard<std::mutex> lk(m_);
-        if (busy_.fetch_sub(1, std::memory_order_release) == 1) cv_done_.notify_one();
-      }
+      leave();
     }
   }
 
@@ -144,7 +176,13 @@ class Pool {
   std::size_t n_tasks_ = 0;
   std::atomic<std::size_t> next_{0};
   int wanted_ = 0;
-  std::atomic<int> busy_{0};  // written under m_, polled without it
+  // state_ = generation << kGenShift | kClosed (set by the caller when it is
+  // done) | the number of workers inside the run's drain().
+  static constexpr int kGenShift = 32;
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 31;
+  static constexpr std::uint64_t kActiveMask = kClosed - 1;
+  static constexpr std::uint64_t kGenMask = (std::uint64_t{1} << 32) - 1;  // the generation wraps
+  std::atomic<std::uint64_t> state_{0};
   std::exception_ptr error_;
 };
 
