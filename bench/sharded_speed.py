@@ -8,7 +8,7 @@ ones/zeros for the LayerNorms and biases (all element-wise initializers).
 Two gloo processes on this machine, one fastinit thread each
 (``fastinit.set_num_threads(1)``). Every parameter is a DTensor sharded
 ``Shard(0)`` over the 2 ranks (FSDP2's layout), allocated before timing, and
-``fastinit.torch._shard.fill_sharded`` fills each rank's half. Interleaved,
+``fastinit.torch.fill_sharded`` fills each rank's half. Interleaved,
 ``--repeats`` times:
 
 * sharded: both ranks fill their shards at the same time; the time of a
@@ -76,7 +76,7 @@ def worker(rank, init_file, layers, repeats, out):
     import fastinit as fi
     import torch
     import torch.distributed as dist
-    from fastinit.torch._shard import fill_sharded
+    from fastinit.torch import fill_sharded
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import Shard, distribute_tensor
 
