@@ -377,7 +377,9 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
     with torch.no_grad():
         if not elementwise:
             # Every rank computes the same whole tensor (same seed), then keeps its part.
-            whole = torch.empty(blocks[0][1], dtype=blocks[0][0].dtype)
+            whole_shape = blocks[0][1]
+            assert whole_shape is not None  # a DTensor's blocks always have one
+            whole = torch.empty(whole_shape, dtype=blocks[0][0].dtype)
             fill(whole, *args, **kwargs)
             for view, _, offset in blocks:
                 assert offset is not None  # a DTensor's blocks always have one
