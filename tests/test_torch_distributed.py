@@ -87,7 +87,8 @@ def test_fsdp2_and_strided_shards_were_checked(reports):
 
 def test_whole_model_functions_were_checked_on_fsdp2_and_tensor_parallel(reports):
     # reset_parameters, init_module(gpt2_rules), materialize, fast_init and the drop-in functions on FSDP2
-    # models over 1, 2, 3 and 4 ranks, and on a tensor-parallel + FSDP2 model on the 2x2 mesh.
+    # models over 1, 2, 3 and 4 ranks (1-D meshes, and HSDP on 2-D ones), and on a tensor-parallel + FSDP2
+    # model on the 2x2 mesh.
     names = reports[0]["checks"]
     for check in ("model: reset_parameters, FSDP2 on part of the model (mixed)", "model: reset_parameters on FSDP2",
                   "model: init_module gpt2_rules on FSDP2", "model: materialize on FSDP2 built on meta",
@@ -96,6 +97,10 @@ def test_whole_model_functions_were_checked_on_fsdp2_and_tensor_parallel(reports
         assert names.count(check) == WORLD, check
     for rank in range(WORLD):
         assert sum(n.startswith("model strided: ") for n in reports[rank]["checks"]) == 3, rank
+    # HSDP (FSDP2 on a 2-D mesh): every 2-D mesh of 1 to 4 ranks.
+    for shape in ["(1, 1)", "(2, 1)", "(1, 2)", "(1, 3)", "(2, 2)"]:
+        for check in ("reset_parameters", "materialize"):
+            assert f"model HSDP: {check} mesh={shape}" in names, (check, shape)
 
 
 # --- without a process group: plain tensors pass through -----------------------------------------

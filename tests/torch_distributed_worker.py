@@ -143,6 +143,8 @@ def layout_checks(checks, n):
         for dtype in (torch.bfloat16, torch.float16, torch.float64):
             check_fill(checks, mesh, [Shard(0)] * len(mesh_shape), (7, 5), "truncated_normal_", dtype)
         local_block_checks(checks, mesh)
+        if len(mesh_shape) == 2:
+            hsdp_checks(checks, mesh)
 
 
 def local_block_checks(checks, mesh):
@@ -415,6 +417,32 @@ def model_checks(checks, mesh):
     checks.run("model: fast_init then FSDP2", fast_init_then_fsdp2)
     checks.run("model: drop-in functions on FSDP2 parameters", drop_in_on_dtensors)
     checks.run("model: unsharded FSDP2 model refused", unsharded_is_refused)
+
+
+def hsdp_checks(checks, mesh):
+    """FSDP2 on a 2-D mesh (HSDP: Replicate on the first dim, Shard(0) on the second)."""
+    from torch.distributed.fsdp import fully_shard
+
+    def reset_hsdp():
+        model = TinyGPT()
+        fully_shard(model, mesh=mesh)
+        ft.reset_parameters(model, seed=13)
+        plain = TinyGPT()
+        ft.reset_parameters(plain, seed=13)
+        same_model(model, plain, "HSDP")
+        assert tuple(model.head.weight.placements) == (Replicate(), Shard(0)), model.head.weight.placements
+
+    def materialize_hsdp():
+        with torch.device("meta"):
+            model = TinyGPT()
+        fully_shard(model, mesh=mesh)
+        ft.materialize(model, seed=14)
+        plain = TinyGPT()
+        ft.reset_parameters(plain, seed=14)
+        same_model(model, plain, "HSDP materialize")
+
+    checks.run(f"model HSDP: reset_parameters mesh={tuple(mesh.shape)}", reset_hsdp)
+    checks.run(f"model HSDP: materialize mesh={tuple(mesh.shape)}", materialize_hsdp)
 
 
 def tensor_parallel_model_checks(checks, mesh):
