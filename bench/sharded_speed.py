@@ -8,7 +8,7 @@ ones/zeros for the LayerNorms and biases (all element-wise initializers).
 Two gloo processes on this machine, one fastinit thread each
 (``fastinit.set_num_threads(1)``). Every parameter is a DTensor sharded
 ``Shard(0)`` over the 2 ranks (FSDP2's layout), allocated before timing, and
-``fastinit.torch._shard.fill_sharded`` fills each rank's half. Interleaved,
+``fastinit.torch.fill_sharded`` fills each rank's half. Interleaved,
 ``--repeats`` times:
 
 * sharded: both ranks fill their shards at the same time; the time of a
@@ -24,6 +24,12 @@ one CPU share to all the processes of a session, so on a busy machine two
 ranks started from one shell would share the CPU time one process gets, as if
 they ran on one core.
 
+With ``--model`` the same comparison for the model-level path: a GPT2Like
+(bench/torch_workloads.py, the same parameters) built on meta, FSDP2
+``fully_shard`` per block and at the root, ``to_empty``, then
+``fastinit.torch.init_module(model, gpt2_rules(n), seed=0)`` on each rank vs
+the same call on the plain model in one process.
+
 Target: median(sharded) <= 0.6 x median(whole) (the issue's "no rank
 computes more than its own shard"). Run::
 
@@ -33,6 +39,7 @@ No thresholds are asserted; the script prints the medians and the ratio.
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -72,18 +79,12 @@ def initialize(tensors, rules, fill):
             fill(fi.ones_ if rule == "ones" else fi.zeros_, t)
 
 
-def worker(rank, init_file, layers, repeats, out):
-    import fastinit as fi
+def tensors(mesh, layers, rank):
+    """``(fill the shards, fill the whole, check, count, numel)`` for DTensors filled by fill_sharded."""
     import torch
-    import torch.distributed as dist
-    from fastinit.torch._shard import fill_sharded
-    from torch.distributed.device_mesh import init_device_mesh
+    from fastinit.torch import fill_sharded
     from torch.distributed.tensor import Shard, distribute_tensor
 
-    fi.set_num_threads(1)
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
-    mesh = init_device_mesh("cpu", (2,))
     params = gpt2_parameters(layers)
     rules = [rule for _, _, rule in params]
     sharded = [distribute_tensor(torch.empty(shape), mesh, [Shard(0)], src_data_rank=None) for _, shape, _ in params]
@@ -92,14 +93,74 @@ def worker(rank, init_file, layers, repeats, out):
     def plain_fill(f, t, *args, **kwargs):
         f(t, *args, **kwargs)
 
-    initialize(sharded, rules, fill_sharded)  # warm-up: first touch of every page
+    def check():
+        for k, s in enumerate(sharded):
+            full = s.full_tensor()
+            if rank == 0:
+                assert torch.equal(full, whole[k])
+
+    return (lambda: initialize(sharded, rules, fill_sharded), lambda: initialize(whole, rules, plain_fill), check,
+            len(params), sum(math.prod(shape) for _, shape, _ in params))
+
+
+def model(mesh, layers, rank):
+    """The same for the model-level path: ``fastinit.torch.init_module(fsdp_model, gpt2_rules(n))``.
+
+    GPT2Like (bench/torch_workloads.py) built on meta, ``fully_shard`` per
+    block and at the root (Shard(0) DTensors), ``to_empty``; the baseline is
+    the same call on the plain model in one process.
+    """
+    import fastinit.torch as ft
+    import torch
+    from torch.distributed.fsdp import fully_shard
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_workloads import GPT2Like
+
+    def allocated(shard):
+        with torch.device("meta"):
+            m = GPT2Like(layers)
+        if shard:
+            for block in m.h:
+                fully_shard(block, mesh=mesh)
+            fully_shard(m, mesh=mesh)
+        return m.to_empty(device="cpu")
+
+    rules = ft.gpt2_rules(layers)
+    sharded = allocated(True)
+    whole = allocated(False) if rank == 0 else None
+
+    def check():
+        for name, p in sharded.named_parameters():
+            full = p.full_tensor()
+            if rank == 0:
+                assert torch.equal(full, whole.get_parameter(name)), name
+
+    params = list(sharded.named_parameters())
+    return (lambda: ft.init_module(sharded, rules, seed=0), lambda: ft.init_module(whole, rules, seed=0), check,
+            len(params), sum(p.numel() for _, p in params))
+
+
+def worker(rank, init_file, layers, repeats, out, use_model):
+    import fastinit as fi
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.device_mesh import init_device_mesh
+
+    fi.set_num_threads(1)
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    mesh = init_device_mesh("cpu", (2,))
+    fill_shards, fill_whole, check, count, numel = (model if use_model else tensors)(mesh, layers, rank)
+
+    fill_shards()  # warm-up: first touch of every page
     if rank == 0:
-        initialize(whole, rules, plain_fill)
+        fill_whole()
     times = {"sharded": [], "whole": [], "sharded_cpu": [], "whole_cpu": []}
     for _ in range(repeats):
         dist.barrier()
         start, start_cpu = time.perf_counter(), time.thread_time()
-        initialize(sharded, rules, fill_sharded)
+        fill_shards()
         mine = (time.perf_counter() - start, time.thread_time() - start_cpu)
         both = [None, None]
         dist.all_gather_object(both, mine)
@@ -108,20 +169,14 @@ def worker(rank, init_file, layers, repeats, out):
         dist.barrier()
         if rank == 0:
             start, start_cpu = time.perf_counter(), time.thread_time()
-            initialize(whole, rules, plain_fill)
+            fill_whole()
             times["whole"].append(time.perf_counter() - start)
             times["whole_cpu"].append(time.thread_time() - start_cpu)
         dist.barrier()
-    if rank == 0:
-        # The shards assemble into the whole model (checked once, outside the timings).
-        for s, w in zip(sharded, whole):
-            assert torch.equal(s.full_tensor(), w)
-    else:
-        for s in sharded:
-            s.full_tensor()
+    check()  # the shards assemble into the whole model (once, outside the timings)
     if rank == 0:
         with open(out, "w") as f:
-            json.dump([times, sum(t.numel() for t in whole), len(whole)], f)
+            json.dump([times, numel, count], f)
     dist.destroy_process_group()
 
 
@@ -129,12 +184,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--model", action="store_true",
+                        help="time fastinit.torch.init_module on an FSDP2 GPT2Like instead of fill_sharded per tensor")
     parser.add_argument("--rank", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--init-file", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rank is not None:
-        worker(args.rank, args.init_file, args.layers, args.repeats, args.out)
+        worker(args.rank, args.init_file, args.layers, args.repeats, args.out, args.model)
         return
     with tempfile.TemporaryDirectory() as tmp:
         init_file, out = os.path.join(tmp, "pg"), os.path.join(tmp, "result")
@@ -143,7 +200,8 @@ def main():
             env.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback: both ranks are on this machine
         procs = [
             subprocess.Popen([sys.executable, __file__, "--rank", str(r), "--init-file", init_file, "--out", out,
-                              "--layers", str(args.layers), "--repeats", str(args.repeats)], env=env,
+                              "--layers", str(args.layers), "--repeats", str(args.repeats)]
+                             + (["--model"] if args.model else []), env=env,
                              start_new_session=True)
             for r in range(2)
         ]
@@ -152,7 +210,8 @@ def main():
             sys.exit(f"a rank failed: exit codes {codes}")
         with open(out) as f:
             times, numel, count = json.load(f)
-    print(f"{count} parameters, {numel / 1e6:.0f}M elements (float32), GPT-2 rules, 1 thread per process")
+    how = "fastinit.torch.init_module on FSDP2" if args.model else "fill_sharded per tensor"
+    print(f"{count} parameters, {numel / 1e6:.0f}M elements (float32), GPT-2 rules ({how}), 1 thread per process")
     for kind, label in [("", "wall-clock"), ("_cpu", "CPU time of the filling thread")]:
         s, w = statistics.median(times["sharded" + kind]), statistics.median(times["whole" + kind])
         print(f"{label}:")

@@ -3,7 +3,8 @@
 One launch of 4 gloo processes on this machine (tests/torch_distributed_worker.py) checks DTensors on
 meshes of 1, 2, 3 and 4 ranks (1-D and 2-D, over the first n processes; the others check that they
 hold nothing): Shard/Replicate/nested/_StridedShard placements, uneven and empty shards, FSDP2
-fully_shard, seeds and bad input. The tests below read the ranks' reports.
+fully_shard, the whole-model functions (reset_parameters, init_module, materialize, fast_init) on FSDP2
+and tensor-parallel models, seeds and bad input. The tests below read the ranks' reports.
 """
 import json
 import os
@@ -84,12 +85,31 @@ def test_fsdp2_and_strided_shards_were_checked(reports):
     assert all(s == strided[0] for s in strided)
 
 
+def test_whole_model_functions_were_checked_on_fsdp2_and_tensor_parallel(reports):
+    # reset_parameters, init_module(gpt2_rules), materialize, fast_init and the drop-in functions on FSDP2
+    # models over 1, 2, 3 and 4 ranks (1-D meshes, and HSDP on 2-D ones), and on a tensor-parallel + FSDP2
+    # model on the 2x2 mesh.
+    names = reports[0]["checks"]
+    for check in ("model: reset_parameters, FSDP2 on part of the model (mixed)", "model: reset_parameters on FSDP2",
+                  "model: init_module gpt2_rules on FSDP2", "model: materialize on FSDP2 built on meta",
+                  "model: fast_init then FSDP2", "model: drop-in functions on FSDP2 parameters",
+                  "model: unsharded FSDP2 model refused"):
+        assert names.count(check) == WORLD, check
+    for rank in range(WORLD):
+        assert sum(n.startswith("model strided: ") for n in reports[rank]["checks"]) == 3, rank
+    # HSDP (FSDP2 on a 2-D mesh): every 2-D mesh of 1 to 4 ranks.
+    for shape in ["(1, 1)", "(2, 1)", "(1, 2)", "(1, 3)", "(2, 2)"]:
+        for check in ("reset_parameters", "materialize"):
+            assert f"model HSDP: {check} mesh={shape}" in names, (check, shape)
+
+
 # --- without a process group: plain tensors pass through -----------------------------------------
 
 def test_plain_tensors_and_arrays_are_their_own_whole():
     import fastinit as fi
     import numpy as np
-    from fastinit.torch._shard import check_same_seed, fill_sharded, is_dtensor, local_block, local_blocks
+    from fastinit.torch import check_same_seed, fill_sharded, local_block, local_blocks
+    from fastinit.torch._shard import is_dtensor
 
     t, a = torch.empty(3, 4), np.empty((3, 4), np.float32)
     assert local_block(t) == (t, None, None) and local_block(a) == (a, None, None)

@@ -399,3 +399,25 @@ def test_root_seed_of_each_seed_kind_is_the_documented_one():
     words = fastinit.philox4x32(np.array([[0, 0, 0, 0]], np.uint32), np.array(g.key, np.uint32))[0]
     assert torch.equal(weight_after(g), expected(int(words[0]) | int(words[1]) << 32))
     assert g.calls == 1
+
+
+@pytest.mark.parametrize("how", ["reset_parameters", "init_module"])
+def test_whole_model_calls_write_every_parameter_in_place(how):
+    # No copy: every parameter keeps its storage (also a channels_last Conv weight and a transposed
+    # Linear weight), and the values read through that storage are the documented stream's.
+    model = nn.Sequential(OrderedDict(fc=nn.Linear(30, 20), conv=nn.Conv2d(3, 8, 3), ln=nn.LayerNorm(20)))
+    model.conv.weight.data = model.conv.weight.data.to(memory_format=torch.channels_last)
+    model.fc.weight.data = model.fc.weight.data.t().contiguous().t()
+    before = {n: (p.data_ptr(), p.stride(), p._version) for n, p in model.named_parameters()}
+    if how == "reset_parameters":
+        ft.reset_parameters(model, seed=5)
+    else:
+        ft.init_module(model, [ft.Rule("normal_", name="weight", std=0.5), ft.Rule("zeros_", name="bias")], seed=5)
+    for n, p in model.named_parameters():
+        ptr, stride, version = before[n]
+        assert (p.data_ptr(), p.stride()) == (ptr, stride), n
+        assert p._version > version, f"{n} was not written through its own storage"
+    w = model.fc.weight.detach()
+    expected = (fastinit.kaiming_uniform((20, 30), math.sqrt(5), seed=_stream(5, "fc.weight"))
+                if how == "reset_parameters" else fastinit.normal((20, 30), 0.0, 0.5, seed=_stream(5, "fc.weight")))
+    assert np.array_equal(w.numpy(), expected)

@@ -17,9 +17,10 @@ import time
 import traceback
 
 import fastinit as fi
+import fastinit.torch as ft
 import torch
 import torch.distributed as dist
-from fastinit.torch._shard import check_same_seed, fill_sharded, local_block, local_blocks
+from fastinit.torch import check_same_seed, fill_sharded, local_block, local_blocks
 from torch.distributed.device_mesh import DeviceMesh
 from torch.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
 from torch.distributed.tensor.placement_types import _StridedShard
@@ -142,6 +143,8 @@ def layout_checks(checks, n):
         for dtype in (torch.bfloat16, torch.float16, torch.float64):
             check_fill(checks, mesh, [Shard(0)] * len(mesh_shape), (7, 5), "truncated_normal_", dtype)
         local_block_checks(checks, mesh)
+        if len(mesh_shape) == 2:
+            hsdp_checks(checks, mesh)
 
 
 def local_block_checks(checks, mesh):
@@ -287,6 +290,205 @@ def fsdp2_checks(checks, mesh):
     checks.run("FSDP2 on meta, to_empty, then fill", fsdp2_from_meta)
 
 
+class TinyGPT(torch.nn.Module):
+    """A GPT-2-like model small enough for many layouts: embeddings (with a padding row), LayerNorms,
+    an MLP whose output projection is called c_proj (gpt2_rules' depth-scaled std) and attention."""
+
+    def __init__(self, width=8, vocab=11):
+        super().__init__()
+        torch.manual_seed(0)  # the parameters gpt2_rules leaves alone start alike in every copy
+        self.wte = torch.nn.Embedding(vocab, width, padding_idx=5)
+        self.ln = torch.nn.LayerNorm(width)
+        self.attn = torch.nn.MultiheadAttention(width, 2)
+        self.c_fc = torch.nn.Linear(width, 12)
+        self.c_proj = torch.nn.Linear(12, width)
+        self.head = torch.nn.Linear(width, vocab, bias=False)
+
+    def forward(self, idx):
+        x = self.ln(self.wte(idx))
+        return self.head(x + self.c_proj(torch.relu(self.c_fc(x))))
+
+
+def same_model(model, plain, what):
+    """Every parameter of ``model`` (DTensor or plain) assembles to the plain model's bits."""
+    names = dict(plain.named_parameters())
+    checked = 0
+    for name, p in model.named_parameters():
+        full = p.full_tensor() if isinstance(p, DTensor) else p.detach()
+        assert torch.equal(bits(full), bits(names[name].detach())), f"{what}: {name} differs"
+        checked += 1
+    assert checked == len(names), (what, checked, len(names))
+    sharded = [n for n, p in model.named_parameters() if isinstance(p, DTensor)]
+    assert sharded, f"{what}: no parameter is a DTensor"
+    return sharded
+
+
+def model_checks(checks, mesh):
+    """fastinit.torch's whole-model functions on FSDP2: the plain single-process model's bits."""
+    import warnings
+
+    from torch.distributed.fsdp import fully_shard
+
+    rules = ft.gpt2_rules(n_layer=1)
+    warnings.simplefilter("ignore", UserWarning)  # MultiheadAttention's parameters are outside gpt2_rules
+
+    def reference(init):
+        plain = TinyGPT()
+        init(plain)
+        return plain
+
+    def shard_all(model):
+        fully_shard(model.c_fc, mesh=mesh)
+        fully_shard(model.c_proj, mesh=mesh)
+        return fully_shard(model, mesh=mesh)
+
+    def reset_mixed():
+        # Only the MLP is sharded: DTensor and plain (replicated) parameters in one model.
+        model = TinyGPT()
+        fully_shard(model.c_fc, mesh=mesh)
+        fully_shard(model.c_proj, mesh=mesh)
+        report = ft.reset_parameters(model, seed=7)
+        sharded = same_model(model, reference(lambda m: ft.reset_parameters(m, seed=7)), "reset_parameters")
+        assert set(sharded) == {"c_fc.weight", "c_fc.bias", "c_proj.weight", "c_proj.bias"}, sharded
+        assert "wte.weight" in report.initialized
+
+    def reset_fsdp2():
+        model = shard_all(TinyGPT())
+        ft.reset_parameters(model, seed=8)
+        same_model(model, reference(lambda m: ft.reset_parameters(m, seed=8)), "reset_parameters FSDP2")
+        x = torch.tensor([[1, 5, 3, 10]])
+        assert torch.allclose(model(x), reference(lambda m: ft.reset_parameters(m, seed=8))(x))
+
+    def gpt2_fsdp2():
+        model = shard_all(TinyGPT())
+        ft.init_module(model, rules, seed=9, allow_unused=True)
+        same_model(model, reference(lambda m: ft.init_module(m, rules, seed=9, allow_unused=True)), "init_module")
+
+    def materialize_fsdp2():
+        with torch.device("meta"):
+            model = TinyGPT()
+        shard_all(model)
+        ft.materialize(model, seed=10)
+        same_model(model, reference(lambda m: ft.reset_parameters(m, seed=10)), "materialize")
+        with torch.device("meta"):
+            model = TinyGPT()
+        shard_all(model)
+        ft.materialize(model, seed=11, rules=rules)
+        expected = reference(lambda m: ft.materialize(m, seed=11, rules=rules))
+        same_model(model, expected, "materialize with rules")
+
+    def fast_init_then_fsdp2():
+        with ft.fast_init(seed=12):
+            model = TinyGPT()
+        shard_all(model)
+        same_model(model, reference(lambda m: ft.reset_parameters(m, seed=12)), "fast_init then fully_shard")
+
+    def drop_in_on_dtensors():
+        model = shard_all(TinyGPT())
+        plain = TinyGPT()
+        for (name, p), q in zip(model.named_parameters(), plain.parameters()):
+            if p.ndim == 2:
+                ft.orthogonal_(p, generator=3) if name == "head.weight" else ft.trunc_normal_(p, std=0.5, generator=3)
+                ft.orthogonal_(q, generator=3) if name == "head.weight" else ft.trunc_normal_(q, std=0.5, generator=3)
+            else:
+                ft.ones_(p)
+                ft.ones_(q)
+        same_model(model, plain, "drop-in functions")
+
+    def unsharded_is_refused():
+        model = shard_all(TinyGPT())
+        ft.reset_parameters(model, seed=1)
+        before = [p.to_local().clone() for p in model.parameters()]
+        model.unshard()
+        try:
+            ft.reset_parameters(model, seed=2)
+        except RuntimeError as exc:
+            assert "unsharded" in str(exc) and "reshard()" in str(exc), exc
+        else:
+            raise AssertionError("an unsharded FSDP2 model was accepted")
+        model.reshard()
+        for b, p in zip(before, model.parameters()):
+            assert torch.equal(bits(b), bits(p.to_local())), "written before the error"
+
+    checks.run("model: reset_parameters, FSDP2 on part of the model (mixed)", reset_mixed)
+    checks.run("model: reset_parameters on FSDP2", reset_fsdp2)
+    checks.run("model: init_module gpt2_rules on FSDP2", gpt2_fsdp2)
+    checks.run("model: materialize on FSDP2 built on meta", materialize_fsdp2)
+    checks.run("model: fast_init then FSDP2", fast_init_then_fsdp2)
+    checks.run("model: drop-in functions on FSDP2 parameters", drop_in_on_dtensors)
+    checks.run("model: unsharded FSDP2 model refused", unsharded_is_refused)
+
+
+def hsdp_checks(checks, mesh):
+    """FSDP2 on a 2-D mesh (HSDP: Replicate on the first dim, Shard(0) on the second)."""
+    from torch.distributed.fsdp import fully_shard
+
+    def reset_hsdp():
+        model = TinyGPT()
+        fully_shard(model, mesh=mesh)
+        ft.reset_parameters(model, seed=13)
+        plain = TinyGPT()
+        ft.reset_parameters(plain, seed=13)
+        same_model(model, plain, "HSDP")
+        assert tuple(model.head.weight.placements) == (Replicate(), Shard(0)), model.head.weight.placements
+
+    def materialize_hsdp():
+        with torch.device("meta"):
+            model = TinyGPT()
+        fully_shard(model, mesh=mesh)
+        ft.materialize(model, seed=14)
+        plain = TinyGPT()
+        ft.reset_parameters(plain, seed=14)
+        same_model(model, plain, "HSDP materialize")
+
+    checks.run(f"model HSDP: reset_parameters mesh={tuple(mesh.shape)}", reset_hsdp)
+    checks.run(f"model HSDP: materialize mesh={tuple(mesh.shape)}", materialize_hsdp)
+
+
+def tensor_parallel_model_checks(checks, mesh):
+    """A tensor-parallel model on the 2-D mesh (tp) with FSDP2 on dp: _StridedShard parameters."""
+    from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
+
+    plan = {"wte": RowwiseParallel(), "c_fc": ColwiseParallel(), "c_proj": RowwiseParallel(),
+            "head": ColwiseParallel()}
+    rules = ft.gpt2_rules(n_layer=1)
+
+    def build(meta=False):
+        with torch.device("meta" if meta else "cpu"):
+            model = TinyGPT()
+        parallelize_module(model, mesh["tp"], plan)
+        fully_shard(model, mesh=mesh["dp"])
+        return model
+
+    def reference(init):
+        plain = TinyGPT()
+        init(plain)
+        return plain
+
+    def check(what, model, expected):
+        same_model(model, expected, what)
+        strided = [n for n, p in model.named_parameters()
+                   if isinstance(p, DTensor) and any(type(pl).__name__ == "_StridedShard" for pl in p.placements)]
+        assert "wte.weight" in strided, strided  # the padding row lies in one of several blocks
+
+    cases = [
+        ("reset_parameters", lambda m: ft.reset_parameters(m, seed=3), False,
+         lambda m: ft.reset_parameters(m, seed=3)),
+        ("init_module gpt2_rules", lambda m: ft.init_module(m, rules, seed=4, allow_unused=True), False,
+         lambda m: ft.init_module(m, rules, seed=4, allow_unused=True)),
+        ("materialize (built on meta)", lambda m: ft.materialize(m, seed=5), True,
+         lambda m: ft.reset_parameters(m, seed=5)),
+    ]
+    for what, init, meta, init_plain in cases:
+        def run(what=what, init=init, meta=meta, init_plain=init_plain):
+            model = build(meta)
+            init(model)
+            check(what, model, reference(init_plain))
+
+        checks.run(f"model strided: {what} on TP + FSDP2", run)
+
+
 def error_checks(checks, mesh):
     world = mesh.size()
     group = mesh.get_group()
@@ -334,9 +536,12 @@ def main():
             if member:
                 generator_checks(checks, mesh)
                 fsdp2_checks(checks, mesh)
+                model_checks(checks, mesh)
                 error_checks(checks, mesh)
         if world == 4:
-            strided_checks(checks, make_mesh((2, 2))[0])
+            mesh2d = make_mesh((2, 2))[0]
+            strided_checks(checks, mesh2d)
+            tensor_parallel_model_checks(checks, mesh2d)
     finally:
         with open(out, "w") as f:
             json.dump({"checks": checks.passed, "failures": checks.failures,

@@ -227,9 +227,10 @@ def _refuse_dtensor(torch_tensor, name):
     dtensor_module = sys.modules.get("torch.distributed.tensor")
     if dtensor_module is not None and isinstance(torch_tensor, dtensor_module.DTensor):
         raise TypeError(
-            f"{name} is a DTensor (a sharded tensor): fill it with fastinit.torch._shard.fill_sharded"
-            "(initializer, tensor, ...), which writes each rank's shard with the values of the whole "
-            "tensor, or pass its local shard with full_shape=/offset= from fastinit.torch._shard.local_block"
+            f"{name} is a DTensor (a sharded tensor): fill it with fastinit.torch.fill_sharded"
+            "(initializer, tensor, ...) or the fastinit.torch functions, which write each rank's shard with "
+            "the values of the whole tensor, or pass its local shard with full_shape=/offset= from "
+            "fastinit.torch.local_block"
         )
 
 

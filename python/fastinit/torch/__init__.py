@@ -11,6 +11,12 @@
   ``_init_weights`` written as data (:class:`Rule`, :func:`gpt2_rules`).
 * ``materialize(module, seed=...)`` for models built on the meta device and
   ``fast_init(seed=...)`` for ordinary construction.
+* Sharded models (torch.distributed DTensors: FSDP2 ``fully_shard``, tensor
+  parallel): every function above fills each rank's local shard with the
+  values of the whole tensor, so ``reset_parameters(fsdp_model, seed=0)``
+  gives the single-process model's bits. ``fill_sharded`` does the same for
+  any fastinit initializer, ``local_block``/``local_blocks`` give a shard's
+  place in the whole tensor, ``check_same_seed`` verifies the ranks agree.
 
 PyTorch is imported by this package only, never by ``import fastinit``.
 """
@@ -37,9 +43,11 @@ from ._nn_init import (
 )
 from ._report import InitReport
 from ._rules import Rule, gpt2_rules, init_module
+from ._shard import check_same_seed, fill_sharded, local_block, local_blocks
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
     "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "InitReport",
+    "fill_sharded", "check_same_seed", "local_block", "local_blocks",
 ]  # fmt: skip

@@ -47,7 +47,7 @@ from ._names import canonical_names, walk
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
 from ._seeds import SeedLike, fold_in_seed, root_seed
-from ._shard import local_block
+from ._shard import check_sharded_state, local_blocks, local_tensor
 
 __all__ = ["reset_parameters", "Session", "DEFAULT_RESETS"]
 
@@ -60,6 +60,7 @@ class Session:
 
     def __init__(self, module: nn.Module, root: int, only=None):
         self.modules = walk(module)
+        check_sharded_state(self.modules)
         self.names = canonical_names(self.modules)
         self.root = root
         self.only = only
@@ -86,7 +87,7 @@ class Session:
     def constant(self, tensor, name, value) -> None:
         """``tensor.fill_(value)`` (a local block of it) if this call owns it; callers hold ``no_grad``."""
         if self.owner_name(tensor, name) is not None:
-            local = _nn_init._checked(tensor)[0] if tensor.is_floating_point() else local_block(tensor)[0]
+            local = _nn_init._checked(tensor) if tensor.is_floating_point() else local_tensor(tensor)
             local.fill_(value)
             self.written[id(tensor)] = name
 
@@ -163,10 +164,10 @@ def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
     weight = m._parameters["weight"]
     s.random(_nn_init.normal_, weight, prefix + "weight")
     if m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
-        local, _, offset = local_block(weight)
-        row = m.padding_idx - (offset[0] if offset is not None else 0)
-        if 0 <= row < local.shape[0]:
-            local[row].fill_(0)
+        for view, _, offset in local_blocks(weight):  # the padding row is in at most one block
+            row = m.padding_idx - (offset[0] if offset is not None else 0)
+            if 0 <= row < view.shape[0]:
+                view[row].fill_(0)
 
 
 def _affine(s: Session, prefix: str, m: nn.Module) -> None:

@@ -8,8 +8,9 @@ a script reproducible (with other values than torch's own, since the
 generator differs).
 
 Accepted: float16, bfloat16, float32 and float64 tensors in any memory layout
-(strided views, channels_last), Parameters, sharded parameters (through
-:func:`fastinit.torch._shard.local_block`). Tensors on another device than
+(strided views, channels_last), Parameters, and DTensors (FSDP2, tensor
+parallel; each rank fills its local shard with the values of the whole
+tensor, see :func:`fastinit.torch.fill_sharded`). Tensors on another device than
 the CPU are filled in a CPU buffer and copied (``tensor.copy_``), which costs
 one host-to-device copy. Refused before anything is written: integer, bool
 and complex dtypes, sparse layouts, tensors on the meta device (no storage:
@@ -33,13 +34,13 @@ _FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _VALID = "float16, bfloat16, float32 or float64"
 
 
-def _checked(tensor, name: str = "tensor") -> "tuple[torch.Tensor, tuple | None, tuple | None]":
-    """``(local block, full_shape, offset)`` of a tensor fastinit may write, else a clear error."""
+def _checked(tensor, name: str = "tensor") -> torch.Tensor:
+    """The memory this process holds of a tensor fastinit may write (a DTensor's local shard), else a clear error."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     if tensor.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must have a floating dtype ({_VALID}), got {tensor.dtype}")
-    local, full_shape, offset = _shard.local_block(tensor)
+    local = _shard.local_tensor(tensor, name)
     if local.layout != torch.strided:
         raise TypeError(f"{name} must be a dense (strided) tensor, got layout {local.layout}")
     if local.is_meta:
@@ -52,49 +53,25 @@ def _checked(tensor, name: str = "tensor") -> "tuple[torch.Tensor, tuple | None,
             f"{name} is an inference tensor; PyTorch allows in-place updates of inference tensors only "
             "inside torch.inference_mode()"
         )
-    return local, full_shape, offset
+    return local
 
 
 _NOT_RANDOM = object()
 
 
 def _fill(fill, tensor, *args, generator=_NOT_RANDOM, **kwargs):
-    """Run fastinit's in-place ``fill`` on ``tensor``'s local block (through a CPU buffer off the CPU).
+    """Run fastinit's in-place ``fill`` on ``tensor``, or on each block of a DTensor's local shard.
 
-    The tensor is checked before the generator is drawn from, so a refused
-    call neither writes nor advances the generator.
+    One path for plain tensors and DTensors: :func:`_shard.fill_sharded`
+    (element-wise fills write only this rank's blocks; orthogonal, sparse,
+    eye and dirac compute the whole tensor and keep this rank's part; off the
+    CPU through a CPU buffer). The tensor is checked before the generator is
+    drawn from, so a refused call neither writes nor advances the generator.
     """
-    local, full_shape, offset = _checked(tensor)
+    _checked(tensor)
     if generator is not _NOT_RANDOM:
         kwargs["seed"] = stream(generator)
-    if full_shape is not None:
-        kwargs["full_shape"], kwargs["offset"] = full_shape, offset
-    if local.device.type == "cpu":
-        fill(local, *args, **kwargs)
-    else:
-        buffer = torch.empty(local.shape, dtype=local.dtype)
-        fill(buffer, *args, **kwargs)
-        with torch.no_grad():
-            local.copy_(buffer)
-    return tensor
-
-
-def _fill_whole(fill, tensor, *args, generator=_NOT_RANDOM, **kwargs):
-    """A structured initializer (whole-tensor values): fill the whole tensor, keep the local block.
-
-    Each shard of a sharded tensor computes the whole tensor (orthogonal,
-    sparse, eye and dirac values depend on all of it) and copies its block.
-    """
-    local, full_shape, offset = _checked(tensor)
-    if full_shape is None:
-        return _fill(fill, tensor, *args, generator=generator, **kwargs)
-    if generator is not _NOT_RANDOM:
-        kwargs["seed"] = stream(generator)
-    whole = fill(torch.empty(full_shape, dtype=local.dtype), *args, **kwargs)
-    block = whole[tuple(slice(o, o + n) for o, n in zip(offset, local.shape))]
-    with torch.no_grad():
-        local.copy_(block)
-    return tensor
+    return _shard.fill_sharded(fill, tensor, *args, **kwargs)
 
 
 def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
@@ -119,7 +96,7 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
 
 def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:
     """Fill ``tensor`` with ``val`` (``torch.nn.init.constant_``)."""
-    local, _, _ = _checked(tensor)
+    local = _checked(tensor)  # a DTensor's whole local shard: every block of it gets the same value
     if local.device.type == "cpu":
         _fi.constant_(local, val)
     else:
@@ -140,12 +117,12 @@ def zeros_(tensor: torch.Tensor) -> torch.Tensor:
 
 def eye_(tensor: torch.Tensor) -> torch.Tensor:
     """Fill a 2-D ``tensor`` with the identity matrix (``torch.nn.init.eye_``)."""
-    return _fill_whole(_fs.eye_, tensor)
+    return _fill(_fs.eye_, tensor)
 
 
 def dirac_(tensor: torch.Tensor, groups: int = 1) -> torch.Tensor:
     """Fill a 3-, 4- or 5-D ``tensor`` with the Dirac delta (``torch.nn.init.dirac_``)."""
-    return _fill_whole(_fs.dirac_, tensor, groups)
+    return _fill(_fs.dirac_, tensor, groups)
 
 
 def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
@@ -179,7 +156,7 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", no
 
 def orthogonal_(tensor: torch.Tensor, gain: float = 1, generator: SeedLike = None) -> torch.Tensor:
     """A (semi-)orthogonal matrix times ``gain`` (``torch.nn.init.orthogonal_``; :func:`fastinit.orthogonal_`)."""
-    return _fill_whole(_fs.orthogonal_, tensor, gain, generator=generator)
+    return _fill(_fs.orthogonal_, tensor, gain, generator=generator)
 
 
 def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01, generator: SeedLike = None) -> torch.Tensor:
@@ -188,6 +165,6 @@ def sparse_(tensor: torch.Tensor, sparsity: float, std: float = 0.01, generator:
     Unlike PyTorch (whose zero pattern comes from the global generator even
     when ``generator`` is given), values and pattern both come from ``generator``.
     """
-    return _fill_whole(_fs.sparse_, tensor, sparsity, std, generator=generator)
+    return _fill(_fs.sparse_, tensor, sparsity, std, generator=generator)
 
 

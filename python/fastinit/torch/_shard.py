@@ -35,7 +35,10 @@ from typing import Any, Callable, Optional
 
 from .._generator import Generator, resolve_generator
 
-__all__ = ["WHOLE_TENSOR_FILLS", "check_same_seed", "fill_sharded", "is_dtensor", "local_block", "local_blocks"]
+__all__ = [
+    "WHOLE_TENSOR_FILLS", "check_same_seed", "check_sharded_state", "fill_sharded", "is_dtensor", "local_block",
+    "local_blocks", "local_tensor",
+]  # fmt: skip
 
 Block = tuple[Any, Optional[tuple[int, ...]], Optional[tuple[int, ...]]]
 
@@ -97,6 +100,51 @@ def _local_tensor(tensor: Any, name: str) -> Any:
     return local
 
 
+def local_tensor(tensor: Any, name: str = "tensor") -> Any:
+    """The memory this process holds of ``tensor``: itself for a plain tensor, the local shard of a DTensor.
+
+    For constant fills and checks (dtype, layout, device) that need no
+    offsets; a ``Partial`` placement is refused as in :func:`local_blocks`.
+    """
+    if not is_dtensor(tensor):
+        return tensor
+    _check_placements(tensor, name)
+    return _local_tensor(tensor, name)
+
+
+def check_sharded_state(modules: Any) -> None:
+    """Refuse a model in which FSDP2 has swapped sharded parameters for unsharded ones.
+
+    ``modules`` is a list of ``(prefix, module)``. Plain (non-DTensor)
+    parameters next to DTensor ones are fine when they are replicated
+    (modules outside ``fully_shard``, its ``ignored_params``): every rank fills
+    them whole with the same values. They are wrong when an FSDP2 module is
+    unsharded (after ``unshard()``, or a forward with
+    ``reshard_after_forward=False``): its registered parameters are then
+    all-gathered copies whose writes FSDP2 drops at the next reshard, so a
+    fill would be silently lost.
+    """
+    fsdp = sys.modules.get("torch.distributed.fsdp")
+    cls = getattr(fsdp, "FSDPModule", None)
+    if cls is None:
+        return
+    for prefix, m in modules:
+        if not isinstance(m, cls):
+            continue
+        try:
+            groups = m._get_fsdp_state()._fsdp_param_groups
+        except (AttributeError, AssertionError):  # another torch version's internals: nothing to check against
+            continue
+        if any(not getattr(g, "is_sharded", True) for g in groups):
+            where = repr(prefix[:-1]) if prefix else "the module passed"
+            raise RuntimeError(
+                f"module: {where} is an FSDP2 module whose parameters are unsharded (plain all-gathered "
+                "copies, after unshard() or a forward with reshard_after_forward=False); values written to "
+                "them would be dropped at the next reshard. Call .reshard() on it first, so that its "
+                "parameters are the sharded DTensors"
+            )
+
+
 def _check_local_shape(local: Any, expected: tuple[int, ...], name: str) -> None:
     if tuple(local.shape) != tuple(expected):
         raise RuntimeError(
@@ -144,7 +192,7 @@ def local_block(tensor: Any, name: str = "tensor") -> Block:
         raise ValueError(
             f"{name} is a DTensor with placements {tuple(tensor.placements)} whose local shard is "
             f"{len(blocks)} separate blocks of the whole tensor, not one; use "
-            "fastinit.torch._shard.local_blocks or fill_sharded"
+            "fastinit.torch.local_blocks or fastinit.torch.fill_sharded"
         )
     return blocks[0]
 
@@ -258,14 +306,15 @@ def _pinned_seed(seed: Any) -> Callable[[], Any]:
 
 def _fill_block(fill: Callable[..., Any], target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """``fill(target, ...)``; a tensor on another device than the CPU is filled on the CPU and copied."""
-    if target.device.type == "cpu":
+    if getattr(getattr(target, "device", None), "type", "cpu") == "cpu":  # arrays and CPU tensors: in place
         fill(target, *args, **kwargs)
         return
     import torch
 
     staging = torch.empty(tuple(target.shape), dtype=target.dtype)
     fill(staging, *args, **kwargs)
-    target.copy_(staging)
+    with torch.no_grad():
+        target.copy_(staging)
 
 
 def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise: bool | None = None,
@@ -285,9 +334,9 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
         element-wise initializer; ``fill(array, *args, **kwargs)`` for one
         that needs the whole tensor.
     tensor : torch.Tensor, DTensor or array
-        Written in place (a DTensor's local shard; a shard on another device
-        than the CPU is filled on the CPU and copied). A plain tensor is
-        passed to ``fill`` unchanged.
+        Written in place (a DTensor's local shard). A plain tensor or array
+        is passed to ``fill`` unchanged. A tensor or shard on another device
+        than the CPU is filled in a CPU buffer and copied.
     elementwise : bool, optional
         Whether ``fill`` gives each element a value that depends only on its
         index (then each rank fills only its shard: no rank computes more than
@@ -313,7 +362,7 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
         element is written.
     """
     if not is_dtensor(tensor):
-        fill(tensor, *args, **kwargs)
+        _fill_block(fill, tensor, args, kwargs)
         return tensor
     if "full_shape" in kwargs or "offset" in kwargs:
         raise ValueError(
@@ -328,7 +377,9 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
     with torch.no_grad():
         if not elementwise:
             # Every rank computes the same whole tensor (same seed), then keeps its part.
-            whole = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
+            whole_shape = blocks[0][1]
+            assert whole_shape is not None  # a DTensor's blocks always have one
+            whole = torch.empty(whole_shape, dtype=blocks[0][0].dtype)
             fill(whole, *args, **kwargs)
             for view, _, offset in blocks:
                 assert offset is not None  # a DTensor's blocks always have one
