@@ -379,18 +379,34 @@ def test_verbose_reports_layers_epochs_and_progress_bars(digits, capsys):
 # scikit-learn conventions.
 
 
+class unit_interval_unchecked:
+    """Context: no [0, 1] check anywhere (DBN, DBNClassifier, the first BernoulliRBM)."""
+
+    def __enter__(self):
+        import fastinit.dbn as dbn_mod
+        import fastinit.dbn_classifier as clf_mod
+        import fastinit.rbm as rbm_mod
+
+        self.saved = [(dbn_mod, "check_unit_interval", dbn_mod.check_unit_interval),
+                      (clf_mod, "check_unit_interval", clf_mod.check_unit_interval),
+                      (rbm_mod.BernoulliRBM, "_check_values", rbm_mod.BernoulliRBM._check_values)]
+        dbn_mod.check_unit_interval = clf_mod.check_unit_interval = lambda X, owner: None
+        rbm_mod.BernoulliRBM._check_values = lambda self, X: None
+
+    def __exit__(self, *exc):
+        for owner, name, value in self.saved:
+            if name == "_check_values":
+                del owner._check_values  # back to the inherited method
+            else:
+                setattr(owner, name, value)
+
+
 class _RangeUncheckedDBN(DBN):
     """DBN without the [0, 1] check: the expected failures below are only that check."""
 
     def fit(self, X, y=None):
-        import fastinit.dbn as mod
-
-        saved = mod.check_unit_interval
-        mod.check_unit_interval = lambda X, owner: None
-        try:
+        with unit_interval_unchecked():
             return super().fit(X, y)
-        finally:
-            mod.check_unit_interval = saved
 
 
 def _dbn_expected_failures(estimator):
