@@ -15,6 +15,7 @@ from fastinit.dbn import derive_layer_seeds
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,14 @@ def digits():
 
 
 def _hand_stack(X, sizes, seeds, gaussian=False, **params):
-    """The reference: the RBMs fitted one by one with transform between them."""
+    """The reference: the RBMs fitted one by one with transform between them
+    (BLAS at one thread, as the DBN's forward passes: OpenBLAS's rounding can
+    depend on its thread count)."""
+    with threadpool_limits(1, user_api="blas"):
+        return _hand_stack_unlimited(X, sizes, seeds, gaussian, **params)
+
+
+def _hand_stack_unlimited(X, sizes, seeds, gaussian, **params):
     rbms, data = [], X
     for layer, (size, seed) in enumerate(zip(sizes, seeds)):
         cls = GaussianBernoulliRBM if gaussian and layer == 0 else BernoulliRBM
@@ -360,7 +368,8 @@ def test_each_greedy_layer_improves_its_pseudo_likelihood(digits, capsys):
         pl = [float(m.group(3)) for m in _EPOCH_LINE.finditer(text)]
         assert len(pl) == 10
         # the layer's own objective on its own training data rises over the epochs
-        assert np.mean(pl[-3:]) > pl[0] + 1.0, pl
+        # (single-epoch values are noisy by about 0.3: compare means of three)
+        assert np.mean(pl[-3:]) > np.mean(pl[:3]) + 0.5, pl
 
 
 def test_verbose_reports_layers_epochs_and_progress_bars(digits, capsys):

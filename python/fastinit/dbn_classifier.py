@@ -224,7 +224,7 @@ n_iter_no_change, early_stopping, validation_fraction
 
     # -------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> DBNClassifier:
         """Pretrain (unless ``pretrain=False``), then fine-tune for up to ``max_iter`` epochs.
 
         Parameters
@@ -282,17 +282,17 @@ n_iter_no_change, early_stopping, validation_fraction
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (``mlp_.predict``)."""
         X = self._validated(X)
         return self.mlp_.predict(X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (``mlp_.predict_proba``)."""
         X = self._validated(X)
         return self.mlp_.predict_proba(X)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`."""
         X = self._validated(X)
         return self.mlp_.predict_log_proba(X)
