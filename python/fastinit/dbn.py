@@ -397,14 +397,28 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = np.empty((X.shape[0], self.rbms_[-1].n_components), dtype=self.rbms_[-1].components_.dtype)
+        return self._map_chunks(X, out, self._up)
+
+    def _up(self, h):
+        for rbm in self.rbms_:
+            h = rbm._hidden_probabilities(h)
+        return h
+
+    def _down(self, h):
+        for layer in range(len(self.rbms_) - 1, -1, -1):
+            rbm = self.rbms_[layer]
+            h = h @ rbm.components_ + rbm.intercept_visible_
+            if layer > 0 or self.visible_units == "bernoulli":
+                h = _sigmoid(h)
+        return h
+
+    def _map_chunks(self, X, out: np.ndarray, chunk_fn) -> np.ndarray:
+        """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        _blas_gemm(out.dtype)
+        _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with _single_threaded_blas():
             for s in range(0, X.shape[0], step):
-                h = X[s : s + step]
-                for rbm in self.rbms_:
-                    h = rbm._hidden_probabilities(h)
-                out[s : s + step] = h
+                out[s : s + step] = chunk_fn(X[s : s + step])
         return out
 
     def reconstruct(self, X: Any) -> np.ndarray:
@@ -419,20 +433,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = np.empty(X.shape, dtype=self.rbms_[0].components_.dtype)
-        step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        _blas_gemm(out.dtype)
-        with _single_threaded_blas():
-            for s in range(0, X.shape[0], step):
-                h = X[s : s + step]
-                for rbm in self.rbms_:
-                    h = rbm._hidden_probabilities(h)
-                for layer in range(len(self.rbms_) - 1, -1, -1):
-                    rbm = self.rbms_[layer]
-                    h = h @ rbm.components_ + rbm.intercept_visible_
-                    if layer > 0 or self.visible_units == "bernoulli":
-                        h = _sigmoid(h)
-                out[s : s + step] = h
-        return out
+        return self._map_chunks(X, out, lambda h: self._down(self._up(h)))
 
     # ------------------------------------------------------------- export
     def export_weights(self, layout: str = "torch") -> list[tuple[np.ndarray, np.ndarray]]:
