@@ -417,6 +417,11 @@ class _RangeUncheckedDBN(DBN):
         with unit_interval_unchecked():
             return super().fit(X, y)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = False  # it takes any finite input
+        return tags
+
 
 def _dbn_expected_failures(estimator):
     from test_rbm_scoring import BERNOULLI_EXPECTED_FAILURES

@@ -128,6 +128,11 @@ class _RangeUncheckedDBNClassifier(DBNClassifier):
         with unit_interval_unchecked():
             return super().fit(X, y)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = False  # it takes any finite input
+        return tags
+
 
 _CHECK_PARAMS = dict(hidden_layer_sizes=(8,), pretrain_n_iter=2, max_iter=50, learning_rate_init=0.1,
                      random_state=0)
@@ -135,7 +140,7 @@ _OUT_OF_RANGE = "fits on data outside [0, 1], which a Bernoulli first layer reje
 BERNOULLI_CLASSIFIER_EXPECTED_FAILURES = {name: _OUT_OF_RANGE for name in [
     "check_estimators_dtypes", "check_estimators_fit_returns_self", "check_readonly_memmap_input",
     "check_estimators_overwrite_params", "check_dont_overwrite_parameters", "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit", "check_pipeline_consistency", "check_estimators_pickle",
+    "check_pipeline_consistency", "check_estimators_pickle",
     "check_f_contiguous_array_estimator", "check_classifier_data_not_an_array", "check_classifiers_classes",
     "check_classifiers_train", "check_methods_sample_order_invariance", "check_methods_subset_invariance",
     "check_fit2d_1sample", "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent",

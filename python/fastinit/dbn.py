@@ -47,7 +47,8 @@ from sklearn.utils._param_validation import InvalidParameterError, Options, StrO
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._philox import philox4x32
-from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm, _single_threaded_blas
+from ._blas import single_threaded_blas
+from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm
 
 __all__ = ["DBN"]
 
@@ -116,8 +117,11 @@ def check_unit_interval(X: Any, owner: str) -> None:
     """Bernoulli visible units need inputs in [0, 1] (binary data or probabilities)."""
     data = X.data if sp.issparse(X) else X
     if data.size and (data.min() < 0 or data.max() > 1):
+        # "Negative values in data" is what scikit-learn's common checks expect
+        # from estimators tagged positive_only.
+        negative = "Negative values in data: " if data.min() < 0 else ""
         raise ValueError(
-            f"{owner} with visible_units='bernoulli' expects X with values in [0, 1] (binary data or "
+            f"{negative}{owner} with visible_units='bernoulli' expects X with values in [0, 1] (binary data or "
             f"probabilities); got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to "
             "[0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), or standardize them and use "
             "visible_units='gaussian'."
@@ -257,6 +261,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -382,7 +387,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if w_out > w_in:
             starts = reversed(starts)
         _blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
-        with _single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
+        with single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
             for s in starts:
                 dst[s : s + step] = rbm._hidden_probabilities(src[s : s + step])
         return dst
@@ -416,7 +421,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
         _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
-        with _single_threaded_blas():
+        with single_threaded_blas():
             for s in range(0, X.shape[0], step):
                 out[s : s + step] = chunk_fn(X[s : s + step])
         return out

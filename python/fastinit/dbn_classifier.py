@@ -36,7 +36,8 @@ from .dbn import (
     output_layer_weights,
 )
 from .mlp_warm_start import warm_start_mlp
-from .rbm import _blas_gemm, _single_threaded_blas
+from ._blas import single_threaded_blas
+from .rbm import _blas_gemm
 
 __all__ = ["DBNClassifier"]
 
@@ -204,6 +205,7 @@ n_iter_no_change, early_stopping, validation_fraction
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self.visible_units == "bernoulli"
         return tags
 
     # ------------------------------------------------------------ parts
@@ -258,7 +260,7 @@ n_iter_no_change, early_stopping, validation_fraction
             dbn = None
             mlp = clone(template)
         _blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
-        with _single_threaded_blas():
+        with single_threaded_blas():
             mlp.fit(X, y)
         self.dbn_ = dbn
         self.mlp_ = mlp

@@ -18,16 +18,17 @@ __all__ = ["one_math_thread"]
 
 @contextmanager
 def one_math_thread() -> Iterator[None]:
-    """Limit BLAS (through threadpoolctl) and, if it is imported, PyTorch to
-    one thread inside the ``with`` block; restore both afterwards."""
-    from threadpoolctl import threadpool_limits
+    """Limit BLAS (fastinit's re-entrant, thread-safe limit, the one the RBM
+    trainer uses) and, if it is imported, PyTorch to one thread inside the
+    ``with`` block; restore both afterwards."""
+    from .._blas import single_threaded_blas
 
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None
     try:
         if torch is not None:
             torch.set_num_threads(1)
-        with threadpool_limits(1):
+        with single_threaded_blas():
             yield
     finally:
         if torch is not None:
