@@ -31,18 +31,24 @@ from .structured import *  # noqa: F401,F403  (names listed in structured.__all_
 __all__ += _fans.__all__ + _initializers.__all__ + _structured.__all__
 del _fans, _initializers, _structured
 
-# --- RBM estimators (python/fastinit/rbm.py) ---
+# --- RBM and DBN estimators (python/fastinit/rbm.py, dbn.py, dbn_classifier.py) ---
 # Imported on first use: they need scikit-learn and SciPy (the "rbm" extra),
 # which `import fastinit` alone does not.
-_RBM_NAMES = ("BernoulliRBM", "GaussianBernoulliRBM")
+_LAZY_ESTIMATORS = {
+    "BernoulliRBM": "rbm",
+    "GaussianBernoulliRBM": "rbm",
+    "DBN": "dbn",
+    "DBNClassifier": "dbn_classifier",
+}
 
 
 def __getattr__(name):
-    if name in _RBM_NAMES:
-        from . import rbm
+    module = _LAZY_ESTIMATORS.get(name)
+    if module is not None:
+        import importlib
 
-        return getattr(rbm, name)
+        return getattr(importlib.import_module(f".{module}", __name__), name)
     raise AttributeError(f"module 'fastinit' has no attribute {name!r}")
 
 
-__all__ += list(_RBM_NAMES)
+__all__ += list(_LAZY_ESTIMATORS)
