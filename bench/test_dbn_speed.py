@@ -6,7 +6,8 @@ float32, the same batch size and learning rate for every layer.
 
 - ``sklearn_stack``: ``sklearn.neural_network.BernoulliRBM`` layer by layer,
   layer i + 1 fitted on layer i's ``transform`` (what a scikit-learn user
-  writes by hand; scikit-learn has no DBN).
+  writes by hand; scikit-learn has no DBN). Like ``DBN.fit``, the loops do
+  not transform through the top layer.
 - ``fastinit_by_hand``: the same loop with ``fastinit.BernoulliRBM``.
 - ``fastinit_dbn``: ``fastinit.DBN(...).fit(X)`` (timed when this fastinit has
   ``DBN``).
@@ -35,7 +36,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_rbm_speed import make_data  # noqa: E402
+from test_rbm_speed import make_data
 
 HIDDEN = (500, 500, 2000)
 LEARNING_RATE = 0.1
@@ -47,8 +48,9 @@ def sklearn_stack(X, batch_size):
 
     for i, n in enumerate(HIDDEN):
         rbm = BernoulliRBM(n, learning_rate=LEARNING_RATE, batch_size=batch_size, n_iter=1, random_state=i)
-        X = rbm.fit(X).transform(X)
-    return X
+        rbm.fit(X)
+        if i + 1 < len(HIDDEN):  # the next layer's input (the top layer's is not needed)
+            X = rbm.transform(X)
 
 
 def fastinit_by_hand(X, batch_size):
@@ -56,8 +58,9 @@ def fastinit_by_hand(X, batch_size):
 
     for i, n in enumerate(HIDDEN):
         rbm = fastinit.BernoulliRBM(n, learning_rate=LEARNING_RATE, batch_size=batch_size, n_iter=1, random_state=i)
-        X = rbm.fit(X).transform(X)
-    return X
+        rbm.fit(X)
+        if i + 1 < len(HIDDEN):
+            X = rbm.transform(X)
 
 
 def fastinit_dbn(X, batch_size):
@@ -133,11 +136,10 @@ def main():
     if args.threads is not None:
         # threadpoolctl only limits libraries already loaded: load SciPy's
         # OpenBLAS (fastinit's BLAS) and scikit-learn first.
+        import fastinit
         import scipy.linalg.cython_blas  # noqa: F401
         import sklearn.neural_network  # noqa: F401
         from threadpoolctl import threadpool_limits
-
-        import fastinit
 
         threadpool_limits(args.threads)
         fastinit.set_num_threads(args.threads)
