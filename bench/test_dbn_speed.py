@@ -36,7 +36,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_rbm_speed import make_data
+from test_rbm_speed import limit_threads, make_data, report
 
 HIDDEN = (500, 500, 2000)
 LEARNING_RATE = 0.1
@@ -89,16 +89,6 @@ RATIOS = [
 ]
 
 
-def report(medians):
-    lines = [f"load average: {os.getloadavg()}"]
-    for name, t in medians.items():
-        lines.append(f"  {name:18s} median {t:8.3f} s")
-    for label, num, den in RATIOS:
-        if num in medians and den in medians:
-            lines.append(f"  {label}: {medians[num] / medians[den]:.3f}")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- pytest-benchmark
 _MEDIANS = {}
 
@@ -120,7 +110,7 @@ def test_stack(benchmark, data, case):
 
 def test_print_ratios():
     if _MEDIANS:
-        print("\n" + report(_MEDIANS))
+        print("\n" + report(_MEDIANS, RATIOS))
 
 
 # ---------------------------------------------------------------- standalone
@@ -134,15 +124,7 @@ def main():
     args = parser.parse_args()
     cases = args.cases or [c for c in CASES if c != "fastinit_dbn" or has_dbn()]
     if args.threads is not None:
-        # threadpoolctl only limits libraries already loaded: load SciPy's
-        # OpenBLAS (fastinit's BLAS) and scikit-learn first.
-        import fastinit
-        import scipy.linalg.cython_blas  # noqa: F401
-        import sklearn.neural_network  # noqa: F401
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-        fastinit.set_num_threads(args.threads)
+        limit_threads(args.threads)
     X = make_data()
     times = {c: [] for c in cases}
     for _ in range(args.repeats):  # interleaved, so load changes hit every case alike
@@ -151,7 +133,7 @@ def main():
             CASES[case](X, args.batch_size)
             times[case].append(time.perf_counter() - start)
     print(f"batch size {args.batch_size}, threads: {args.threads or 'default'}")
-    print(report({c: float(np.median(t)) for c, t in times.items()}))
+    print(report({c: float(np.median(t)) for c, t in times.items()}, RATIOS))
 
 
 if __name__ == "__main__":
