@@ -15,6 +15,7 @@ from fastinit.dbn import derive_layer_seeds
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,14 @@ def digits():
 
 
 def _hand_stack(X, sizes, seeds, gaussian=False, **params):
-    """The reference: the RBMs fitted one by one with transform between them."""
+    """The reference: the RBMs fitted one by one with transform between them
+    (BLAS at one thread, as the DBN's forward passes: OpenBLAS's rounding can
+    depend on its thread count)."""
+    with threadpool_limits(1, user_api="blas"):
+        return _hand_stack_unlimited(X, sizes, seeds, gaussian, **params)
+
+
+def _hand_stack_unlimited(X, sizes, seeds, gaussian, **params):
     rbms, data = [], X
     for layer, (size, seed) in enumerate(zip(sizes, seeds)):
         cls = GaussianBernoulliRBM if gaussian and layer == 0 else BernoulliRBM
@@ -360,7 +368,8 @@ def test_each_greedy_layer_improves_its_pseudo_likelihood(digits, capsys):
         pl = [float(m.group(3)) for m in _EPOCH_LINE.finditer(text)]
         assert len(pl) == 10
         # the layer's own objective on its own training data rises over the epochs
-        assert np.mean(pl[-3:]) > pl[0] + 1.0, pl
+        # (single-epoch values are noisy by about 0.3: compare means of three)
+        assert np.mean(pl[-3:]) > np.mean(pl[:3]) + 0.5, pl
 
 
 def test_verbose_reports_layers_epochs_and_progress_bars(digits, capsys):
@@ -379,18 +388,34 @@ def test_verbose_reports_layers_epochs_and_progress_bars(digits, capsys):
 # scikit-learn conventions.
 
 
+class unit_interval_unchecked:
+    """Context: no [0, 1] check anywhere (DBN, DBNClassifier, the first BernoulliRBM)."""
+
+    def __enter__(self):
+        import fastinit.dbn as dbn_mod
+        import fastinit.dbn_classifier as clf_mod
+        import fastinit.rbm as rbm_mod
+
+        self.saved = [(dbn_mod, "check_unit_interval", dbn_mod.check_unit_interval),
+                      (clf_mod, "check_unit_interval", clf_mod.check_unit_interval),
+                      (rbm_mod.BernoulliRBM, "_check_values", rbm_mod.BernoulliRBM._check_values)]
+        dbn_mod.check_unit_interval = clf_mod.check_unit_interval = lambda X, owner: None
+        rbm_mod.BernoulliRBM._check_values = lambda self, X: None
+
+    def __exit__(self, *exc):
+        for owner, name, value in self.saved:
+            if name == "_check_values":
+                del owner._check_values  # back to the inherited method
+            else:
+                setattr(owner, name, value)
+
+
 class _RangeUncheckedDBN(DBN):
     """DBN without the [0, 1] check: the expected failures below are only that check."""
 
     def fit(self, X, y=None):
-        import fastinit.dbn as mod
-
-        saved = mod.check_unit_interval
-        mod.check_unit_interval = lambda X, owner: None
-        try:
+        with unit_interval_unchecked():
             return super().fit(X, y)
-        finally:
-            mod.check_unit_interval = saved
 
 
 def _dbn_expected_failures(estimator):

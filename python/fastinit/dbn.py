@@ -47,7 +47,7 @@ from sklearn.utils._param_validation import InvalidParameterError, Options, StrO
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._philox import philox4x32
-from .rbm import BernoulliRBM, GaussianBernoulliRBM
+from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm, _single_threaded_blas
 
 __all__ = ["DBN"]
 
@@ -182,6 +182,10 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    The forward passes run in row chunks with SciPy's/NumPy's BLAS held at
+    one thread (threadpoolctl), as the RBM trainer does: on a busy machine
+    OpenBLAS's waiting threads made the chunked products several times slower.
+
     ``fit`` holds, besides X, one buffer the size of the widest intermediate
     activation (n_samples x max(hidden_layer_sizes[:-1])): layer l's
     probabilities overwrite layer l-1's in place, chunk by chunk, in the order
@@ -307,7 +311,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> DBN:
         """Train the layers greedily, bottom to top.
 
         Parameters
@@ -333,7 +337,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise
         return self
 
-    def _fit_layers(self, X, rbms) -> None:
+    def _fit_layers(self, X: Any, rbms: list) -> None:
         X = self._validate_X(X, reset=True)
         if self.visible_units == "bernoulli":
             check_unit_interval(X, type(self).__name__)  # before anything trains
@@ -377,12 +381,14 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         starts = range(0, n, step)
         if w_out > w_in:
             starts = reversed(starts)
-        for s in starts:
-            dst[s : s + step] = rbm._hidden_probabilities(src[s : s + step])
+        _blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        with _single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
+            for s in starts:
+                dst[s : s + step] = rbm._hidden_probabilities(src[s : s + step])
         return dst
 
     # ---------------------------------------------------------- inference
-    def transform(self, X):
+    def transform(self, X: Any) -> np.ndarray:
         """Top-layer probabilities: ``A_L`` of the stack for X (chunks of rows).
 
         Returns an array of shape (n_samples, hidden_layer_sizes[-1]) with
@@ -391,15 +397,31 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = np.empty((X.shape[0], self.rbms_[-1].n_components), dtype=self.rbms_[-1].components_.dtype)
+        return self._map_chunks(X, out, self._up)
+
+    def _up(self, h):
+        for rbm in self.rbms_:
+            h = rbm._hidden_probabilities(h)
+        return h
+
+    def _down(self, h):
+        for layer in range(len(self.rbms_) - 1, -1, -1):
+            rbm = self.rbms_[layer]
+            h = h @ rbm.components_ + rbm.intercept_visible_
+            if layer > 0 or self.visible_units == "bernoulli":
+                h = _sigmoid(h)
+        return h
+
+    def _map_chunks(self, X, out: np.ndarray, chunk_fn) -> np.ndarray:
+        """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        for s in range(0, X.shape[0], step):
-            h = X[s : s + step]
-            for rbm in self.rbms_:
-                h = rbm._hidden_probabilities(h)
-            out[s : s + step] = h
+        _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        with _single_threaded_blas():
+            for s in range(0, X.shape[0], step):
+                out[s : s + step] = chunk_fn(X[s : s + step])
         return out
 
-    def reconstruct(self, X):
+    def reconstruct(self, X: Any) -> np.ndarray:
         """The stack's deterministic up-down reconstruction of X.
 
         Up: ``A_l = sigmoid(A_{l-1} W_l^T + b_l)`` to the top. Down, with
@@ -411,18 +433,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         out = np.empty(X.shape, dtype=self.rbms_[0].components_.dtype)
-        step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        for s in range(0, X.shape[0], step):
-            h = X[s : s + step]
-            for rbm in self.rbms_:
-                h = rbm._hidden_probabilities(h)
-            for layer in range(len(self.rbms_) - 1, -1, -1):
-                rbm = self.rbms_[layer]
-                h = h @ rbm.components_ + rbm.intercept_visible_
-                if layer > 0 or self.visible_units == "bernoulli":
-                    h = _sigmoid(h)
-            out[s : s + step] = h
-        return out
+        return self._map_chunks(X, out, lambda h: self._down(self._up(h)))
 
     # ------------------------------------------------------------- export
     def export_weights(self, layout: str = "torch") -> list[tuple[np.ndarray, np.ndarray]]:

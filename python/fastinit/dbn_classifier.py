@@ -111,6 +111,10 @@ n_iter_no_change, early_stopping, validation_fraction
     classes_ : ndarray of shape (n_classes,)
     loss_curve_ : list of float
         ``mlp_.loss_curve_`` (grows with ``mlp_.partial_fit``; "sgd"/"adam").
+    n_iter_ : int
+        ``mlp_.n_iter_``: epochs of the last ``fit`` (after ``mlp_.partial_fit``,
+        scikit-learn counts that call's epoch only; ``len(loss_curve_)``
+        counts them all).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string feature names.
@@ -220,7 +224,7 @@ n_iter_no_change, early_stopping, validation_fraction
 
     # -------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> DBNClassifier:
         """Pretrain (unless ``pretrain=False``), then fine-tune for up to ``max_iter`` epochs.
 
         Parameters
@@ -267,19 +271,28 @@ n_iter_no_change, early_stopping, validation_fraction
         check_is_fitted(self, "mlp_")
         return self.mlp_.loss_curve_
 
+    @property
+    def n_iter_(self) -> int:
+        """``mlp_.n_iter_``: epochs of the MLP's last ``fit`` or ``partial_fit`` call (scikit-learn's count)."""
+        check_is_fitted(self, "mlp_")
+        return self.mlp_.n_iter_
+
     # -------------------------------------------------------- inference
     def _validated(self, X):
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (``mlp_.predict``)."""
-        return self.mlp_.predict(self._validated(X))
+        X = self._validated(X)
+        return self.mlp_.predict(X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (``mlp_.predict_proba``)."""
-        return self.mlp_.predict_proba(self._validated(X))
+        X = self._validated(X)
+        return self.mlp_.predict_proba(X)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`."""
-        return self.mlp_.predict_log_proba(self._validated(X))
+        X = self._validated(X)
+        return self.mlp_.predict_log_proba(X)
