@@ -89,14 +89,29 @@ RATIOS = [
 ]
 
 
-def report(medians):
+def report(medians, ratios=None):
+    """The medians and the ratios (label, numerator case, denominator case) among them."""
     lines = [f"load average: {os.getloadavg()}"]
     for name, t in medians.items():
         lines.append(f"  {name:24s} median {t:8.3f} s")
-    for label, num, den in RATIOS:
+    for label, num, den in RATIOS if ratios is None else ratios:
         if num in medians and den in medians:
             lines.append(f"  {label}: {medians[num] / medians[den]:.2f}")
     return "\n".join(lines)
+
+
+def limit_threads(n):
+    """Limits every BLAS (threadpoolctl) and fastinit to n threads for the rest of the process."""
+    # threadpoolctl only limits libraries already loaded: load SciPy's
+    # OpenBLAS (fastinit's BLAS) and scikit-learn first.
+    import scipy.linalg.cython_blas  # noqa: F401
+    import sklearn.neural_network  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    import fastinit
+
+    threadpool_limits(n)
+    fastinit.set_num_threads(n)
 
 
 # ---------------------------------------------------------------- pytest-benchmark
@@ -132,16 +147,7 @@ def main():
                         help="limit every BLAS (threadpoolctl) and fastinit to this many threads")
     args = parser.parse_args()
     if args.blas_threads is not None:
-        # threadpoolctl only limits libraries already loaded: load SciPy's
-        # OpenBLAS (fastinit's BLAS) and scikit-learn first.
-        import scipy.linalg.cython_blas  # noqa: F401
-        import sklearn.neural_network  # noqa: F401
-        from threadpoolctl import threadpool_limits
-
-        import fastinit
-
-        threadpool_limits(args.blas_threads)
-        fastinit.set_num_threads(args.blas_threads)
+        limit_threads(args.blas_threads)
     X = make_data()
     copies = {np.float32: X, np.float64: X.astype(np.float64)}
     times = {c: [] for c in args.cases}

@@ -34,15 +34,20 @@ def small_binary(n=23, d=17, p=0.3, seed=1):
 # ---------------------------------------------------------------------------
 # The C++ trainer computes exactly the documented update (NumPy oracle with the
 # same Philox counters), through its dense (BLAS) products and through its
-# sparse kernel (binary rows skip their zeros; real-valued rows too).
+# sparse kernel (binary rows skip their zeros; real-valued rows too) and
+# dot-product kernel (the chain's v given h at small batch sizes).
 
-_TRAINER_PATHS = {"dense": -1.0, "sparse": 1.0}
+# (_MAX_SPARSE_DENSITY, _MAX_DIRECT_ROWS): BLAS for every product, or
+# fastinit's own kernels wherever the trainer has one.
+_TRAINER_PATHS = {"dense": (-1.0, 0), "sparse": (1.0, 1 << 20)}
 
 
 @pytest.fixture(params=["dense", "sparse"])
 def trainer_path(request, monkeypatch):
-    """Forces the trainer's dense or sparse products for every batch."""
-    monkeypatch.setattr(fastinit.rbm, "_MAX_SPARSE_DENSITY", _TRAINER_PATHS[request.param])
+    """Forces the trainer's BLAS products or its own kernels for every batch."""
+    density, direct_rows = _TRAINER_PATHS[request.param]
+    monkeypatch.setattr(fastinit.rbm, "_MAX_SPARSE_DENSITY", density)
+    monkeypatch.setattr(fastinit.rbm, "_MAX_DIRECT_ROWS", direct_rows)
     return request.param
 
 
@@ -146,14 +151,28 @@ def test_same_model_with_fastinit_threads(medium_binary, trainer_path):
         np.testing.assert_array_equal(a, b)
 
 
+def _fit_gaussian_bits(dtype):
+    # Gaussian visible units: v- is the chain's pre-activation plus noise, so
+    # every bit of the v-given-h product reaches the model. Odd sizes leave
+    # remainders in every blocking of the products (7 chain rows, 37 visible
+    # units, 13 hidden units).
+    X = np.random.default_rng(3).standard_normal((61, 37)).astype(dtype)
+    rbm = GaussianBernoulliRBM(n_components=13, batch_size=7, n_iter=2, random_state=5).fit(X)
+    return rbm.components_.copy(), rbm.intercept_hidden_.copy(), rbm.intercept_visible_.copy(), rbm.h_samples_.copy()
+
+
 @pytest.mark.skipif(len(_core.available_isas()) < 2, reason="needs an AVX2 CPU to compare paths")
-def test_every_kernel_isa_trains_the_same_model(medium_binary, trainer_path):
+@pytest.mark.parametrize("model", ["bernoulli", "gaussian_f32", "gaussian_f64"])
+def test_every_kernel_isa_trains_the_same_model(medium_binary, trainer_path, model):
     current = _core.isa()
     fits = {}
     try:
         for isa in _core.available_isas():
             _core.select_isa(isa)
-            fits[isa] = _fit_bits(medium_binary)
+            if model == "bernoulli":
+                fits[isa] = _fit_bits(medium_binary)
+            else:
+                fits[isa] = _fit_gaussian_bits(np.float32 if model == "gaussian_f32" else np.float64)
     finally:
         _core.select_isa(current)
     for isa, bits in fits.items():
@@ -447,7 +466,7 @@ def test_trainer_writes_the_weights_back_before_python_sees_them(momentum):
     seen = []
     _core.rbm_train(model, X, None, None, 3, 0, np.zeros(1, np.int64), _blas_gemm(np.dtype(f8)), 0, 0.1, momentum,
                     0.0, None, 0.0, 0.9, 1, True, 0, 1, 2,
-                    lambda done, total: seen.append((done, model["weights"].copy())), 0.3)
+                    lambda done, total: seen.append((done, model["weights"].copy())), 0.3, 32)
     assert seen[-1][0] == 10
     np.testing.assert_array_equal(seen[-1][1], model["weights"])
     assert not np.array_equal(model["weights"], np.full((40, 50), 0.5))
@@ -469,7 +488,7 @@ def test_rbm_train_binding_refuses_a_wrong_gemm_capsule(dtype, capsule, expected
     before = model["weights"].copy()
     with pytest.raises(TypeError, match=f"gemm must be scipy.linalg.cython_blas's {expected} capsule"):
         _core.rbm_train(model, np.ones((6, 50), dtype), None, None, 3, 0, np.zeros(1, np.int64),
-                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None, 0.3)
+                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None, 0.3, 32)
     np.testing.assert_array_equal(model["weights"], before)
 
 
@@ -492,7 +511,7 @@ def callback(done, total):
         for _ in range(20):
             np.ones(rows * nh, f4)  # reuse the freed memory
 _core.rbm_train(model, np.ones((40, nv), f4), None, None, 1, 0, np.zeros(1, np.int64), _blas_gemm(np.dtype(f4)),
-                0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 1, 1, 2, callback, 0.3)
+                0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 1, 1, 2, callback, 0.3, 32)
 assert len(calls) >= 2 and calls[-1] == 40, calls
 """
 

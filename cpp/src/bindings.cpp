@@ -324,7 +324,7 @@ void bind_rbm(py::module_& m) {
          const py::capsule& gemm, int visible, double learning_rate, double momentum, double weight_decay,
          const py::object& sparsity_target, double sparsity_cost, double sparsity_damping, int k,
          bool persistent, int max_threads, std::uint32_t key0, std::uint32_t key1, const py::object& callback,
-         double max_sparse_density) {
+         double max_sparse_density, std::int64_t max_direct_rows) {
         RbmConfig cfg;
         if (visible != 0 && visible != 1) throw py::value_error("visible must be 0 (bernoulli) or 1 (gaussian)");
         if (k < 1) throw py::value_error("k must be >= 1");
@@ -342,6 +342,7 @@ void bind_rbm(py::module_& m) {
         cfg.key0 = key0;
         cfg.key1 = key1;
         cfg.max_sparse_density = max_sparse_density;
+        cfg.max_direct_rows = max_direct_rows;
         py::array w = model["weights"].cast<py::array>();
         if (w.dtype().equal(py::dtype::of<float>())) {
           return rbm_train_typed<float>(model, X, csr_indices, csr_indptr, batch_size, first_call, progress, gemm, cfg,
@@ -357,7 +358,8 @@ void bind_rbm(py::module_& m) {
       py::arg("first_call"), py::arg("progress").noconvert(), py::arg("gemm"), py::arg("visible"), py::arg("learning_rate"),
       py::arg("momentum"), py::arg("weight_decay"), py::arg("sparsity_target"), py::arg("sparsity_cost"),
       py::arg("sparsity_damping"), py::arg("k"), py::arg("persistent"), py::arg("max_threads"), py::arg("key0"),
-      py::arg("key1"), py::arg("callback"), py::arg("max_sparse_density"));
+      py::arg("key1"), py::arg("callback"), py::arg("max_sparse_density"),
+      py::arg("max_direct_rows"));
 }
 
 }  // namespace

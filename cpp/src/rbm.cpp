@@ -113,6 +113,8 @@ void gemm_rm(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::in
 // at one thread). The cut does not depend on the thread count, so neither do
 // the bits.
 constexpr std::int64_t kGemmSlice = 128;
+// Rows of W^T per task of the direct (dot-product) visible product.
+constexpr std::int64_t kDotRowsPerTask = 64;
 
 template <class T>
 void gemm_rm_sliced(GemmFn<T> gemm, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
@@ -207,6 +209,8 @@ RbmTrainer<T>::RbmTrainer(const RbmModel<T>& model, const RbmConfig& config, Gem
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
   constexpr std::int64_t kLine = 64 / sizeof(T);
   ldw_ = (nh + kLine - 1) / kLine * kLine;
+  const std::int64_t direct_rows = std::min(chain_rows, std::max<std::int64_t>(cfg_.max_direct_rows, 0));
+  hpad_.assign(static_cast<std::size_t>(direct_rows * ldw_), T(0));
   wt_ = aligned_zeros(wt_store_, nv * ldw_);
   transpose(model_.weights, nh, nv, nv, wt_, ldw_);
   if (model_.weights_velocity != nullptr) {
@@ -294,8 +298,24 @@ void RbmTrainer<T>::hidden_from_visible(const T* v, std::int64_t r0, std::int64_
 template <class T>
 void RbmTrainer<T>::visible_from_hidden(const T* h, std::int64_t n_rows, T* out) {
   const std::int64_t nh = model_.n_hidden, nv = model_.n_visible;
-  gemm_rm_sliced<T>(gemm_, false, true, n_rows, nv, nh, T(1), h, nh, wt_, ldw_, T(0), out, nv,
-                    cfg_.max_threads);
+  if (n_rows > cfg_.max_direct_rows) {
+    gemm_rm_sliced<T>(gemm_, false, true, n_rows, nv, nh, T(1), h, nh, wt_, ldw_, T(0), out, nv,
+                      cfg_.max_threads);
+    return;
+  }
+  // Few rows: BLAS would repack all of W^T for each call. Dot products of
+  // h's rows (copied to W^T's zero-padded row length) with W^T's rows instead.
+  T* hp = hpad_.data();
+  for (std::int64_t r = 0; r < n_rows; ++r) std::memcpy(hp + r * ldw_, h + r * nh, static_cast<std::size_t>(nh) * sizeof(T));
+  const auto& dot_rows = elementwise<T>(active_kernels()).dot_rows;
+  const std::int64_t n_tasks = (nv + kDotRowsPerTask - 1) / kDotRowsPerTask;
+  parallel_for(
+      static_cast<std::size_t>(n_tasks),
+      [&](std::size_t t) {
+        const std::int64_t i0 = static_cast<std::int64_t>(t) * kDotRowsPerTask;
+        dot_rows(hp, ldw_, n_rows, wt_, ldw_, i0, std::min(nv, i0 + kDotRowsPerTask), ldw_, out, nv);
+      },
+      n_rows * nv * nh < 32 * kMinParallelWork ? 1 : cfg_.max_threads);
 }
 
 // pre (n_rows x H) <- sigmoid(pre + b); states <- Bernoulli(pre) from `phase`.

@@ -69,6 +69,10 @@ _SPARSITY_DAMPING = 0.9
 # visible, 500 hidden, float32, one Zen 4 core): 0.53 ms against 1.53 ms for
 # OpenBLAS's sgemm at 13% density, 1.19 ms at 30%, break-even near 35%.
 _MAX_SPARSE_DENSITY = 0.3
+# Products of at most this many dense hidden rows with the weights (the
+# Gibbs chain's v given h at small batch sizes) skip BLAS, which repacks all
+# the weights for every call: fastinit's dot-product kernel instead.
+_MAX_DIRECT_ROWS = 32
 # Counter word 3 of the Philox stream that picks score_samples' flipped bits
 # (domain 255 of fastinit's stream layout: never used by a random call).
 _SCORE_DOMAIN = 0xFF << 24
@@ -352,7 +356,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     float(self.learning_rate), float(self.momentum), float(self.weight_decay),
                     None if self.sparsity_target is None else float(self.sparsity_target),
                     float(self.sparsity_cost), _SPARSITY_DAMPING, int(self.k), bool(self.persistent),
-                    self._max_threads(), key0, key1, callback, _MAX_SPARSE_DENSITY,
+                    self._max_threads(), key0, key1, callback, _MAX_SPARSE_DENSITY, _MAX_DIRECT_ROWS,
                 )
         finally:
             # update u used call first_call + u; the next random call follows them

@@ -55,6 +55,13 @@ struct RbmElementwise {
   // Appends the nonzeros of x[0, n) (column index, value), columns ascending,
   // to idx/val; returns how many. Clears *binary if a value is not 0 or 1.
   std::int64_t (*compress_row)(const T* x, std::int64_t n, std::int32_t* idx, T* val, bool* binary);
+  // Dot products of dense rows, for products with few rows (no packing):
+  //   c[r ldc + i] = dot(a[r lda, +k), b[i ldb, +k))  for r in [0, n_rows), i in [i0, i1),
+  // k a multiple of 8. Each dot has 8 lanes, lane l summing the rounded
+  // products of the indices j = l mod 8 in ascending order from +0; the result
+  // is ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) on every instruction set.
+  void (*dot_rows)(const T* a, std::int64_t lda, std::int64_t n_rows, const T* b, std::int64_t ldb, std::int64_t i0,
+                   std::int64_t i1, std::int64_t k, T* c, std::int64_t ldc);
 };
 
 struct RbmKernels {

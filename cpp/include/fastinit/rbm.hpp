@@ -59,6 +59,9 @@ struct RbmConfig {
   // Visible rows go through the sparse product when at most this fraction of
   // their entries is nonzero (1: always, below 0: never).
   double max_sparse_density = 0.3;
+  // Products of at most this many dense hidden rows with the weights use
+  // fastinit's dot-product kernel instead of BLAS (0: always BLAS).
+  std::int64_t max_direct_rows = 0;
   std::uint32_t key0 = 0, key1 = 0;
   // Called on the calling thread between the phases of an update that come
   // before the model is changed (loading, Gibbs steps, the hidden product);
@@ -144,6 +147,7 @@ class RbmTrainer {
   std::vector<T> hstack_;   // [h+ ; h- ; sparsity row] x n_hidden
   std::vector<T> vpre_;     // chain rows x n_visible: pre-activations of v given h
   std::vector<T> hchain_;   // chain rows x n_hidden: CD chain / intermediate hidden states
+  std::vector<T> hpad_;     // chain rows x ldw_: hidden rows zero-padded for the direct product
   // The weights and their velocity (momentum only), transposed: n_visible
   // rows of n_hidden values, rows ldw_ apart and 64-byte aligned (the sparse
   // product's loads then never straddle cache lines).
