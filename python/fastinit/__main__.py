@@ -60,7 +60,7 @@ def _timing_table(n: int, repeat: int) -> list:
         "truncated_normal": None,
     }
     for name, dist, params in _DISTRIBUTIONS:
-        t = _median_time(lambda: _sampling.fill_(a, dist, params, seed=1), repeat)
+        t = _median_time(lambda dist=dist, params=params: _sampling.fill_(a, dist, params, seed=1), repeat)
         base = baselines[name]
         tb = _median_time(base, repeat) if base is not None else float("nan")
         rows.append((name, n / t / 1e9, n / tb / 1e9 if base else float("nan"), tb / t if base else float("nan")))

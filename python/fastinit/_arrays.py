@@ -17,7 +17,7 @@ from . import _core
 __all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
 _DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
-_VALID_DTYPES = "float16, float32, float64" 
+_VALID_DTYPES = "float16, float32, float64"
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     import ml_dtypes as _ml_dtypes

@@ -80,7 +80,7 @@ class Generator:
         """The whole state, ``{"seed": int, "calls": int}``."""
         return {"seed": self._seed, "calls": self._calls}
 
-    def set_state(self, state) -> "Generator":
+    def set_state(self, state) -> Generator:
         """Restore a state returned by :meth:`get_state`; returns ``self``."""
         if not isinstance(state, dict) or set(state) != {"seed", "calls"}:
             raise ValueError("state must be a dict with exactly the keys 'seed' and 'calls'")

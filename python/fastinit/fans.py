@@ -193,7 +193,9 @@ def calculate_gain(nonlinearity: str, param=None):
         if param is None:
             slope = 0.01
         elif isinstance(param, bool) or not isinstance(param, numbers.Real):  # Integral is a Real
-            raise ValueError(f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)")
+            raise ValueError(
+                f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)"
+            )
         else:
             slope = float(param)
             if not math.isfinite(slope):

@@ -40,7 +40,6 @@ See ``docs/rbm.md`` for Hinton's recipe and how to stack RBMs into a DBN.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from numbers import Integral, Real
