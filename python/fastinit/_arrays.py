@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import numbers
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 
 __all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
-_DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
+_DTYPE_CODES: dict[np.dtype[Any], int] = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
 _VALID_DTYPES = "float16, float32, float64"
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
@@ -25,7 +28,7 @@ try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     _DTYPE_CODES[np.dtype(_ml_dtypes.bfloat16)] = 1
     _VALID_DTYPES += ", bfloat16"
 except ImportError:  # pragma: no cover - optional dependency
-    _ml_dtypes = None
+    _ml_dtypes = None  # type: ignore[assignment]
 
 
 #: The largest finite value of each supported dtype.
@@ -34,11 +37,11 @@ LARGEST_FINITE = {
 }
 
 
-def dtype_code(dtype: np.dtype) -> int:
+def dtype_code(dtype: np.dtype[Any]) -> int:
     return _DTYPE_CODES[dtype]
 
 
-def resolve_dtype(dtype, name="dtype") -> np.dtype:
+def resolve_dtype(dtype: npt.DTypeLike | None, name: str = "dtype") -> np.dtype[Any]:
     """``None`` -> float32; otherwise one of the supported floating dtypes."""
     if dtype is None:
         return np.dtype(np.float32)
@@ -51,7 +54,7 @@ def resolve_dtype(dtype, name="dtype") -> np.dtype:
     return dt
 
 
-def normalize_shape(shape, name="shape") -> tuple:
+def normalize_shape(shape: object, name: str = "shape") -> tuple[int, ...]:
     """An int or a sequence of ints -> a tuple of non-negative ints."""
     if type(shape) is int and shape >= 0:  # fast paths for the common cases
         return (shape,)
@@ -63,9 +66,9 @@ def normalize_shape(shape, name="shape") -> tuple:
     return dims
 
 
-def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
+def _int_tuple(value: object, name: str, expected: str = "an int or a tuple of ints") -> tuple[int, ...]:
     """An int or a sequence of ints (not bools) -> a tuple of Python ints, else a TypeError."""
-    items = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    items: Any = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
     try:
         items = tuple(items)
     except TypeError:
@@ -75,7 +78,7 @@ def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
     return tuple(int(d) for d in items)
 
 
-def as_writable_array(obj, name="tensor") -> np.ndarray:
+def as_writable_array(obj: object, name: str = "tensor") -> npt.NDArray[Any]:
     """A NumPy view of the caller's memory, ready to be written in place.
 
     Accepts NumPy arrays of a supported floating dtype in any memory layout
@@ -127,7 +130,7 @@ def as_writable_array(obj, name="tensor") -> np.ndarray:
     return arr
 
 
-def _from_dlpack(obj, torch_tensor):
+def _from_dlpack(obj: Any, torch_tensor: Any) -> npt.NDArray[Any]:
     """A NumPy view of a DLPack tensor's memory.
 
     NumPy's DLPack import has no bfloat16, so a torch bfloat16 tensor is shared
@@ -139,18 +142,18 @@ def _from_dlpack(obj, torch_tensor):
     return np.from_dlpack(obj)
 
 
-def _as_torch_tensor(obj):
+def _as_torch_tensor(obj: object) -> Any:
     """``obj`` if it is a ``torch.Tensor`` (torch already imported), else None."""
     torch = sys.modules.get("torch")
     return obj if torch is not None and isinstance(obj, torch.Tensor) else None
 
 
-def new_array(shape, dtype) -> np.ndarray:
+def new_array(shape: tuple[int, ...], dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     """An uninitialized C-contiguous array allocated by the C++ core."""
     return _core.empty(list(shape), dtype)
 
 
-def _c_strides(shape):
+def _c_strides(shape: tuple[int, ...]) -> list[int]:
     strides, s = [], 1
     for d in reversed(shape):
         strides.append(s)
@@ -158,7 +161,8 @@ def _c_strides(shape):
     return strides[::-1]
 
 
-def logical_layout(shape, full_shape=None, offset=None):
+def logical_layout(shape: tuple[int, ...], full_shape: object = None,
+                   offset: object = None) -> tuple[Sequence[int], int, tuple[int, ...]]:
     """Logical (row-major) index strides and base index of an array.
 
     Without ``full_shape``/``offset`` the array is the whole tensor: returns

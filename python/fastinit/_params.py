@@ -10,7 +10,7 @@ import math
 import numbers
 
 
-def real(value, name: str) -> float:
+def real(value: object, name: str) -> float:
     """A real number (not a bool) as a float; NaN and infinity pass."""
     if type(value) is float:  # the common case, without the slower ABC check below
         return value
@@ -19,7 +19,7 @@ def real(value, name: str) -> float:
     return float(value)
 
 
-def finite(value, name: str) -> float:
+def finite(value: object, name: str) -> float:
     """A finite real number as a float."""
     x = real(value, name)
     if not math.isfinite(x):
@@ -27,7 +27,7 @@ def finite(value, name: str) -> float:
     return x
 
 
-def non_negative(value, name: str) -> float:
+def non_negative(value: object, name: str) -> float:
     """A finite real number >= 0 as a float."""
     x = finite(value, name)
     if x < 0:
@@ -35,7 +35,7 @@ def non_negative(value, name: str) -> float:
     return x
 
 
-def positive(value, name: str) -> float:
+def positive(value: object, name: str) -> float:
     """A finite real number > 0 as a float."""
     x = finite(value, name)
     if x <= 0:
@@ -43,7 +43,7 @@ def positive(value, name: str) -> float:
     return x
 
 
-def refuse_sharding(function: str, full_shape, offset) -> None:
+def refuse_sharding(function: str, full_shape: object, offset: object) -> None:
     """``full_shape``/``offset`` are refused by initializers that are not element-wise."""
     if full_shape is not None or offset is not None:
         raise ValueError(

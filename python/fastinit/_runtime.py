@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 import os
+from typing import Any
 
 from . import _core
 
@@ -12,7 +13,7 @@ __all__ = ["set_num_threads", "get_num_threads", "info"]
 ISAS = ("auto", "generic", "avx2", "avx512")
 
 
-def _parse_thread_env():
+def _parse_thread_env() -> int | None:
     raw = os.environ.get("FASTINIT_NUM_THREADS")
     if raw is None or raw.strip() == "":
         return None
@@ -25,7 +26,7 @@ def _parse_thread_env():
     return n
 
 
-def set_num_threads(n) -> None:
+def set_num_threads(n: int) -> None:
     """Set how many threads fastinit's kernels use (``n >= 1``).
 
     Results never depend on this number: work is split by counter ranges.
@@ -44,7 +45,7 @@ def get_num_threads() -> int:
     return _core.get_num_threads()
 
 
-def _init_from_environment():
+def _init_from_environment() -> None:
     n = _parse_thread_env()
     _core.set_num_threads(n if n is not None else _core.default_num_threads())
     isa = os.environ.get("FASTINIT_ISA", "auto").strip().lower() or "auto"
@@ -57,7 +58,7 @@ def _init_from_environment():
             raise RuntimeError(str(exc)) from None
 
 
-def info() -> dict:
+def info() -> dict[str, Any]:
     """Build and runtime facts.
 
     ``isa`` is the kernel set in use (``"avx512"``, ``"avx2"`` or

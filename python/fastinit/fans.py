@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 
 from ._arrays import normalize_shape
+from ._typing import ShapeLike
 
 __all__ = ["compute_fans", "calculate_gain"]
 
@@ -30,18 +32,18 @@ _GAIN_ONE = (
 NONLINEARITIES = _GAIN_ONE + ("tanh", "relu", "leaky_relu", "selu")
 
 
-def _choices(values) -> str:
+def _choices(values: Iterable[str]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-def check_choice(value, valid, name: str) -> str:
+def check_choice(value: object, valid: Iterable[str], name: str) -> str:
     """``value`` if it is one of the strings ``valid``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in valid:
         raise ValueError(f"{name} must be one of {_choices(valid)}; got {value!r}")
     return value
 
 
-def compute_fans(shape, layout: str = "torch") -> tuple:
+def compute_fans(shape: ShapeLike, layout: str = "torch") -> tuple[int, int]:
     """Fan-in and fan-out of a weight of the given shape.
 
     Parameters
@@ -86,7 +88,7 @@ def compute_fans(shape, layout: str = "torch") -> tuple:
     return _fans_of(normalize_shape(shape), check_choice(layout, LAYOUTS, "layout"))
 
 
-def _fans_of(dims: tuple, layout: str) -> tuple:
+def _fans_of(dims: tuple[int, ...], layout: str) -> tuple[int, int]:
     """:func:`compute_fans` of a tuple of non-negative ints and a checked layout."""
     if len(dims) < 2:
         raise ValueError(
@@ -101,7 +103,7 @@ def _fans_of(dims: tuple, layout: str) -> tuple:
     return fan_in * rf, fan_out * rf
 
 
-def _check_fan(value, name):
+def _check_fan(value: object, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -111,7 +113,8 @@ def _check_fan(value, name):
     return int(value)
 
 
-def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=None) -> float:
+def resolve_fan(shape: Sequence[int], mode: str, layout: str = "torch", fan_in: int | None = None,
+                fan_out: int | None = None) -> float:
     """The fan an initializer divides by: ``fan_in``, ``fan_out`` or their mean.
 
     Explicit ``fan_in``/``fan_out`` (positive ints) win; only the fans that
@@ -128,14 +131,16 @@ def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=No
         shape_in, shape_out = _fans_of(tuple(shape), layout)
         fan_in = shape_in if fan_in is None else fan_in
         fan_out = shape_out if fan_out is None else fan_out
+    fan_in_f = math.nan if fan_in is None else float(fan_in)  # nan: not needed by this mode
+    fan_out_f = math.nan if fan_out is None else float(fan_out)
     if mode == "fan_in":
-        return fan_in
+        return fan_in_f
     if mode == "fan_out":
-        return fan_out
-    return (fan_in + fan_out) / 2.0
+        return fan_out_f
+    return (fan_in_f + fan_out_f) / 2.0
 
 
-def calculate_gain(nonlinearity: str, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (PyTorch's table).
 
     ================================================  ==========================================

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from . import _sampling
 from ._arrays import LARGEST_FINITE, as_writable_array, logical_layout
 from ._docs import shared_doc
 from ._params import finite, non_negative, positive, real
+from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
 
 __all__ = [
@@ -43,7 +46,8 @@ HE_MODES = ("fan_in", "fan_out")
 _FLOAT32_MAX = LARGEST_FINITE[np.dtype(np.float32)]
 
 
-def _block(tensor, full_shape, offset):
+def _block(tensor: object, full_shape: OptionalShape,
+           offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], tuple[int, ...]]:
     """``(array view, layout, logical full shape)`` of an in-place call's tensor.
 
     Checks the tensor and ``full_shape``/``offset`` once per call; ``layout``
@@ -54,24 +58,26 @@ def _block(tensor, full_shape, offset):
     return arr, (lstrides, base), full
 
 
-def _uniform_symmetric(tensor, arr, layout, bound, seed):
+def _uniform_symmetric(tensor: TensorT, arr: Array, layout: tuple[Sequence[int], int], bound: float,
+                       seed: Seed) -> TensorT:
     _sampling.fill_array(arr, _sampling.UNIFORM, (-bound, bound), seed, *layout)
     return tensor
 
 
-def _normal_centered(tensor, arr, layout, std, seed):
+def _normal_centered(tensor: TensorT, arr: Array, layout: tuple[Sequence[int], int], std: float,
+                     seed: Seed) -> TensorT:
     _sampling.fill_array(arr, _sampling.NORMAL, (0.0, std), seed, *layout)
     return tensor
 
 
-def _check_in_range(value: float, name: str, dtype) -> None:
+def _check_in_range(value: float, name: str, dtype: np.dtype[Any]) -> None:
     """A value to be stored in ``dtype`` must lie within its finite range (else it would round to inf)."""
     big = LARGEST_FINITE[dtype]
     if not -big <= value <= big:
         raise ValueError(f"{name}={value} is outside the finite range of {dtype}: need |{name}| <= {big:.9g}")
 
 
-def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
+def _holds_a_finite_value(a: float, b: float, dtype: np.dtype[Any]) -> bool:
     """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
     if a <= 0.0 <= b:  # every dtype holds 0; spares the common call the NumPy work below
         return True
@@ -91,7 +97,8 @@ def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
 
 
 @shared_doc
-def constant_(tensor, value, *, full_shape=None, offset=None):
+def constant_(tensor: TensorT, value: float, *, full_shape: OptionalShape = None,
+              offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with ``value``.
 
     Parameters
@@ -118,7 +125,7 @@ def constant_(tensor, value, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def zeros_(tensor, *, full_shape=None, offset=None):
+def zeros_(tensor: TensorT, *, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with 0.
 
     Parameters
@@ -132,7 +139,7 @@ def zeros_(tensor, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def ones_(tensor, *, full_shape=None, offset=None):
+def ones_(tensor: TensorT, *, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with 1.
 
     Parameters
@@ -150,7 +157,8 @@ def ones_(tensor, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=None):
+def uniform_(tensor: TensorT, low: float = 0.0, high: float = 1.0, *, seed: Seed = None,
+             full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values drawn from the uniform distribution U[low, high).
 
     Parameters
@@ -198,7 +206,8 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
 
 
 @shared_doc
-def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=None):
+def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values drawn from the normal distribution N(mean, std**2).
 
     Parameters
@@ -229,7 +238,8 @@ def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=Non
 
 
 @shared_doc
-def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, full_shape=None, offset=None):
+def truncated_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                      seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values from N(mean, std**2) truncated to [a, b].
 
     The density is the normal density restricted to ``[a, b]`` and
@@ -302,7 +312,9 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
 # Xavier / Glorot
 
 
-def _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset):
+def _xavier_std(tensor: object, gain: float, layout: str, fan_in: int | None, fan_out: int | None,
+                full_shape: OptionalShape,
+                offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], float]:
     gain = non_negative(gain, "gain")
     arr, block_layout, full = _block(tensor, full_shape, offset)
     fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out)
@@ -311,8 +323,9 @@ def _xavier_std(tensor, gain, layout, fan_in, fan_out, full_shape, offset):
 
 
 @shared_doc
-def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
-                    full_shape=None, offset=None):
+def xavier_uniform_(tensor: TensorT, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                    fan_out: int | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                    offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with Xavier/Glorot uniform values U(-bound, bound).
 
     ``bound = gain * sqrt(6 / (fan_in + fan_out))``, computed as in
@@ -334,8 +347,9 @@ def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=No
 
 
 @shared_doc
-def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, seed=None,
-                   full_shape=None, offset=None):
+def xavier_normal_(tensor: TensorT, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                   fan_out: int | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                   offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with Xavier/Glorot normal values N(0, std**2), untruncated.
 
     ``std = gain * sqrt(2 / (fan_in + fan_out))``, as in
@@ -359,7 +373,9 @@ def xavier_normal_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=Non
 # He / Kaiming
 
 
-def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, offset):
+def _he_std(tensor: object, a: float, mode: str, nonlinearity: str, layout: str, fan_in: int | None,
+            fan_out: int | None, full_shape: OptionalShape,
+            offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], float]:
     mode = check_choice(mode, HE_MODES, "mode")
     gain = calculate_gain(nonlinearity, a)
     arr, block_layout, full = _block(tensor, full_shape, offset)
@@ -370,8 +386,9 @@ def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, full_shape, 
 
 
 @shared_doc
-def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-                fan_out=None, seed=None, full_shape=None, offset=None):
+def he_uniform_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with He/Kaiming uniform values U(-bound, bound).
 
     ``bound = sqrt(3) * gain / sqrt(fan)`` with ``gain =
@@ -423,8 +440,9 @@ def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layo
 
 
 @shared_doc
-def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-               fan_out=None, seed=None, full_shape=None, offset=None):
+def he_normal_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+               layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+               seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with He/Kaiming normal values N(0, std**2), untruncated.
 
     ``std = gain / sqrt(fan)`` with ``gain = calculate_gain(nonlinearity, a)``,
@@ -472,7 +490,9 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layou
 # Variance scaling (Keras 3) and LeCun
 
 
-def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, seed, full_shape, offset):
+def _variance_scaling(tensor: TensorT, scale: float, mode: str, distribution: str, layout: str,
+                      fan_in: int | None, fan_out: int | None, seed: Seed, full_shape: OptionalShape,
+                      offset: OptionalShape) -> TensorT:
     arr, block_layout, full = _block(tensor, full_shape, offset)
     scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out))
     if distribution == "uniform":
@@ -485,8 +505,10 @@ def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out
 
 
 @shared_doc
-def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                      fan_in=None, fan_out=None, seed=None, full_shape=None, offset=None):
+def variance_scaling_(tensor: TensorT, scale: float = 1.0, mode: str = "fan_in",
+                      distribution: str = "truncated_normal", *, layout: str = "torch",
+                      fan_in: int | None = None, fan_out: int | None = None, seed: Seed = None,
+                      full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values whose variance is ``scale / fan`` (Keras 3 semantics).
 
     With ``n = max(1, fan)`` where ``fan`` is fan_in, fan_out or
@@ -539,8 +561,9 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
 
 
 @shared_doc
-def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
-                   offset=None):
+def lecun_uniform_(tensor: TensorT, *, layout: str = "torch", fan_in: int | None = None,
+                   fan_out: int | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                   offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with LeCun uniform values U(-sqrt(3 / fan_in), sqrt(3 / fan_in)).
 
     The variance is ``1 / fan_in``. Same as
@@ -566,8 +589,9 @@ def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=No
 
 
 @shared_doc
-def lecun_normal_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=None, full_shape=None,
-                  offset=None):
+def lecun_normal_(tensor: TensorT, *, layout: str = "torch", fan_in: int | None = None,
+                  fan_out: int | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                  offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with LeCun normal values N(0, 1 / fan_in), untruncated.
 
     Same as ``variance_scaling_(tensor, 1.0, "fan_in", "untruncated_normal")``.
@@ -599,12 +623,13 @@ def lecun_normal_(tensor, *, layout="torch", fan_in=None, fan_out=None, seed=Non
 # Out-of-place forms
 
 
-def _new(shape, dtype):
+def _new(shape: ShapeLike, dtype: DTypeLike) -> Array:
     return _sampling.new(shape, dtype)
 
 
 @shared_doc
-def zeros(shape, *, dtype=None, full_shape=None, offset=None):
+def zeros(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+          offset: OptionalShape = None) -> Array:
     """A new array of zeros; see :func:`zeros_`.
 
     <<NEW>>
@@ -613,7 +638,8 @@ def zeros(shape, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def ones(shape, *, dtype=None, full_shape=None, offset=None):
+def ones(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+         offset: OptionalShape = None) -> Array:
     """A new array of ones; see :func:`ones_`.
 
     <<NEW>>
@@ -622,7 +648,8 @@ def ones(shape, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
+def constant(shape: ShapeLike, value: float, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+             offset: OptionalShape = None) -> Array:
     """A new array filled with ``value``; see :func:`constant_`.
 
     <<NEW>>
@@ -631,7 +658,8 @@ def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def uniform(shape, low=0.0, high=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new array drawn from U[low, high); see :func:`uniform_`.
 
     <<NEW>>
@@ -640,7 +668,8 @@ def uniform(shape, low=0.0, high=1.0, *, dtype=None, seed=None, full_shape=None,
 
 
 @shared_doc
-def normal(shape, mean=0.0, std=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+           full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new array drawn from N(mean, std**2); see :func:`normal_`.
 
     <<NEW>>
@@ -649,8 +678,9 @@ def normal(shape, mean=0.0, std=1.0, *, dtype=None, seed=None, full_shape=None, 
 
 
 @shared_doc
-def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, seed=None, full_shape=None,
-                     offset=None):
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                     dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+                     offset: OptionalShape = None) -> Array:
     """A new array drawn from N(mean, std**2) truncated to [a, b]; see :func:`truncated_normal_`.
 
     <<NEW>>
@@ -659,8 +689,9 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, see
 
 
 @shared_doc
-def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
-                   full_shape=None, offset=None):
+def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                   fan_out: int | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                   full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Xavier/Glorot uniform array; see :func:`xavier_uniform_`.
 
     <<NEW>>
@@ -670,8 +701,9 @@ def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None
 
 
 @shared_doc
-def xavier_normal(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None,
-                  full_shape=None, offset=None):
+def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                  fan_out: int | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                  full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Xavier/Glorot normal (untruncated) array; see :func:`xavier_normal_`.
 
     <<NEW>>
@@ -681,8 +713,10 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None,
 
 
 @shared_doc
-def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-               fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+def he_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+               layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+               dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+               offset: OptionalShape = None) -> Array:
     """A new He/Kaiming uniform array; see :func:`he_uniform_`.
 
     <<NEW>>
@@ -692,8 +726,10 @@ def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout
 
 
 @shared_doc
-def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-              fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+def he_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+              layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+              dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+              offset: OptionalShape = None) -> Array:
     """A new He/Kaiming normal (untruncated) array; see :func:`he_normal_`.
 
     <<NEW>>
@@ -703,8 +739,10 @@ def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout=
 
 
 @shared_doc
-def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                     fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None, offset=None):
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
+                     distribution: str = "truncated_normal", *, layout: str = "torch", fan_in: int | None = None,
+                     fan_out: int | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                     full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new variance-scaling array (Keras 3 semantics); see :func:`variance_scaling_`.
 
     <<NEW>>
@@ -714,8 +752,9 @@ def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_no
 
 
 @shared_doc
-def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
-                  offset=None):
+def lecun_uniform(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None = None,
+                  fan_out: int | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                  full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new LeCun uniform array; see :func:`lecun_uniform_`.
 
     <<NEW>>
@@ -725,8 +764,9 @@ def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=Non
 
 
 @shared_doc
-def lecun_normal(shape, *, layout="torch", fan_in=None, fan_out=None, dtype=None, seed=None, full_shape=None,
-                 offset=None):
+def lecun_normal(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None = None,
+                 fan_out: int | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                 full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new LeCun normal (untruncated) array; see :func:`lecun_normal_`.
 
     <<NEW>>

@@ -19,17 +19,19 @@ from ._arrays import as_writable_array
 from ._docs import shared_doc
 from ._generator import resolve_generator
 from ._params import finite, non_negative, refuse_sharding
+from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 
 __all__ = ["orthogonal", "orthogonal_", "sparse", "sparse_", "eye", "eye_", "dirac", "dirac_"]
 
 
-def _zero(arr):
+def _zero(arr: Array) -> None:
     """Zero an array already accepted by ``as_writable_array``."""
     _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
 
 
 @shared_doc
-def orthogonal_(tensor, gain=1.0, *, seed=None, full_shape=None, offset=None):
+def orthogonal_(tensor: TensorT, gain: float = 1.0, *, seed: Seed = None, full_shape: OptionalShape = None,
+                offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``.
 
     The array is viewed as a matrix of ``rows = shape[0]`` and ``cols =
@@ -90,7 +92,8 @@ def orthogonal_(tensor, gain=1.0, *, seed=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=None):
+def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01, *, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill a 2-D ``tensor`` with N(0, std**2) values and zero a fraction of each column.
 
     Each of the ``cols`` columns gets exactly ``ceil(sparsity * rows)`` zeros
@@ -150,7 +153,7 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=No
 
 
 @shared_doc
-def eye_(tensor, *, full_shape=None, offset=None):
+def eye_(tensor: TensorT, *, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill a 2-D ``tensor`` with the identity matrix: ones on the main diagonal, zeros elsewhere.
 
     Non-square shapes get ``min(rows, cols)`` ones at ``(i, i)``, as
@@ -184,7 +187,8 @@ def eye_(tensor, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
+def dirac_(tensor: TensorT, groups: int = 1, *, full_shape: OptionalShape = None,
+           offset: OptionalShape = None) -> TensorT:
     """Fill a 3-, 4- or 5-D ``tensor`` with the Dirac delta: an identity convolution.
 
     The weight has PyTorch's convolution layout ``(out, in, *kernel)``. It is
@@ -238,7 +242,8 @@ def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def orthogonal(shape, gain=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def orthogonal(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+               full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new (semi-)orthogonal array; see :func:`orthogonal_`.
 
     <<NEW>>
@@ -247,7 +252,8 @@ def orthogonal(shape, gain=1.0, *, dtype=None, seed=None, full_shape=None, offse
 
 
 @shared_doc
-def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None, offset=None):
+def sparse(shape: ShapeLike, sparsity: float, std: float = 0.01, *, dtype: DTypeLike = None, seed: Seed = None,
+           full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new sparse normal array; see :func:`sparse_`.
 
     <<NEW>>
@@ -256,7 +262,8 @@ def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None,
 
 
 @shared_doc
-def eye(shape, *, dtype=None, full_shape=None, offset=None):
+def eye(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+        offset: OptionalShape = None) -> Array:
     """A new identity matrix; see :func:`eye_`.
 
     <<NEW>>
@@ -265,7 +272,8 @@ def eye(shape, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def dirac(shape, groups=1, *, dtype=None, full_shape=None, offset=None):
+def dirac(shape: ShapeLike, groups: int = 1, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+          offset: OptionalShape = None) -> Array:
     """A new Dirac-delta convolution weight; see :func:`dirac_`.
 
     <<NEW>>
