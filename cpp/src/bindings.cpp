@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -41,12 +42,22 @@ Distribution distribution_from_code(int code) {
 // A new uninitialized C-contiguous array of `dtype`, allocated here (64-byte
 // aligned) and owned by a capsule: NumPy never copies it.
 py::array empty_array(const std::vector<std::int64_t>& shape, const py::dtype& dtype) {
+  const std::size_t itemsize = static_cast<std::size_t>(dtype.itemsize());
+  // The byte count (zero dimensions counted as 1, as NumPy does) must fit in a
+  // signed size before anything is multiplied out: unchecked, the product
+  // wrapped (UBSan: signed overflow in the strides) and a 1-byte buffer came back.
+  const std::uint64_t max_bytes = static_cast<std::uint64_t>(PY_SSIZE_T_MAX);
+  std::uint64_t bytes_bound = itemsize;
   std::size_t n = 1;
   for (auto e : shape) {
     if (e < 0) throw py::value_error("negative dimensions are not allowed");
+    const std::uint64_t d = static_cast<std::uint64_t>(std::max<std::int64_t>(e, 1));
+    if (bytes_bound > max_bytes / d) {
+      throw py::value_error("shape is too large: the array would need more than 2**63 - 1 bytes");
+    }
+    bytes_bound *= d;
     n *= static_cast<std::size_t>(e);
   }
-  const std::size_t itemsize = static_cast<std::size_t>(dtype.itemsize());
   const std::size_t bytes = std::max<std::size_t>(n * itemsize, 1);
   void* ptr = ::operator new(bytes, std::align_val_t{kAlignment});
   py::capsule owner(ptr, [](void* p) { ::operator delete(p, std::align_val_t{kAlignment}); });
