@@ -28,7 +28,7 @@ try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     _DTYPE_CODES[np.dtype(_ml_dtypes.bfloat16)] = 1
     _VALID_DTYPES += ", bfloat16"
 except ImportError:  # pragma: no cover - optional dependency
-    _ml_dtypes = None  # type: ignore[assignment]
+    _ml_dtypes = None  # type: ignore[assignment, unused-ignore]  # only with ml_dtypes installed
 
 
 #: The largest finite value of each supported dtype.
