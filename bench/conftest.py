@@ -9,7 +9,6 @@ README quotes come from ``python bench/report.py``, which times the same
 workloads in one process and prints medians and ratios.
 """
 import pytest
-
 from workloads import Arrays
 
 

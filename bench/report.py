@@ -20,8 +20,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import fastinit  # noqa: E402
 from workloads import SLOW, WORKLOADS, Arrays  # noqa: E402
+
+import fastinit  # noqa: E402
 
 # (label, numerator (group, name), denominator (group, name), target, higher_is_better)
 # ratio = time(numerator) / time(denominator)
@@ -50,7 +51,8 @@ RATIOS = [
     ("normal f32: 2 threads speedup", ("threads-normal-f32-64M", "fastinit 1 thread"),
      ("threads-normal-f32-64M", "fastinit 2 threads"), 1.6),
     # inverted: cost relative to numpy, lower is better
-    ("1000 elems out-of-place xavier: cost / numpy random(1000)", ("small-1000", "fastinit xavier_uniform (out of place)"),
+    ("1000 elems out-of-place xavier: cost / numpy random(1000)",
+     ("small-1000", "fastinit xavier_uniform (out of place)"),
      ("small-1000", "numpy rng.random(1000, float32)"), -2.0),
 ]
 

@@ -82,8 +82,9 @@ def initialize(tensors, rules, fill):
 def tensors(mesh, layers, rank):
     """``(fill the shards, fill the whole, check, count, numel)`` for DTensors filled by fill_sharded."""
     import torch
-    from fastinit.torch import fill_sharded
     from torch.distributed.tensor import Shard, distribute_tensor
+
+    from fastinit.torch import fill_sharded
 
     params = gpt2_parameters(layers)
     rules = [rule for _, _, rule in params]
@@ -110,9 +111,10 @@ def model(mesh, layers, rank):
     block and at the root (Shard(0) DTensors), ``to_empty``; the baseline is
     the same call on the plain model in one process.
     """
-    import fastinit.torch as ft
     import torch
     from torch.distributed.fsdp import fully_shard
+
+    import fastinit.torch as ft
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from torch_workloads import GPT2Like
@@ -142,10 +144,11 @@ def model(mesh, layers, rank):
 
 
 def worker(rank, init_file, layers, repeats, out, use_model):
-    import fastinit as fi
     import torch
     import torch.distributed as dist
     from torch.distributed.device_mesh import init_device_mesh
+
+    import fastinit as fi
 
     fi.set_num_threads(1)
     torch.set_num_threads(1)

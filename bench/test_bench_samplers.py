@@ -1,6 +1,5 @@
 """fastinit's samplers against NumPy and PyTorch (see bench/workloads.py)."""
 import pytest
-
 from workloads import SLOW, WORKLOADS
 
 

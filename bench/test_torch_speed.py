@@ -34,10 +34,16 @@ import time
 import pytest
 
 torch = pytest.importorskip("torch") if __name__ != "__main__" else __import__("torch")
-import fastinit.torch as ft  # noqa: E402
 from torch_workloads import (  # noqa: E402
-    GPT2Like, build_floor, gpt2_rules_with_torch, layer_norms, layer_norms_with_torch, own_reset_parameters,
+    GPT2Like,
+    build_floor,
+    gpt2_rules_with_torch,
+    layer_norms,
+    layer_norms_with_torch,
+    own_reset_parameters,
 )
+
+import fastinit.torch as ft  # noqa: E402
 
 LAYERS = int(os.environ.get("FASTINIT_BENCH_LAYERS", "4"))
 

@@ -1,9 +1,9 @@
 """In-place forms write into the caller's memory (any layout, DLPack), out-of-place forms allocate in C++."""
 import numpy as np
 import pytest
+from initializer_checks import DTYPES, bits, empty
 
 import fastinit as fi
-from initializer_checks import DTYPES, bits, empty
 
 # (in-place, out-of-place, extra args) for every initializer; shapes that suit all but dirac.
 FORMS = [

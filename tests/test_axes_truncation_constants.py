@@ -1,7 +1,6 @@
 """Fan axes (JAX/Keras), explicit truncation, integer/bool constants, column-axis orthogonal, delta-orthogonal."""
 import math
 
-import fastinit as fi
 import numpy as np
 import pytest
 from initializer_checks import (
@@ -10,6 +9,8 @@ from initializer_checks import (
     assert_truncated_normal,
     assert_uniform,
 )
+
+import fastinit as fi
 
 TRUNC = 0.87962566103423978
 

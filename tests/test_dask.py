@@ -8,10 +8,11 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
-import fastinit as fi
-import fastinit.dask as fd
-import fastinit.initializers
-from initializer_checks import DTYPES, bits
+from initializer_checks import DTYPES, bits  # noqa: E402
+
+import fastinit as fi  # noqa: E402
+import fastinit.dask as fd  # noqa: E402
+import fastinit.initializers  # noqa: E402
 
 # name -> (positional args, keyword args) exercising each initializer's parameters.
 CASES = {

@@ -6,16 +6,17 @@ import subprocess
 import sys
 import tracemalloc
 
-import fastinit
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from fastinit import DBN, BernoulliRBM, GaussianBernoulliRBM
-from fastinit.dbn import derive_layer_seeds
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
+
+import fastinit
+from fastinit import DBN, BernoulliRBM, GaussianBernoulliRBM
+from fastinit.dbn import derive_layer_seeds
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,11 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
-from fastinit.demo import SECTIONS  # noqa: E402
+from fastinit.demo import (
+    SECTIONS,  # noqa: E402
+    inits,  # noqa: E402
+)
 from fastinit.demo import depth as depth_section  # noqa: E402
-from fastinit.demo import inits  # noqa: E402
 from fastinit.demo.progress import Progress  # noqa: E402
 from fastinit.demo.report import json_safe  # noqa: E402
 from fastinit.demo.zeros import unit_spread  # noqa: E402

@@ -144,5 +144,6 @@ def test_layout_changes_the_fans_initializers_use():
     # (kernel 3, in 4, out 8) in keras layout: fan_in 12; in torch layout fan_in = 4 * 8 = 32.
     keras = fi.lecun_uniform((3, 4, 8), layout="keras", seed=2)
     torch_ = fi.lecun_uniform((3, 4, 8), seed=2)
-    np.testing.assert_array_equal(keras, fi.uniform((3, 4, 8), -math.sqrt(3.0 * (1.0 / 12)), math.sqrt(3.0 * (1.0 / 12)), seed=2))
-    np.testing.assert_array_equal(torch_, fi.uniform((3, 4, 8), -math.sqrt(3.0 * (1.0 / 32)), math.sqrt(3.0 * (1.0 / 32)), seed=2))
+    bound_keras, bound_torch = math.sqrt(3.0 * (1.0 / 12)), math.sqrt(3.0 * (1.0 / 32))
+    np.testing.assert_array_equal(keras, fi.uniform((3, 4, 8), -bound_keras, bound_keras, seed=2))
+    np.testing.assert_array_equal(torch_, fi.uniform((3, 4, 8), -bound_torch, bound_torch, seed=2))

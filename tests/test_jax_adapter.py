@@ -12,11 +12,11 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 jax = pytest.importorskip("jax")
 import jax.nn.initializers as jinit  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+from initializer_checks import assert_same_distribution, assert_same_variance_scaling  # noqa: E402
 from jax._src.nn.initializers import _compute_fans as jax_compute_fans  # noqa: E402
 
 import fastinit as fi  # noqa: E402
 import fastinit.jax as fij  # noqa: E402
-from initializer_checks import assert_same_distribution, assert_same_variance_scaling  # noqa: E402
 
 KEY, JAX_KEY = jax.random.key(0), jax.random.key(1)
 SHAPES = [(2000,), (40, 50), (10, 12, 16), (4, 5, 8, 12), (2, 3, 4, 8, 10)]

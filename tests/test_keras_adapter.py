@@ -17,11 +17,11 @@ if "keras" not in sys.modules and "KERAS_BACKEND" not in os.environ and BACKENDS
 # XLA's optimizing CPU backend takes up to a minute per 5-D sampler (jax backend); no need here.
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 keras = pytest.importorskip("keras")
+from initializer_checks import assert_same_distribution, assert_same_variance_scaling  # noqa: E402
 from keras.src.initializers.random_initializers import compute_fans as keras_compute_fans  # noqa: E402
 
 import fastinit as fi  # noqa: E402
 import fastinit.keras as fik  # noqa: E402
-from initializer_checks import assert_same_distribution, assert_same_variance_scaling  # noqa: E402
 
 SHAPES = [(2000,), (40, 50), (10, 12, 16), (4, 5, 8, 12), (2, 3, 4, 8, 10)]
 SHAPE_IDS = [f"{len(s)}d" for s in SHAPES]

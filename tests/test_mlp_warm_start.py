@@ -62,7 +62,7 @@ def test_partial_fit_epochs_equal_cold_partial_fit():
     coefs, intercepts = _cold_weights(mlp, [6, 8, 3])
     cold = MLPClassifier(**mlp.get_params())
     warm = warm_start_mlp(mlp, X, y, coefs, intercepts)
-    for epoch in range(3):
+    for _ in range(3):
         cold.partial_fit(X, y, classes=np.unique(y))
         warm.partial_fit(X, y)
         np.testing.assert_array_equal(warm.coefs_[0], cold.coefs_[0])

@@ -23,7 +23,8 @@ def philox_python(ctr, key):
     for _ in range(10):
         p0 = 0xD2511F53 * c[0]
         p1 = 0xCD9E8D57 * c[2]
-        c = [((p1 >> 32) ^ c[1] ^ k0) & 0xFFFFFFFF, p1 & 0xFFFFFFFF, ((p0 >> 32) ^ c[3] ^ k1) & 0xFFFFFFFF, p0 & 0xFFFFFFFF]
+        c = [((p1 >> 32) ^ c[1] ^ k0) & 0xFFFFFFFF, p1 & 0xFFFFFFFF,
+             ((p0 >> 32) ^ c[3] ^ k1) & 0xFFFFFFFF, p0 & 0xFFFFFFFF]
         k0 = (k0 + 0x9E3779B9) & 0xFFFFFFFF
         k1 = (k1 + 0xBB67AE85) & 0xFFFFFFFF
     return c
@@ -59,7 +60,8 @@ def test_agrees_with_randomgen_on_random_counters_and_keys():
         for step in (1, 2):
             c = (counter + step) % 2**128
             ctrs.append([(c >> (32 * w)) & 0xFFFFFFFF for w in range(4)])
-        out = fastinit.philox4x32(np.array(ctrs, dtype=np.uint32), np.array([key & 0xFFFFFFFF, key >> 32], dtype=np.uint32))
+        key_words = np.array([key & 0xFFFFFFFF, key >> 32], dtype=np.uint32)
+        out = fastinit.philox4x32(np.array(ctrs, dtype=np.uint32), key_words)
         np.testing.assert_array_equal(out.ravel(), expected)
 
 
@@ -73,7 +75,8 @@ def test_accepts_python_int_lists_and_returns_new_array():
 @pytest.mark.parametrize(
     "counters,key,exc,match",
     [
-        (np.zeros((3, 3), dtype=np.uint32), np.zeros(2, dtype=np.uint32), ValueError, r"counters must have shape \(n, 4\)"),
+        (np.zeros((3, 3), dtype=np.uint32), np.zeros(2, dtype=np.uint32), ValueError,
+         r"counters must have shape \(n, 4\)"),
         (np.zeros(4, dtype=np.uint32), np.zeros(2, dtype=np.uint32), ValueError, r"counters must have shape \(n, 4\)"),
         (np.zeros((1, 4), dtype=np.uint32), np.zeros(3, dtype=np.uint32), ValueError, r"key must have shape \(2,\)"),
         (np.zeros((1, 4)), np.zeros(2, dtype=np.uint32), TypeError, "counters must hold uint32 values"),

@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from rbm_oracle import OracleRBM
 from scipy import stats
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -20,7 +21,7 @@ from sklearn.pipeline import Pipeline
 import fastinit
 from fastinit import BernoulliRBM, GaussianBernoulliRBM, _core
 from fastinit._sampling import NORMAL, fill_
-from rbm_oracle import OracleRBM
+
 
 @pytest.fixture(scope="module")
 def digits():
@@ -63,7 +64,8 @@ ORACLE_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("config", ORACLE_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+@pytest.mark.parametrize("config", ORACLE_CONFIGS,
+                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
 def test_bernoulli_fit_matches_oracle(config, trainer_path):
     X = small_binary()  # 23 rows, batch 5: the last batch has 3 rows
     rbm = BernoulliRBM(6, batch_size=5, n_iter=2, random_state=7, **config).fit(X)
@@ -488,7 +490,8 @@ def test_rbm_train_binding_refuses_a_wrong_gemm_capsule(dtype, capsule, expected
     before = model["weights"].copy()
     with pytest.raises(TypeError, match=f"gemm must be scipy.linalg.cython_blas's {expected} capsule"):
         _core.rbm_train(model, np.ones((6, 50), dtype), None, None, 3, 0, np.zeros(1, np.int64),
-                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None, 0.3, 32)
+                        cython_blas.__pyx_capi__[capsule], 0, 0.1, 0.0, 0.0, None, 0.0, 0.9, 1, True, 0, 1, 2, None,
+                        0.3, 32)
     np.testing.assert_array_equal(model["weights"], before)
 
 

@@ -3,9 +3,9 @@ import itertools
 
 import numpy as np
 import pytest
+from initializer_checks import DTYPES, bits, empty
 
 import fastinit as fi
-from initializer_checks import DTYPES, bits, empty
 
 # Every element-wise in-place initializer with arguments that exercise its sampler.
 ELEMENTWISE = {

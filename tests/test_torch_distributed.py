@@ -106,8 +106,9 @@ def test_whole_model_functions_were_checked_on_fsdp2_and_tensor_parallel(reports
 # --- without a process group: plain tensors pass through -----------------------------------------
 
 def test_plain_tensors_and_arrays_are_their_own_whole():
-    import fastinit as fi
     import numpy as np
+
+    import fastinit as fi
     from fastinit.torch import check_same_seed, fill_sharded, local_block, local_blocks
     from fastinit.torch._shard import is_dtensor
 

@@ -3,9 +3,9 @@ import inspect
 import math
 
 import pytest
+from initializer_checks import assert_same_distribution
 
 import fastinit
-from initializer_checks import assert_same_distribution
 
 torch = pytest.importorskip("torch")
 ft = pytest.importorskip("fastinit.torch")

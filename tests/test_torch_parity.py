@@ -4,9 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+from initializer_checks import assert_same_distribution
 
 import fastinit as fi
-from initializer_checks import assert_same_distribution
 
 torch = pytest.importorskip("torch")
 init = torch.nn.init

@@ -16,14 +16,15 @@ import sys
 import time
 import traceback
 
-import fastinit as fi
-import fastinit.torch as ft
 import torch
 import torch.distributed as dist
-from fastinit.torch import check_same_seed, fill_sharded, local_block, local_blocks
 from torch.distributed.device_mesh import DeviceMesh
 from torch.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
 from torch.distributed.tensor.placement_types import _StridedShard
+
+import fastinit as fi
+import fastinit.torch as ft
+from fastinit.torch import check_same_seed, fill_sharded, local_block, local_blocks
 
 # name -> (in-place fastinit initializer, positional args, keyword args); the seed is added per call.
 FILLS = {
@@ -253,7 +254,7 @@ def fsdp2_checks(checks, mesh):
         return torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.LayerNorm(7), torch.nn.Linear(7, 3))
 
     def init(model):
-        for k, (name, p) in enumerate(model.named_parameters()):
+        for k, (_name, p) in enumerate(model.named_parameters()):
             fill = fi.xavier_uniform_ if p.ndim == 2 else fi.normal_
             fill_sharded(fill, p, seed=1000 + k)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ _DISTRIBUTIONS = [
 ]
 
 
-def _self_check() -> list:
+def _self_check() -> list[tuple[str, bool]]:
     """(name, ok) pairs: Philox known answer; every kernel equals the generic one."""
     checks = []
     out = philox4x32(np.array([_KAT[0]], dtype=np.uint32), np.array(_KAT[1], dtype=np.uint32))
@@ -43,7 +44,7 @@ def _self_check() -> list:
     return checks
 
 
-def _median_time(fn, repeat):
+def _median_time(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -52,7 +53,7 @@ def _median_time(fn, repeat):
     return float(np.median(times))
 
 
-def _timing_table(n: int, repeat: int) -> list:
+def _timing_table(n: int, repeat: int) -> list[tuple[str, float, float, float]]:
     rng = np.random.default_rng(0)
     rows = []
     a = np.empty(n, dtype=np.float32)
@@ -62,7 +63,7 @@ def _timing_table(n: int, repeat: int) -> list:
         "truncated_normal": None,
     }
     for name, dist, params in _DISTRIBUTIONS:
-        t = _median_time(lambda: _sampling.fill_(a, dist, params, seed=1), repeat)
+        t = _median_time(functools.partial(_sampling.fill_, a, dist, params, seed=1), repeat)
         base = baselines[name]
         tb = _median_time(base, repeat) if base is not None else float("nan")
         rows.append((name, n / t / 1e9, n / tb / 1e9 if base else float("nan"), tb / t if base else float("nan")))

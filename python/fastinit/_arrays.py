@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 
 __all__ = ["resolve_dtype", "normalize_shape", "as_writable_array", "new_array", "logical_layout", "LARGEST_FINITE"]
 
-_DTYPE_CODES = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
+_DTYPE_CODES: dict[np.dtype[Any], int] = {np.dtype(np.float16): 0, np.dtype(np.float32): 2, np.dtype(np.float64): 3}
 _VALID_DTYPES = "float16, float32, float64"
 #: How to get bfloat16 when ml_dtypes is missing (named in the error messages).
 BFLOAT16_HINT = (
@@ -31,8 +34,8 @@ try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
 
     _DTYPE_CODES[np.dtype(_ml_dtypes.bfloat16)] = 1
     _VALID_DTYPES += ", bfloat16"
-except ImportError:  # optional dependency
-    _ml_dtypes = None
+except ImportError:  # pragma: no cover - optional dependency
+    _ml_dtypes = None  # type: ignore[assignment, unused-ignore]  # only with ml_dtypes installed
 
 #: The largest number of bytes an array may have (NumPy's limit).
 MAX_BYTES = 2**63 - 1
@@ -48,16 +51,16 @@ LARGEST_FINITE = {
 }
 
 
-def dtype_code(dtype: np.dtype) -> int:
+def dtype_code(dtype: np.dtype[Any]) -> int:
     return _DTYPE_CODES[dtype]
 
 
-def is_exact(dtype: np.dtype) -> bool:
+def is_exact(dtype: np.dtype[Any]) -> bool:
     """Whether ``dtype`` is a native-order integer or bool dtype (constants only)."""
     return dtype.kind in "biu" and dtype.isnative
 
 
-def resolve_dtype(dtype, name="dtype", exact=False) -> np.dtype:
+def resolve_dtype(dtype: npt.DTypeLike | None, name: str = "dtype", exact: bool = False) -> np.dtype[Any]:
     """``None`` -> float32; otherwise one of the supported floating dtypes.
 
     With ``exact=True`` (the constant initializers) integer and bool dtypes
@@ -75,7 +78,7 @@ def resolve_dtype(dtype, name="dtype", exact=False) -> np.dtype:
     return dt
 
 
-def _bfloat16_hint(dtype) -> str:
+def _bfloat16_hint(dtype: object) -> str:
     """The install hint when ``dtype`` names bfloat16 and ml_dtypes is missing, else ''."""
     if _ml_dtypes is not None:
         return ""
@@ -83,7 +86,7 @@ def _bfloat16_hint(dtype) -> str:
     return f". {BFLOAT16_HINT}" if any("bfloat16" in n for n in names) else ""
 
 
-def normalize_shape(shape, name="shape") -> tuple:
+def normalize_shape(shape: object, name: str = "shape") -> tuple[int, ...]:
     """An int or a sequence of ints -> a tuple of non-negative ints."""
     if type(shape) is int and shape >= 0:  # fast paths for the common cases
         return (shape,)
@@ -95,7 +98,7 @@ def normalize_shape(shape, name="shape") -> tuple:
     return dims
 
 
-def check_new_size(shape, dtype, name="shape") -> None:
+def check_new_size(shape: tuple[int, ...], dtype: np.dtype[Any], name: str = "shape") -> None:
     """A ValueError, before anything is allocated, if an array of ``shape``
     and ``dtype`` would have more than ``MAX_BYTES`` bytes."""
     n = math.prod(max(d, 1) for d in shape)  # NumPy refuses huge dimensions next to a zero too
@@ -106,9 +109,9 @@ def check_new_size(shape, dtype, name="shape") -> None:
         )
 
 
-def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
+def _int_tuple(value: object, name: str, expected: str = "an int or a tuple of ints") -> tuple[int, ...]:
     """An int or a sequence of ints (not bools) -> a tuple of Python ints, else a TypeError."""
-    items = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    items: Any = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
     try:
         items = tuple(items)
     except TypeError:
@@ -118,7 +121,7 @@ def _int_tuple(value, name, expected="an int or a tuple of ints") -> tuple:
     return tuple(int(d) for d in items)
 
 
-def as_writable_array(obj, name="tensor", exact=False) -> np.ndarray:
+def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) -> npt.NDArray[Any]:
     """A NumPy view of the caller's memory, ready to be written in place.
 
     Accepts NumPy arrays of a supported floating dtype (with ``exact=True``
@@ -172,7 +175,7 @@ def as_writable_array(obj, name="tensor", exact=False) -> np.ndarray:
     return arr
 
 
-def _check_no_overlap(arr, name) -> None:
+def _check_no_overlap(arr: npt.NDArray[Any], name: str) -> None:
     """A ValueError if two elements of ``arr`` share memory.
 
     Sufficient test: with the dimensions sorted by ``|stride|``, each stride
@@ -208,7 +211,7 @@ def _check_no_overlap(arr, name) -> None:
     )
 
 
-def _from_dlpack(obj, torch_tensor):
+def _from_dlpack(obj: Any, torch_tensor: Any) -> npt.NDArray[Any]:
     """A NumPy view of a DLPack tensor's memory.
 
     NumPy's DLPack import has no bfloat16, so a torch bfloat16 tensor is shared
@@ -222,7 +225,7 @@ def _from_dlpack(obj, torch_tensor):
     return np.from_dlpack(obj)
 
 
-def _refuse_dtensor(torch_tensor, name):
+def _refuse_dtensor(torch_tensor: Any, name: str) -> None:
     """A DTensor's DLPack export is not its shard's memory: refuse it instead of writing elsewhere."""
     dtensor_module = sys.modules.get("torch.distributed.tensor")
     if dtensor_module is not None and isinstance(torch_tensor, dtensor_module.DTensor):
@@ -234,13 +237,13 @@ def _refuse_dtensor(torch_tensor, name):
         )
 
 
-def _as_torch_tensor(obj):
+def _as_torch_tensor(obj: object) -> Any:
     """``obj`` if it is a ``torch.Tensor`` (torch already imported), else None."""
     torch = sys.modules.get("torch")
     return obj if torch is not None and isinstance(obj, torch.Tensor) else None
 
 
-def new_array(shape, dtype) -> np.ndarray:
+def new_array(shape: tuple[int, ...], dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     """An uninitialized C-contiguous array allocated by the C++ core.
 
     Sizes beyond ``MAX_BYTES`` are a ValueError, sizes the system cannot
@@ -249,7 +252,7 @@ def new_array(shape, dtype) -> np.ndarray:
     return _core.empty(list(shape), dtype)
 
 
-def _c_strides(shape):
+def _c_strides(shape: tuple[int, ...]) -> list[int]:
     strides, s = [], 1
     for d in reversed(shape):
         strides.append(s)
@@ -257,7 +260,8 @@ def _c_strides(shape):
     return strides[::-1]
 
 
-def logical_layout(shape, full_shape=None, offset=None):
+def logical_layout(shape: tuple[int, ...], full_shape: object = None,
+                   offset: object = None) -> tuple[Sequence[int], int, tuple[int, ...]]:
     """Logical (row-major) index strides and base index of an array.
 
     Without ``full_shape``/``offset`` the array is the whole tensor: returns

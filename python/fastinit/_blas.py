@@ -23,8 +23,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 __all__ = ["single_threaded_blas", "blas_single_threaded"]
 

@@ -5,6 +5,10 @@ docstring by the text below, so that each common parameter is described once.
 """
 from __future__ import annotations
 
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 _PIECES = {
     "TENSOR": """tensor : numpy.ndarray or CPU tensor with DLPack
         A float16, bfloat16, float32 or float64 array in any memory layout
@@ -79,9 +83,9 @@ _PIECES["REFUSED"] = """full_shape, offset : None
     <<RETURNS>>"""
 
 
-def shared_doc(fn):
+def shared_doc(fn: F) -> F:
     """Decorator: expand the ``<<NAME>>`` markers of ``fn.__doc__``."""
-    doc = fn.__doc__
+    doc = fn.__doc__ or ""
     # The Xavier parameters list ``truncated`` for the functions that take it.
     code = fn.__code__
     truncated = "truncated" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]

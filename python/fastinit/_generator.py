@@ -13,6 +13,10 @@ import hashlib
 import numbers
 import os
 import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 __all__ = ["Generator", "manual_seed", "default_generator"]
 
@@ -20,7 +24,7 @@ _MAX_SEED = 2**64
 _MAX_CALLS = 2**56
 
 
-def _check_seed(seed, name="seed"):
+def _check_seed(seed: object, name: str = "seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{name} must be an int in [0, 2**64), got {type(seed).__name__}")
     seed = int(seed)
@@ -55,7 +59,7 @@ class Generator:
 
     __slots__ = ("_seed", "_calls", "_lock")
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | np.integer[Any] | None = None) -> None:
         if seed is None:
             seed = int.from_bytes(os.urandom(8), "little")
         self._seed = _check_seed(seed)
@@ -68,7 +72,7 @@ class Generator:
         return self._seed
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[int, int]:
         """The Philox key words ``(seed & 0xFFFFFFFF, seed >> 32)``."""
         return (self._seed & 0xFFFFFFFF, self._seed >> 32)
 
@@ -77,23 +81,23 @@ class Generator:
         """How many random calls this generator has served (the next call number)."""
         return self._calls
 
-    def get_state(self) -> dict:
+    def get_state(self) -> dict[str, int]:
         """The whole state, ``{"seed": int, "calls": int}``."""
         return {"seed": self._seed, "calls": self._calls}
 
-    def set_state(self, state) -> "Generator":
+    def set_state(self, state: Mapping[str, Any]) -> Generator:
         """Restore a state returned by :meth:`get_state`; returns ``self``."""
         if not isinstance(state, dict) or set(state) != {"seed", "calls"}:
             raise ValueError("state must be a dict with exactly the keys 'seed' and 'calls'")
         seed = _check_seed(state["seed"], "state['seed']")
         calls = state["calls"]
-        if isinstance(calls, bool) or not isinstance(calls, numbers.Integral) or not 0 <= calls < _MAX_CALLS:
+        if isinstance(calls, bool) or not isinstance(calls, numbers.Integral) or not 0 <= int(calls) < _MAX_CALLS:
             raise ValueError(f"state['calls'] must be an int in [0, 2**56), got {calls!r}")
         with self._lock:
             self._seed, self._calls = seed, int(calls)
         return self
 
-    def fold_in(self, data: "int | str") -> "Generator":
+    def fold_in(self, data: int | str) -> Generator:
         """A new, independent Generator derived from this one's seed and ``data``.
 
         ``data`` is an int in ``[0, 2**64)`` or a string (for example a
@@ -117,7 +121,7 @@ class Generator:
         """
         return Generator(fold_in_seed(self._seed, data))
 
-    def spawn(self, n: int) -> "list[Generator]":
+    def spawn(self, n: int) -> list[Generator]:
         """``n`` independent child generators: ``[self.fold_in(i) for i in range(n)]``.
 
         Pure like :meth:`fold_in`: the same seed always spawns the same
@@ -127,7 +131,7 @@ class Generator:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
         return [self.fold_in(i) for i in range(int(n))]
 
-    def spawn_call(self):
+    def spawn_call(self) -> tuple[int, int, int]:
         """Reserve the next call: returns ``(key0, key1, call)`` and advances."""
         with self._lock:
             call = self._calls
@@ -136,25 +140,25 @@ class Generator:
             self._calls = call + 1
         return (self._seed & 0xFFFFFFFF, self._seed >> 32, call)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, int]:
         return self.get_state()
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
         self._lock = threading.Lock()
         self._seed, self._calls = state["seed"], state["calls"]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"fastinit.Generator(seed={self._seed}, calls={self._calls})"
 
 
 _FOLD_PERSON = b"fastinit.fold_in"
 
 
-def fold_in_seed(seed: int, data) -> int:
+def fold_in_seed(seed: int, data: int | str) -> int:
     """The seed of ``Generator(seed).fold_in(data)`` (see :meth:`Generator.fold_in`), as an int."""
     if type(data) is str:
         payload = b"s" + data.encode("utf-8")
-    elif isinstance(data, numbers.Integral) and not isinstance(data, bool) and 0 <= data < _MAX_SEED:
+    elif isinstance(data, numbers.Integral) and not isinstance(data, bool) and 0 <= int(data) < _MAX_SEED:
         payload = b"i" + int(data).to_bytes(8, "little")
     else:
         raise TypeError(f"data must be a str or an int in [0, 2**64), got {data!r}")
@@ -170,7 +174,7 @@ def default_generator() -> Generator:
     return _default
 
 
-def manual_seed(seed) -> Generator:
+def manual_seed(seed: int | np.integer[Any]) -> Generator:
     """Reseed the default generator (used by ``seed=None``) in place and return it.
 
     Afterwards it is in the state of ``Generator(seed)`` (call 0). As with
@@ -180,7 +184,7 @@ def manual_seed(seed) -> Generator:
     return _default.set_state({"seed": _check_seed(seed), "calls": 0})
 
 
-def resolve_generator(seed) -> Generator:
+def resolve_generator(seed: int | np.integer[Any] | Generator | None) -> Generator:
     """``seed: int | Generator | None`` -> the Generator a call draws from.
 
     An int gives a fresh ``Generator(int)``, so the same int always gives the

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
 from ._arrays import LARGEST_FINITE
 
 
-def real(value, name: str) -> float:
+def real(value: object, name: str) -> float:
     """A real number (not a bool) as a float; NaN and infinity pass."""
     if type(value) is float:  # the common case, without the slower ABC check below
         return value
@@ -26,7 +27,7 @@ def real(value, name: str) -> float:
         raise ValueError(f"{name} must be a finite number, got {value!r:.40}... (beyond the float range)") from None
 
 
-def finite(value, name: str) -> float:
+def finite(value: object, name: str) -> float:
     """A finite real number as a float."""
     x = real(value, name)
     if not math.isfinite(x):
@@ -34,7 +35,7 @@ def finite(value, name: str) -> float:
     return x
 
 
-def non_negative(value, name: str) -> float:
+def non_negative(value: object, name: str) -> float:
     """A finite real number >= 0 as a float."""
     x = finite(value, name)
     if x < 0:
@@ -42,7 +43,7 @@ def non_negative(value, name: str) -> float:
     return x
 
 
-def positive(value, name: str) -> float:
+def positive(value: object, name: str) -> float:
     """A finite real number > 0 as a float."""
     x = finite(value, name)
     if x <= 0:
@@ -50,7 +51,7 @@ def positive(value, name: str) -> float:
     return x
 
 
-def refuse_sharding(function: str, full_shape, offset) -> None:
+def refuse_sharding(function: str, full_shape: object, offset: object) -> None:
     """``full_shape``/``offset`` are refused by initializers that are not element-wise."""
     if full_shape is not None or offset is not None:
         raise ValueError(
@@ -59,7 +60,7 @@ def refuse_sharding(function: str, full_shape, offset) -> None:
         )
 
 
-def exact_values(value, dtype: np.dtype, name: str) -> np.ndarray:
+def exact_values(value: object, dtype: np.dtype[Any], name: str) -> np.ndarray[Any, Any]:
     """``value`` (a number or an array of numbers) as an array of ``dtype``, or an error naming ``name``.
 
     Nothing is rounded away silently: a float dtype needs finite values within

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 
 __all__ = ["philox4x32"]
 
 
-def philox4x32(counters, key):
+def philox4x32(counters: npt.ArrayLike, key: npt.ArrayLike) -> npt.NDArray[np.uint32]:
     """Philox4x32-10 block function (Random123), applied row by row.
 
     Parameters

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 import os
+from typing import Any
 
 from . import _core
 
@@ -16,7 +17,7 @@ ISAS = ("auto", "generic", "avx2", "avx512")
 MAX_THREADS = 4096
 
 
-def _parse_thread_env():
+def _parse_thread_env() -> int | None:
     """FASTINIT_NUM_THREADS as an int, or None when unset or blank.
 
     An unusable value is a clear ValueError at ``import fastinit`` (the
@@ -36,7 +37,7 @@ def _parse_thread_env():
     return n
 
 
-def set_num_threads(n) -> None:
+def set_num_threads(n: int) -> None:
     """Set how many threads fastinit's kernels use (``1 <= n <= 4096``).
 
     Results never depend on this number: work is split by counter ranges.
@@ -55,7 +56,7 @@ def get_num_threads() -> int:
     return _core.get_num_threads()
 
 
-def _init_from_environment():
+def _init_from_environment() -> None:
     n = _parse_thread_env()
     _core.set_num_threads(n if n is not None else _core.default_num_threads())
     isa = os.environ.get("FASTINIT_ISA", "auto").strip().lower() or "auto"
@@ -68,7 +69,7 @@ def _init_from_environment():
             raise RuntimeError(str(exc)) from None
 
 
-def info() -> dict:
+def info() -> dict[str, Any]:
     """Build and runtime facts.
 
     ``isa`` is the kernel set in use (``"avx512"``, ``"avx2"`` or

@@ -7,14 +7,18 @@ sharded) and lets the C++ core fill the caller's memory with the GIL released.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import _core
 from ._arrays import as_writable_array, dtype_code, logical_layout, new_array, normalize_shape, resolve_dtype
 from ._generator import _MAX_SEED, resolve_generator
+from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 
 CONSTANT, UNIFORM, NORMAL, TRUNCATED_NORMAL = 0, 1, 2, 3
 
 
-def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name="tensor"):
+def fill_(tensor: TensorT, dist: int, params: tuple[float, ...] = (), seed: Seed = None,
+          full_shape: OptionalShape = None, offset: OptionalShape = None, name: str = "tensor") -> TensorT:
     """Fill ``tensor`` in place with distribution ``dist`` and return it.
 
     ``params`` are up to four floats (see ``SamplerSpec`` in
@@ -27,7 +31,8 @@ def fill_(tensor, dist, params=(), seed=None, full_shape=None, offset=None, name
     return tensor
 
 
-def fill_array(arr, dist, params=(), seed=None, lstrides=(), base=0):
+def fill_array(arr: Array, dist: int, params: tuple[float, ...] = (), seed: Seed = None,
+               lstrides: Sequence[int] = (), base: int = 0) -> Array:
     """:func:`fill_` for an array already accepted by ``as_writable_array``.
 
     ``lstrides`` and ``base`` come from ``logical_layout`` (``()`` and 0 for
@@ -48,7 +53,7 @@ def fill_array(arr, dist, params=(), seed=None, lstrides=(), base=0):
     return arr
 
 
-def new(shape, dtype, name="shape", exact=False):
+def new(shape: ShapeLike, dtype: DTypeLike, name: str = "shape", exact: bool = False) -> Array:
     """A new C-contiguous array of ``shape`` and ``dtype`` (float32 if None).
 
     ``exact=True`` also allows integer and bool dtypes (constant initializers).

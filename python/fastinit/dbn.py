@@ -46,8 +46,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._philox import philox4x32
 from ._blas import single_threaded_blas
+from ._philox import philox4x32
 from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm
 
 __all__ = ["DBN"]

@@ -28,6 +28,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._blas import single_threaded_blas
 from .dbn import (
     DBN,
     OUTPUT_INITS,
@@ -36,7 +37,6 @@ from .dbn import (
     output_layer_weights,
 )
 from .mlp_warm_start import warm_start_mlp
-from ._blas import single_threaded_blas
 from .rbm import _blas_gemm
 
 __all__ = ["DBNClassifier"]

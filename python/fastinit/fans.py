@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Union
 
 from ._arrays import _int_tuple, normalize_shape
+from ._typing import ShapeLike
 
 __all__ = ["compute_fans", "calculate_gain"]
 
@@ -33,19 +35,19 @@ _GAIN_ONE = (
 NONLINEARITIES = _GAIN_ONE + ("tanh", "relu", "leaky_relu", "selu")
 
 
-def _choices(values) -> str:
+def _choices(values: Iterable[str]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
-def check_choice(value, valid, name: str) -> str:
+def check_choice(value: object, valid: Iterable[str], name: str) -> str:
     """``value`` if it is one of the strings ``valid``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in valid:
         raise ValueError(f"{name} must be one of {_choices(valid)}; got {value!r}")
     return value
 
 
-def compute_fans(shape: Union[int, Sequence[int]], layout: str = "torch", *, in_axis: Optional[Axes] = None,
-                 out_axis: Optional[Axes] = None, batch_axis: Optional[Axes] = None) -> tuple[int, int]:
+def compute_fans(shape: ShapeLike, layout: str = "torch", *, in_axis: Axes | None = None,
+                 out_axis: Axes | None = None, batch_axis: Axes | None = None) -> tuple[int, int]:
     """Fan-in and fan-out of a weight of the given shape.
 
     Parameters
@@ -120,7 +122,7 @@ def compute_fans(shape: Union[int, Sequence[int]], layout: str = "torch", *, in_
 NO_AXES = (None, None, None)
 
 
-def _axis_tuple(value, ndim: int, name: str) -> tuple:
+def _axis_tuple(value: object, ndim: int, name: str) -> tuple[int, ...]:
     """An int or a sequence of ints -> a tuple of axes in [0, ndim), else an error naming ``name``."""
     items = _int_tuple(value, name, "an int or a sequence of ints")
     for a in items:
@@ -130,7 +132,7 @@ def _axis_tuple(value, ndim: int, name: str) -> tuple:
     return tuple(a % ndim for a in items)
 
 
-def _fans_of(dims: tuple, layout: str, axes: tuple = NO_AXES) -> tuple:
+def _fans_of(dims: tuple[int, ...], layout: str, axes: tuple[object, object, object] = NO_AXES) -> tuple[int, int]:
     """:func:`compute_fans` of a tuple of non-negative ints, a checked layout and the axes."""
     in_axis, out_axis, batch_axis = axes
     if len(dims) < 2 and (in_axis is None or out_axis is None):
@@ -152,7 +154,7 @@ def _fans_of(dims: tuple, layout: str, axes: tuple = NO_AXES) -> tuple:
         "out_axis": _axis_tuple(default_out if out_axis is None else out_axis, nd, "out_axis"),
         "batch_axis": _axis_tuple(() if batch_axis is None else batch_axis, nd, "batch_axis"),
     }
-    owner: dict = {}
+    owner: dict[int, str] = {}
     for name, group in named.items():
         for a in group:
             if a in owner:
@@ -170,18 +172,18 @@ def _fans_of(dims: tuple, layout: str, axes: tuple = NO_AXES) -> tuple:
 MAX_FAN = 2**64
 
 
-def _check_fan(value, name):
+def _check_fan(value: object, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int or None, got {value!r}")
-    if not 0 < value <= MAX_FAN:
+    if not 0 < int(value) <= MAX_FAN:
         raise ValueError(f"{name} must be a positive int or None (at most 2**64), got {value}")
     return int(value)
 
 
-def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=None,
-                axes: tuple = NO_AXES) -> float:
+def resolve_fan(shape: Sequence[int], mode: str, layout: str = "torch", fan_in: int | None = None,
+                fan_out: int | None = None, axes: tuple[object, object, object] = NO_AXES) -> float:
     """The fan an initializer divides by: ``fan_in``, ``fan_out``, their mean or geometric mean.
 
     Explicit ``fan_in``/``fan_out`` (positive ints) win; only the fans that
@@ -198,16 +200,18 @@ def resolve_fan(shape, mode: str, layout: str = "torch", fan_in=None, fan_out=No
         shape_in, shape_out = _fans_of(tuple(shape), layout, axes)
         fan_in = shape_in if fan_in is None else fan_in
         fan_out = shape_out if fan_out is None else fan_out
+    fan_in_f = math.nan if fan_in is None else float(fan_in)  # nan: not needed by this mode
+    fan_out_f = math.nan if fan_out is None else float(fan_out)
     if mode == "fan_in":
-        return fan_in
+        return fan_in_f
     if mode == "fan_out":
-        return fan_out
+        return fan_out_f
     if mode == "fan_geo_avg":
-        return math.sqrt(fan_in * fan_out)
-    return (fan_in + fan_out) / 2.0
+        return math.sqrt(fan_in_f * fan_out_f)
+    return (fan_in_f + fan_out_f) / 2.0
 
 
-def calculate_gain(nonlinearity: str, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (PyTorch's table).
 
     ================================================  ==========================================
@@ -265,7 +269,9 @@ def calculate_gain(nonlinearity: str, param=None):
         if param is None:
             slope = 0.01
         elif isinstance(param, bool) or not isinstance(param, numbers.Real):  # Integral is a Real
-            raise ValueError(f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)")
+            raise ValueError(
+                f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)"
+            )
         else:
             try:
                 slope = float(param)

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _sampling
 from ._arrays import LARGEST_FINITE, as_writable_array, is_exact, logical_layout
 from ._docs import shared_doc
 from ._params import exact_values, finite, non_negative, positive, real
-from .fans import FAN_MODES, calculate_gain, check_choice, resolve_fan
+from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
+from .fans import FAN_MODES, Axes, calculate_gain, check_choice, resolve_fan
 
 __all__ = [
     "zeros", "zeros_", "ones", "ones_", "constant", "constant_",
@@ -43,7 +47,8 @@ HE_MODES = ("fan_in", "fan_out")
 _FLOAT32_MAX = LARGEST_FINITE[np.dtype(np.float32)]
 
 
-def _block(tensor, full_shape, offset):
+def _block(tensor: object, full_shape: OptionalShape,
+           offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], tuple[int, ...]]:
     """``(array view, layout, logical full shape)`` of an in-place call's tensor.
 
     Checks the tensor and ``full_shape``/``offset`` once per call; ``layout``
@@ -54,18 +59,20 @@ def _block(tensor, full_shape, offset):
     return arr, (lstrides, base), full
 
 
-def _uniform_symmetric(tensor, arr, layout, bound, seed):
+def _uniform_symmetric(tensor: TensorT, arr: Array, layout: tuple[Sequence[int], int], bound: float,
+                       seed: Seed) -> TensorT:
     _check_uniform_bounds(-bound, bound, arr.dtype, "the bound derived from gain/scale and the fan")
     _sampling.fill_array(arr, _sampling.UNIFORM, (-bound, bound), seed, *layout)
     return tensor
 
 
-def _normal_centered(tensor, arr, layout, std, seed):
+def _normal_centered(tensor: TensorT, arr: Array, layout: tuple[Sequence[int], int], std: float,
+                     seed: Seed) -> TensorT:
     _sampling.fill_array(arr, _sampling.NORMAL, (0.0, std), seed, *layout)
     return tensor
 
 
-def _check_uniform_bounds(low: float, high: float, dtype, what: str) -> None:
+def _check_uniform_bounds(low: float, high: float, dtype: np.dtype[Any], what: str) -> None:
     """[low, high) must hold finite values of ``dtype`` and a span finite in the arithmetic used."""
     big = LARGEST_FINITE[dtype]
     if not (-big <= low and high <= big):
@@ -79,14 +86,14 @@ def _check_uniform_bounds(low: float, high: float, dtype, what: str) -> None:
                          f"(at most {span_limit:.9g}); got low={low}, high={high}")
 
 
-def _check_in_range(value: float, name: str, dtype) -> None:
+def _check_in_range(value: float, name: str, dtype: np.dtype[Any]) -> None:
     """A value to be stored in ``dtype`` must lie within its finite range (else it would round to inf)."""
     big = LARGEST_FINITE[dtype]
     if not -big <= value <= big:
         raise ValueError(f"{name}={value} is outside the finite range of {dtype}: need |{name}| <= {big:.9g}")
 
 
-def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
+def _holds_a_finite_value(a: float, b: float, dtype: np.dtype[Any]) -> bool:
     """Whether [a, b] contains a finite value of ``dtype`` (a, b may be infinite)."""
     if a <= 0.0 <= b:  # every dtype holds 0; spares the common call the NumPy work below
         return True
@@ -105,7 +112,8 @@ def _holds_a_finite_value(a: float, b: float, dtype) -> bool:
 # Constants
 
 
-def _broadcast_block(values: np.ndarray, shape: tuple, full: tuple, full_shape, offset) -> np.ndarray:
+def _broadcast_block(values: Array, shape: tuple[int, ...], full: tuple[int, ...], full_shape: OptionalShape,
+                     offset: OptionalShape) -> Array:
     """``values`` broadcast to the full tensor, then the block of ``shape`` at ``offset``."""
     try:
         whole = np.broadcast_to(values, full)
@@ -113,12 +121,13 @@ def _broadcast_block(values: np.ndarray, shape: tuple, full: tuple, full_shape, 
         raise ValueError(f"value of shape {values.shape} cannot be broadcast to the shape {full}") from None
     if full_shape is None and offset is None:
         return whole
-    start = (0,) * len(shape) if offset is None else tuple(offset)
+    start = (0,) * len(shape) if offset is None else tuple(int(o) for o in offset)  # type: ignore[union-attr]
     return whole[tuple(slice(o, o + n) for o, n in zip(start, shape))]
 
 
 @shared_doc
-def constant_(tensor, value, *, full_shape=None, offset=None):
+def constant_(tensor: TensorT, value: npt.ArrayLike, *, full_shape: OptionalShape = None,
+              offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with ``value``.
 
     Parameters
@@ -162,7 +171,7 @@ def constant_(tensor, value, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def zeros_(tensor, *, full_shape=None, offset=None):
+def zeros_(tensor: TensorT, *, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with 0.
 
     Parameters
@@ -176,7 +185,7 @@ def zeros_(tensor, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def ones_(tensor, *, full_shape=None, offset=None):
+def ones_(tensor: TensorT, *, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with 1.
 
     Parameters
@@ -194,7 +203,8 @@ def ones_(tensor, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=None):
+def uniform_(tensor: TensorT, low: float = 0.0, high: float = 1.0, *, seed: Seed = None,
+             full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values drawn from the uniform distribution U[low, high).
 
     Parameters
@@ -242,7 +252,8 @@ def uniform_(tensor, low=0.0, high=1.0, *, seed=None, full_shape=None, offset=No
 
 
 @shared_doc
-def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=None):
+def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values drawn from the normal distribution N(mean, std**2).
 
     Parameters
@@ -273,7 +284,8 @@ def normal_(tensor, mean=0.0, std=1.0, *, seed=None, full_shape=None, offset=Non
 
 
 @shared_doc
-def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, full_shape=None, offset=None):
+def truncated_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                      seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values from N(mean, std**2) truncated to [a, b].
 
     The density is the normal density restricted to ``[a, b]`` and
@@ -346,17 +358,19 @@ def truncated_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, fu
 # Fan-based: shared pieces
 
 
-def _axes(in_axis, out_axis, batch_axis):
+def _axes(in_axis: Axes | None, out_axis: Axes | None,
+          batch_axis: Axes | None) -> tuple[object, object, object]:
     return (in_axis, out_axis, batch_axis)
 
 
-def _check_truncated(truncated) -> bool:
+def _check_truncated(truncated: object) -> bool:
     if not isinstance(truncated, (bool, np.bool_)):
         raise TypeError(f"truncated must be True or False, got {truncated!r}")
     return bool(truncated)
 
 
-def _normal_fan_scaled(tensor, arr, layout, std, truncated, seed):
+def _normal_fan_scaled(tensor: TensorT, arr: Array, layout: tuple[Sequence[int], int], std: float, truncated: bool,
+                       seed: Seed) -> TensorT:
     """N(0, std**2), or with ``truncated`` the 2-sigma truncated normal whose std is ``std``."""
     if not truncated or std == 0.0:
         return _normal_centered(tensor, arr, layout, std, seed)
@@ -369,7 +383,9 @@ def _normal_fan_scaled(tensor, arr, layout, std, truncated, seed):
 # Xavier / Glorot
 
 
-def _xavier_std(tensor, gain, layout, fan_in, fan_out, axes, full_shape, offset):
+def _xavier_std(tensor: TensorT, gain: float, layout: str, fan_in: int | None, fan_out: int | None,
+                axes: tuple[object, object, object], full_shape: OptionalShape,
+                offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], float]:
     gain = non_negative(gain, "gain")
     arr, block_layout, full = _block(tensor, full_shape, offset)
     fan_sum = 2.0 * resolve_fan(full, "fan_avg", layout, fan_in, fan_out, axes)
@@ -378,8 +394,10 @@ def _xavier_std(tensor, gain, layout, fan_in, fan_out, axes, full_shape, offset)
 
 
 @shared_doc
-def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
-                    batch_axis=None, seed=None, full_shape=None, offset=None):
+def xavier_uniform_(tensor: TensorT, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                    fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                    batch_axis: Axes | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                    offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with Xavier/Glorot uniform values U(-bound, bound).
 
     ``bound = gain * sqrt(6 / (fan_in + fan_out))``, computed as in
@@ -402,8 +420,10 @@ def xavier_uniform_(tensor, gain=1.0, *, layout="torch", fan_in=None, fan_out=No
 
 
 @shared_doc
-def xavier_normal_(tensor, gain=1.0, *, truncated=False, layout="torch", fan_in=None, fan_out=None, in_axis=None,
-                   out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+def xavier_normal_(tensor: TensorT, gain: float = 1.0, *, truncated: bool = False, layout: str = "torch",
+                   fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                   out_axis: Axes | None = None, batch_axis: Axes | None = None, seed: Seed = None,
+                   full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with Xavier normal values of std ``gain * sqrt(2 / (fan_in + fan_out))``.
 
     Untruncated by default, as ``torch.nn.init.xavier_normal_``;
@@ -419,8 +439,10 @@ def xavier_normal_(tensor, gain=1.0, *, truncated=False, layout="torch", fan_in=
 
 
 @shared_doc
-def glorot_normal_(tensor, gain=1.0, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
-                   out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+def glorot_normal_(tensor: TensorT, gain: float = 1.0, *, truncated: bool = True, layout: str = "torch",
+                   fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                   out_axis: Axes | None = None, batch_axis: Axes | None = None, seed: Seed = None,
+                   full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with Glorot normal values of std ``gain * sqrt(2 / (fan_in + fan_out))``.
 
     :func:`xavier_normal_` with ``truncated=True`` by default: N(0, s**2)
@@ -439,7 +461,9 @@ def glorot_normal_(tensor, gain=1.0, *, truncated=True, layout="torch", fan_in=N
 # He / Kaiming
 
 
-def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_shape, offset):
+def _he_std(tensor: TensorT, a: float, mode: str, nonlinearity: str, layout: str, fan_in: int | None,
+            fan_out: int | None, axes: tuple[object, object, object], full_shape: OptionalShape,
+            offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], float]:
     mode = check_choice(mode, HE_MODES, "mode")
     gain = calculate_gain(nonlinearity, a)
     arr, block_layout, full = _block(tensor, full_shape, offset)
@@ -450,8 +474,10 @@ def _he_std(tensor, a, mode, nonlinearity, layout, fan_in, fan_out, axes, full_s
 
 
 @shared_doc
-def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-                fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+def he_uniform_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with He/Kaiming uniform values U(-bound, bound).
 
     ``bound = sqrt(3) * gain / sqrt(fan)`` with ``gain =
@@ -504,9 +530,11 @@ def he_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layo
 
 
 @shared_doc
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=False, layout="torch",
-                    fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
-                    full_shape=None, offset=None):
+def kaiming_normal_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                    truncated: bool = False, layout: str = "torch", fan_in: int | None = None,
+                    fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                    batch_axis: Axes | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                    offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with He/Kaiming normal values of std ``gain / sqrt(fan)``.
 
     ``gain = calculate_gain(nonlinearity, a)``, as in
@@ -548,9 +576,10 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, 
 
 
 @shared_doc
-def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=True, layout="torch",
-               fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
-               full_shape=None, offset=None):
+def he_normal_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+               truncated: bool = True, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+               in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+               seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with He normal values of std ``gain / sqrt(fan)``, truncated by default.
 
     :func:`kaiming_normal_` with ``truncated=True`` by default, as Keras
@@ -579,7 +608,9 @@ def he_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, trunc
 # Variance scaling (Keras 3 / JAX) and LeCun
 
 
-def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out, axes, seed, full_shape, offset):
+def _variance_scaling(tensor: TensorT, scale: float, mode: str, distribution: str, layout: str, fan_in: int | None,
+                      fan_out: int | None, axes: tuple[object, object, object], seed: Seed, full_shape: OptionalShape,
+                      offset: OptionalShape) -> TensorT:
     arr, block_layout, full = _block(tensor, full_shape, offset)
     scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out, axes))
     if distribution == "uniform":
@@ -588,9 +619,10 @@ def _variance_scaling(tensor, scale, mode, distribution, layout, fan_in, fan_out
 
 
 @shared_doc
-def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                      fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, seed=None,
-                      full_shape=None, offset=None):
+def variance_scaling_(tensor: TensorT, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                      *, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                      in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                      seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values whose variance is ``scale / fan`` (Keras 3 and JAX semantics).
 
     With ``n = max(1, fan)`` where ``fan`` is fan_in, fan_out,
@@ -647,8 +679,9 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
 
 
 @shared_doc
-def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
-                   batch_axis=None, seed=None, full_shape=None, offset=None):
+def lecun_uniform_(tensor: TensorT, *, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                   in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                   seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with LeCun uniform values U(-sqrt(3 / fan_in), sqrt(3 / fan_in)).
 
     The variance is ``1 / fan_in``. Same as
@@ -675,8 +708,10 @@ def lecun_uniform_(tensor, *, layout="torch", fan_in=None, fan_out=None, in_axis
 
 
 @shared_doc
-def lecun_normal_(tensor, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
-                  out_axis=None, batch_axis=None, seed=None, full_shape=None, offset=None):
+def lecun_normal_(tensor: TensorT, *, truncated: bool = True, layout: str = "torch", fan_in: int | None = None,
+                  fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                  batch_axis: Axes | None = None, seed: Seed = None, full_shape: OptionalShape = None,
+                  offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with LeCun normal values of std ``sqrt(1 / fan_in)``, truncated by default.
 
     Truncated at 2 sigma by default (rescaled so that the std is still
@@ -706,12 +741,13 @@ def lecun_normal_(tensor, *, truncated=True, layout="torch", fan_in=None, fan_ou
 # Out-of-place forms
 
 
-def _new(shape, dtype, exact=False):
+def _new(shape: ShapeLike, dtype: DTypeLike, exact: bool = False) -> Array:
     return _sampling.new(shape, dtype, exact=exact)
 
 
 @shared_doc
-def zeros(shape, *, dtype=None, full_shape=None, offset=None):
+def zeros(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+          offset: OptionalShape = None) -> Array:
     """A new array of zeros; see :func:`zeros_`.
 
     <<NEW>> Integer and bool dtypes are allowed too.
@@ -720,7 +756,8 @@ def zeros(shape, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def ones(shape, *, dtype=None, full_shape=None, offset=None):
+def ones(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+         offset: OptionalShape = None) -> Array:
     """A new array of ones; see :func:`ones_`.
 
     <<NEW>> Integer and bool dtypes are allowed too.
@@ -729,7 +766,8 @@ def ones(shape, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
+def constant(shape: ShapeLike, value: npt.ArrayLike, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+             offset: OptionalShape = None) -> Array:
     """A new array filled with ``value`` (a number, or an array broadcast to ``shape``); see :func:`constant_`.
 
     <<NEW>> Integer and bool dtypes are allowed too.
@@ -738,7 +776,8 @@ def constant(shape, value, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def uniform(shape, low=0.0, high=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new array drawn from U[low, high); see :func:`uniform_`.
 
     <<NEW>>
@@ -747,7 +786,8 @@ def uniform(shape, low=0.0, high=1.0, *, dtype=None, seed=None, full_shape=None,
 
 
 @shared_doc
-def normal(shape, mean=0.0, std=1.0, *, dtype=None, seed=None, full_shape=None, offset=None):
+def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+           full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new array drawn from N(mean, std**2); see :func:`normal_`.
 
     <<NEW>>
@@ -756,8 +796,9 @@ def normal(shape, mean=0.0, std=1.0, *, dtype=None, seed=None, full_shape=None, 
 
 
 @shared_doc
-def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, seed=None, full_shape=None,
-                     offset=None):
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                     dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+                     offset: OptionalShape = None) -> Array:
     """A new array drawn from N(mean, std**2) truncated to [a, b]; see :func:`truncated_normal_`.
 
     <<NEW>>
@@ -766,8 +807,10 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=None, see
 
 
 @shared_doc
-def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
-                   batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                   fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                   batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                   full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Xavier/Glorot uniform array; see :func:`xavier_uniform_`.
 
     <<NEW>>
@@ -777,8 +820,10 @@ def xavier_uniform(shape, gain=1.0, *, layout="torch", fan_in=None, fan_out=None
 
 
 @shared_doc
-def xavier_normal(shape, gain=1.0, *, truncated=False, layout="torch", fan_in=None, fan_out=None, in_axis=None,
-                  out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = False, layout: str = "torch",
+                  fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                  out_axis: Axes | None = None, batch_axis: Axes | None = None, dtype: DTypeLike = None,
+                  seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Xavier normal array (untruncated by default); see :func:`xavier_normal_`.
 
     <<NEW>>
@@ -789,8 +834,10 @@ def xavier_normal(shape, gain=1.0, *, truncated=False, layout="torch", fan_in=No
 
 
 @shared_doc
-def glorot_normal(shape, gain=1.0, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None,
-                  out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+def glorot_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = True, layout: str = "torch",
+                  fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                  out_axis: Axes | None = None, batch_axis: Axes | None = None, dtype: DTypeLike = None,
+                  seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Glorot normal array (truncated by default); see :func:`glorot_normal_`.
 
     <<NEW>>
@@ -801,9 +848,11 @@ def glorot_normal(shape, gain=1.0, *, truncated=True, layout="torch", fan_in=Non
 
 
 @shared_doc
-def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", fan_in=None,
-               fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None, full_shape=None,
-               offset=None):
+def he_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+               layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+               in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+               dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+               offset: OptionalShape = None) -> Array:
     """A new He/Kaiming uniform array; see :func:`he_uniform_`.
 
     <<NEW>>
@@ -814,9 +863,11 @@ def he_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout
 
 
 @shared_doc
-def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=False, layout="torch",
-                   fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
-                   full_shape=None, offset=None):
+def kaiming_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                   truncated: bool = False, layout: str = "torch", fan_in: int | None = None,
+                   fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                   batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                   full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new Kaiming normal array (untruncated by default); see :func:`kaiming_normal_`.
 
     <<NEW>>
@@ -827,9 +878,11 @@ def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, tr
 
 
 @shared_doc
-def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncated=True, layout="torch",
-              fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
-              full_shape=None, offset=None):
+def he_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+              truncated: bool = True, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+              in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+              dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+              offset: OptionalShape = None) -> Array:
     """A new He normal array (truncated by default); see :func:`he_normal_`.
 
     <<NEW>>
@@ -840,9 +893,11 @@ def he_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, truncat
 
 
 @shared_doc
-def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch",
-                     fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None, dtype=None, seed=None,
-                     full_shape=None, offset=None):
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                     *, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                     in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                     dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+                     offset: OptionalShape = None) -> Array:
     """A new variance-scaling array (Keras 3 semantics); see :func:`variance_scaling_`.
 
     <<NEW>>
@@ -853,8 +908,10 @@ def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_no
 
 
 @shared_doc
-def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None, batch_axis=None,
-                  dtype=None, seed=None, full_shape=None, offset=None):
+def lecun_uniform(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                  in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                  dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
+                  offset: OptionalShape = None) -> Array:
     """A new LeCun uniform array; see :func:`lecun_uniform_`.
 
     <<NEW>>
@@ -864,8 +921,10 @@ def lecun_uniform(shape, *, layout="torch", fan_in=None, fan_out=None, in_axis=N
 
 
 @shared_doc
-def lecun_normal(shape, *, truncated=True, layout="torch", fan_in=None, fan_out=None, in_axis=None, out_axis=None,
-                 batch_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+def lecun_normal(shape: ShapeLike, *, truncated: bool = True, layout: str = "torch", fan_in: int | None = None,
+                 fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                 batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                 full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new LeCun normal array (truncated by default); see :func:`lecun_normal_`.
 
     <<NEW>>

@@ -32,7 +32,8 @@ distributions as Keras's classes, other bits.
 from __future__ import annotations
 
 import random as _python_random
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Optional, Union
 
 import keras
 import numpy as np
@@ -121,7 +122,7 @@ class _RandomInitializer(_Initializer):
 
     def __init__(self, seed: Seed = None) -> None:
         self._init_seed = seed
-        resolved: Union[int, Generator]
+        resolved: int | Generator
         if seed is None:
             resolved = _python_random.randint(1, int(1e9))  # Keras's make_default_seed
         elif isinstance(seed, dict):

@@ -40,14 +40,16 @@ See ``docs/rbm.md`` for Hinton's recipe and how to stack RBMs into a DBN.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -57,6 +59,10 @@ from ._blas import single_threaded_blas
 from ._generator import Generator
 from ._philox import philox4x32
 from ._sampling import NORMAL, UNIFORM, fill_
+from ._typing import Seed
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 
@@ -117,12 +123,23 @@ def _row_hashes(X):
         return out
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _fit_context(prefer_skip_nested_validation: bool) -> Callable[[_Method], _Method]:
+    """scikit-learn's ``_fit_context`` (parameter validation, nested-validation
+    skipping), with the decorated method's signature kept for type checkers."""
+    decorator: Callable[[_Method], _Method] = _sklearn_fit_context(
+        prefer_skip_nested_validation=prefer_skip_nested_validation)
+    return decorator
+
+
 class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared implementation; use BernoulliRBM or GaussianBernoulliRBM."""
 
     _visible = "bernoulli"
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -147,22 +164,22 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def __init__(
         self,
-        n_components=256,
+        n_components: int = 256,
         *,
-        learning_rate=0.1,
-        batch_size=10,
-        n_iter=10,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        sparsity_target=None,
-        sparsity_cost=0.0,
-        verbose=0,
-        random_state=None,
-        n_jobs=None,
-        dtype=None,
-    ):
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        k: int = 1,
+        persistent: bool = True,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        sparsity_target: float | None = None,
+        sparsity_cost: float = 0.0,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
+        dtype: npt.DTypeLike | None = None,
+    ) -> None:
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -315,7 +332,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                               np.zeros_like(self.intercept_visible_))
         if self.sparsity_target is not None and self._hidden_activity is None:
             self._hidden_activity = np.full(self.n_components, self.sparsity_target, dtype=dt)
-        vel = self._velocity if self.momentum > 0 else (None, None, None)
+        vel: Any = self._velocity if self.momentum > 0 else (None, None, None)
         return {
             "weights": self.components_,
             "hidden_bias": self.intercept_hidden_,
@@ -372,7 +389,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: object = None) -> Self:
         """Fit the model to X: ``n_iter`` passes of minibatch CD/PCD.
 
         Parameters
@@ -426,7 +443,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return show
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: Any, y: object = None) -> Self:
         """One CD/PCD update with all of X as a single minibatch.
 
         The first call initializes the model (as ``fit`` does) with X's dtype
@@ -452,7 +469,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self
 
     # ---------------------------------------------------------- inference
-    def transform(self, X):
+    def transform(self, X: Any) -> npt.NDArray[Any]:
         """Hidden-unit probabilities ``P(h=1|v=X) = sigmoid(X W^T + b)``.
 
         The output (n_samples, n_components) has the model's dtype and values
@@ -501,7 +518,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         u = np.empty(shape, dtype=self.components_.dtype)
         return fill_(u, UNIFORM, (0.0, 1.0), seed=self._rng)
 
-    def gibbs(self, v):
+    def gibbs(self, v: Any) -> npt.NDArray[Any]:
         """One block-Gibbs step v -> h -> v' with sampled states.
 
         Each call uses the model's next random call, so repeated calls give
@@ -538,7 +555,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     _monitor_label = "pseudo-likelihood"
 
-    def score_samples(self, X):
+    def score_samples(self, X: Any) -> npt.NDArray[np.float64]:
         r"""Pseudo-likelihood of each row (scikit-learn's definition).
 
         ``n_features * log sigmoid(F(v~) - F(v))`` where ``v~`` is the row with
@@ -554,7 +571,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return pseudo_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
                                  self._flip_indices(X))
 
-    def free_energy(self, X):
+    def free_energy(self, X: Any) -> npt.NDArray[np.float64]:
         """Free energy F(v) of each row (float64); see ``rbm_evaluation.free_energy``."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
@@ -571,7 +588,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n = self.n_samples_seen_
         return base_rate_from_sums(self.visible_marginals_ * n, n, visible=self._visible)
 
-    def log_partition(self, method="exact", *, base_visible_bias=None, n_runs=100, betas=None, seed=None):
+    def log_partition(self, method: str = "exact", *, base_visible_bias: npt.ArrayLike | None = None,
+                      n_runs: int = 100, betas: npt.ArrayLike | None = None, seed: Seed = None) -> Any:
         """log Z of the fitted model.
 
         Parameters
@@ -606,7 +624,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                                     base_visible_bias=base_visible_bias, n_runs=n_runs, betas=betas, seed=seed,
                                     visible=self._visible)
 
-    def log_likelihood(self, X, *, method="exact", **kwargs):
+    def log_likelihood(self, X: Any, *, method: str = "exact", **kwargs: Any) -> npt.NDArray[np.float64]:
         """log p(v) = -F(v) - log Z for each row (nats; a log density for
         Gaussian visible units). ``method`` and ``kwargs`` go to :meth:`log_partition`;
         with "ais" the result is an estimate (AIS tends to overestimate it)."""
@@ -720,22 +738,22 @@ class BernoulliRBM(_RBMBase):
 
     def __init__(
         self,
-        n_components=256,
+        n_components: int = 256,
         *,
-        learning_rate=0.1,
-        batch_size=10,
-        n_iter=10,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        sparsity_target=None,
-        sparsity_cost=0.0,
-        verbose=0,
-        random_state=None,
-        n_jobs=None,
-        dtype=None,
-    ):
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        k: int = 1,
+        persistent: bool = True,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        sparsity_target: float | None = None,
+        sparsity_cost: float = 0.0,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
+        dtype: npt.DTypeLike | None = None,
+    ) -> None:
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
             persistent=persistent, momentum=momentum, weight_decay=weight_decay,
@@ -772,22 +790,22 @@ class GaussianBernoulliRBM(_RBMBase):
 
     def __init__(
         self,
-        n_components=256,
+        n_components: int = 256,
         *,
-        learning_rate=0.01,
-        batch_size=10,
-        n_iter=10,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        sparsity_target=None,
-        sparsity_cost=0.0,
-        verbose=0,
-        random_state=None,
-        n_jobs=None,
-        dtype=None,
-    ):
+        learning_rate: float = 0.01,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        k: int = 1,
+        persistent: bool = True,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        sparsity_target: float | None = None,
+        sparsity_cost: float = 0.0,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
+        dtype: npt.DTypeLike | None = None,
+    ) -> None:
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
             persistent=persistent, momentum=momentum, weight_decay=weight_decay,
@@ -795,7 +813,7 @@ class GaussianBernoulliRBM(_RBMBase):
             random_state=random_state, n_jobs=n_jobs, dtype=dtype,
         )
 
-    def score_samples(self, X):
+    def score_samples(self, X: Any) -> npt.NDArray[np.float64]:
         """Unnormalized log-density ``-F(v)`` of each row (float64).
 
         Not a pseudo-likelihood: for real-valued visible units this is the

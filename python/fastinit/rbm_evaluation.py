@@ -555,9 +555,9 @@ def base_rate_from_sums(column_sums, n_samples, pseudo_count=5, visible="bernoul
     """:func:`base_rate_visible_bias` from the column sums of X and its row count
     (for an estimator that keeps running sums instead of the data)."""
     visible = _check_visible(visible)
-    if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, numbers.Real) or not pseudo_count > 0:
+    if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, numbers.Real) or not float(pseudo_count) > 0:
         raise ValueError(f"pseudo_count must be a real number > 0, got {pseudo_count!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or int(n_samples) < 1:
         raise ValueError(f"n_samples must be an int >= 1 (X needs at least one row), got {n_samples!r}")
     counts = np.asarray(column_sums, dtype=np.float64)
     if counts.ndim != 1 or not np.all(np.isfinite(counts)):

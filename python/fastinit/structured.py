@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -20,17 +20,18 @@ from ._arrays import as_writable_array, is_exact
 from ._docs import shared_doc
 from ._generator import resolve_generator
 from ._params import exact_values, finite, non_negative, refuse_sharding
+from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 
 __all__ = ["orthogonal", "orthogonal_", "delta_orthogonal", "delta_orthogonal_", "sparse", "sparse_", "eye", "eye_",
            "dirac", "dirac_"]
 
 
-def _zero(arr):
+def _zero(arr: Array) -> None:
     """Zero an array already accepted by ``as_writable_array``."""
     _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
 
 
-def _haar(rows: int, cols: int, seed: Any) -> Optional[np.ndarray]:
+def _haar(rows: int, cols: int, seed: Any) -> np.ndarray | None:
     """A (rows, cols) float64 matrix with orthonormal rows (rows <= cols) or columns, Haar distributed.
 
     Draws a (rows, cols) matrix of N(0, 1) values (one generator call, also
@@ -51,14 +52,14 @@ def _haar(rows: int, cols: int, seed: Any) -> Optional[np.ndarray]:
 def _column_axis(column_axis: Any, ndim: int) -> int:
     if isinstance(column_axis, bool) or not isinstance(column_axis, numbers.Integral):
         raise TypeError(f"column_axis must be an int or None, got {column_axis!r}")
-    if not -ndim <= column_axis < ndim:
+    if not -ndim <= int(column_axis) < ndim:
         raise ValueError(f"column_axis={column_axis} is out of range for a shape with {ndim} dimensions: "
                          f"need {-ndim} <= column_axis <= {ndim - 1}")
     return int(column_axis) % ndim
 
 
-def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: Optional[int],
-                       seed: Any) -> Optional[np.ndarray]:
+def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: int | None,
+                       seed: Any) -> np.ndarray | None:
     """The orthogonal array of ``shape`` in float64 (None if empty); ``column_axis`` already checked or None."""
     if column_axis is None:  # PyTorch: rows = shape[0], columns = everything else
         q = _haar(shape[0], math.prod(shape[1:]), seed)
@@ -70,7 +71,8 @@ def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: Optiona
 
 
 @shared_doc
-def orthogonal_(tensor, gain=1.0, *, column_axis=None, seed=None, full_shape=None, offset=None):
+def orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int | None = None, seed: Seed = None,
+                full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``.
 
     The array is viewed as a matrix. By default (``column_axis=None``) it has
@@ -181,7 +183,8 @@ def delta_orthogonal_(tensor: Any, gain: float = 1.0, *, column_axis: int = -1, 
 
 
 @shared_doc
-def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=None):
+def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01, *, seed: Seed = None,
+            full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill a 2-D ``tensor`` with N(0, std**2) values and zero a fraction of each column.
 
     Each of the ``cols`` columns gets exactly ``ceil(sparsity * rows)`` zeros
@@ -241,7 +244,8 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, full_shape=None, offset=No
 
 
 @shared_doc
-def eye_(tensor, gain=1.0, *, full_shape=None, offset=None):
+def eye_(tensor: TensorT, gain: float = 1.0, *, full_shape: OptionalShape = None,
+         offset: OptionalShape = None) -> TensorT:
     """Fill a 2-D ``tensor`` with ``gain`` times the identity: ``gain`` on the main diagonal, zeros elsewhere.
 
     Non-square shapes get ``min(rows, cols)`` diagonal entries at ``(i, i)``,
@@ -285,7 +289,8 @@ def eye_(tensor, gain=1.0, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
+def dirac_(tensor: TensorT, groups: int = 1, *, full_shape: OptionalShape = None,
+           offset: OptionalShape = None) -> TensorT:
     """Fill a 3-, 4- or 5-D ``tensor`` with the Dirac delta: an identity convolution.
 
     The weight has PyTorch's convolution layout ``(out, in, *kernel)``. It is
@@ -339,7 +344,8 @@ def dirac_(tensor, groups=1, *, full_shape=None, offset=None):
 
 
 @shared_doc
-def orthogonal(shape, gain=1.0, *, column_axis=None, dtype=None, seed=None, full_shape=None, offset=None):
+def orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int | None = None, dtype: DTypeLike = None,
+               seed: Seed = None, full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new (semi-)orthogonal array; see :func:`orthogonal_`.
 
     <<NEW>>
@@ -355,12 +361,14 @@ def delta_orthogonal(shape: Any, gain: float = 1.0, *, column_axis: int = -1, dt
 
     <<NEW>>
     """
-    return delta_orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed,
-                             full_shape=full_shape, offset=offset)
+    out: Array = delta_orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed,
+                                   full_shape=full_shape, offset=offset)
+    return out
 
 
 @shared_doc
-def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None, offset=None):
+def sparse(shape: ShapeLike, sparsity: float, std: float = 0.01, *, dtype: DTypeLike = None, seed: Seed = None,
+           full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new sparse normal array; see :func:`sparse_`.
 
     <<NEW>>
@@ -369,7 +377,8 @@ def sparse(shape, sparsity, std=0.01, *, dtype=None, seed=None, full_shape=None,
 
 
 @shared_doc
-def eye(shape, gain=1.0, *, dtype=None, full_shape=None, offset=None):
+def eye(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+        offset: OptionalShape = None) -> Array:
     """A new identity matrix times ``gain``; see :func:`eye_`.
 
     <<NEW>> Integer and bool dtypes are allowed too.
@@ -378,7 +387,8 @@ def eye(shape, gain=1.0, *, dtype=None, full_shape=None, offset=None):
 
 
 @shared_doc
-def dirac(shape, groups=1, *, dtype=None, full_shape=None, offset=None):
+def dirac(shape: ShapeLike, groups: int = 1, *, dtype: DTypeLike = None, full_shape: OptionalShape = None,
+          offset: OptionalShape = None) -> Array:
     """A new Dirac-delta convolution weight; see :func:`dirac_`.
 
     <<NEW>>

@@ -36,7 +36,7 @@ __all__ = ["LABELS", "SCHEMES", "draw", "network_weights"]
 _KERAS = {"layout": "keras", "dtype": np.float64}
 
 #: scheme name -> function(shape (n_in, n_out), seed) -> float64 array
-SCHEMES: dict[str, Callable[[tuple[int, int], "fastinit.Generator | int"], np.ndarray]] = {
+SCHEMES: dict[str, Callable[[tuple[int, int], fastinit.Generator | int], np.ndarray]] = {
     "zeros": lambda shape, seed: fastinit.zeros(shape, dtype=np.float64),
     "constant": lambda shape, seed: fastinit.constant(shape, 0.05, dtype=np.float64),
     "normal_1": lambda shape, seed: fastinit.normal(shape, 0.0, 1.0, dtype=np.float64, seed=seed),

@@ -8,8 +8,8 @@ generator.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
 import weakref
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -24,8 +24,8 @@ from ._seeds import SeedLike, fold_in_seed, root_seed
 __all__ = ["materialize", "fast_init"]
 
 
-def materialize(module: nn.Module, seed: SeedLike = None, device: "str | torch.device" = "cpu",
-                rules: "Sequence[Rule] | None" = None) -> InitReport:
+def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.device = "cpu",
+                rules: Sequence[Rule] | None = None) -> InitReport:
     """Allocate a model built on the meta device and initialize it on fastinit's kernels.
 
     ``module.to_empty(device=device)`` allocates every parameter and buffer
@@ -127,7 +127,7 @@ class fast_init:
         self.models: list = []
         self.report = InitReport()
 
-    def __enter__(self) -> "fast_init":
+    def __enter__(self) -> fast_init:
         if fast_init._active:
             raise RuntimeError("fast_init blocks cannot be nested")
         self._root = root_seed(self.seed)

@@ -109,7 +109,7 @@ class Session:
             if t is not None:
                 self.written.setdefault(id(t), prefix + attr)
 
-    def run(self, warn_what: "str | None") -> InitReport:
+    def run(self, warn_what: str | None) -> InitReport:
         """Apply the default rules (children first) and fill in the report."""
         for prefix, m in reversed(self.modules):
             rule = rule_for(m)
@@ -122,7 +122,7 @@ class Session:
     def _allowed(self, m: nn.Module) -> bool:
         return self.only is None or any(id(t) in self.only for t in m._parameters.values() if t is not None)
 
-    def finish(self, warn_what: "str | None") -> InitReport:
+    def finish(self, warn_what: str | None) -> InitReport:
         self.report.initialized = list(self.written.values())
         for prefix, m in self.modules:
             for attr, t in m._parameters.items():

@@ -25,7 +25,7 @@ def _child_prefix(parent: torch.nn.Module, prefix: str, attr: str) -> str:
     return f"{prefix}{attr}."
 
 
-def walk(module: torch.nn.Module) -> "list[tuple[str, torch.nn.Module]]":
+def walk(module: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """``(prefix, submodule)`` of every distinct submodule in pre-order; ``prefix`` ends with "." unless empty."""
     out, seen, todo = [], set(), [("", module)]
     while todo:
@@ -39,7 +39,7 @@ def walk(module: torch.nn.Module) -> "list[tuple[str, torch.nn.Module]]":
     return out
 
 
-def canonical_names(modules: "list[tuple[str, torch.nn.Module]]") -> "dict[int, str]":
+def canonical_names(modules: list[tuple[str, torch.nn.Module]]) -> dict[int, str]:
     """``id(tensor) -> name`` for every parameter and buffer; the first name of a tied tensor wins."""
     names: dict = {}
     for prefix, m in modules:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import initializers as _fi, structured as _fs
+from .. import initializers as _fi
+from .. import structured as _fs
 from ..fans import calculate_gain
 from . import _shard
 from ._seeds import SeedLike, stream

@@ -10,7 +10,8 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import math
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -56,9 +57,9 @@ class Rule:
 
     __slots__ = ("init", "module", "name", "kwargs")
 
-    def __init__(self, init: Union[str, Callable[..., torch.Tensor]], *,
-                 module: "type[nn.Module] | tuple[type[nn.Module], ...] | None" = None,
-                 name: "str | None" = None, **kwargs: Any) -> None:
+    def __init__(self, init: str | Callable[..., torch.Tensor], *,
+                 module: type[nn.Module] | tuple[type[nn.Module], ...] | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         self.init = _resolve_init(init)
         if module is not None:
             classes = module if isinstance(module, tuple) else (module,)
@@ -103,7 +104,7 @@ def _resolve_init(init):
                      f"or one of those functions; got {init!r}")
 
 
-def gpt2_rules(n_layer: int, std: float = 0.02, residual: str = "*c_proj.weight") -> "list[Rule]":
+def gpt2_rules(n_layer: int, std: float = 0.02, residual: str = "*c_proj.weight") -> list[Rule]:
     """GPT-2's initialization (Radford et al. 2019; Hugging Face ``GPT2PreTrainedModel._init_weights``).
 
     Linear and Embedding weights N(0, std**2), the residual output
@@ -179,7 +180,7 @@ def apply_rules(session: Session, rules, allow_unused: bool, defaults_for_unmatc
     return report
 
 
-def init_module(module: nn.Module, rules: "Sequence[Rule]", seed: SeedLike = None, *,
+def init_module(module: nn.Module, rules: Sequence[Rule], seed: SeedLike = None, *,
                 allow_unused: bool = False) -> InitReport:
     """Initialize ``module``'s parameters by ``rules`` (see :class:`Rule`), each from its name-keyed stream.
 

@@ -26,7 +26,7 @@ __all__ = ["stream", "root_seed", "fold_in_seed", "SeedLike"]
 SeedLike = Union[int, Generator, torch.Generator, None]
 
 
-def _from_torch(generator: "torch.Generator | None") -> int:
+def _from_torch(generator: torch.Generator | None) -> int:
     """A 64-bit seed drawn from ``generator`` (torch's default one for None): two 32-bit draws."""
     words = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=generator,
                           device=generator.device if generator is not None else "cpu").tolist()
@@ -51,7 +51,7 @@ def _type_error(name: str, value) -> TypeError:
                      f"got {type(value).__name__}")
 
 
-def stream(generator: SeedLike, name: str = "generator") -> "int | Generator":
+def stream(generator: SeedLike, name: str = "generator") -> int | Generator:
     """The ``seed=`` a fastinit initializer gets for a drop-in call's ``generator=``."""
     if generator is None:
         return _from_torch(None)

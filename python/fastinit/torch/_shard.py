@@ -232,7 +232,8 @@ def local_blocks(tensor: Any, name: str = "tensor") -> list[Block]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple[Any, ...], strided: bool) -> tuple[Any, ...] | None:
+def _layout(full_shape: tuple[int, ...], mesh: Any, placements: tuple[Any, ...],
+            strided: bool) -> tuple[Any, ...] | None:
     """``(local shape, runs per dim)`` of this rank's shard, or None outside the mesh.
 
     A run is ``(local start, global start, length)``: a stretch of
