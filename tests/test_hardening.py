@@ -334,15 +334,17 @@ def test_core_allocator_checks_its_products():
 def test_ctrl_c_interrupts_one_long_minibatch_and_keeps_the_model():
     """Defect 8: Ctrl-C was only checked between minibatches; one long partial_fit batch ran to its end.
 
-    With CD-20 on 2000 rows almost all of the batch's time goes to the Gibbs
-    steps, before the update changes the model: a SIGINT sent halfway
-    through must stop it there, with every fitted array unchanged.
+    With CD-20 on 20000 rows almost all of the batch's time (about 0.8 s
+    here) goes to the Gibbs steps, before the update changes the model: a
+    SIGINT sent halfway through must stop it there, with every fitted array
+    unchanged. (The trainer looks for signals about every 0.1 s, so the batch
+    must be much longer than that.)
     """
     import copy
     import signal
     import time
 
-    X = _binary(2000, 200, seed=4).astype(np.float32)
+    X = _binary(20000, 200, seed=4).astype(np.float32)
     rbm = fastinit.BernoulliRBM(100, k=20, persistent=False, random_state=0).partial_fit(X[:10])
     timing = copy.deepcopy(rbm)
     start = time.perf_counter()
