@@ -45,7 +45,7 @@ CHUNKINGS = [
 def test_every_elementwise_initializer_is_wrapped_and_nothing_else():
     in_memory = {n for n in fi.__all__ if hasattr(fi, n + "_") and not n.endswith("_")} - {"manual_seed"}
     assert set(CASES) == set(fd.__all__) == in_memory - set(fd.NOT_CHUNKABLE)
-    assert set(fd.NOT_CHUNKABLE) == {"orthogonal", "sparse", "eye", "dirac"}
+    assert set(fd.NOT_CHUNKABLE) == {"orthogonal", "delta_orthogonal", "sparse", "eye", "dirac"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -15,7 +15,7 @@ fastinit``::
 Available: every element-wise initializer (``zeros``, ``ones``, ``constant``,
 ``uniform``, ``normal``, ``truncated_normal``, ``xavier_*``/``glorot_*``,
 ``he_*``/``kaiming_*``, ``lecun_*``, ``variance_scaling``). Not available:
-``orthogonal``, ``sparse``, ``eye`` and ``dirac``, whose values depend on the
+``orthogonal``, ``delta_orthogonal``, ``sparse``, ``eye`` and ``dirac``, whose values depend on the
 whole array (a QR factorization, a per-column pattern, positions of ones), so
 no chunk can be computed on its own.
 
@@ -45,6 +45,7 @@ NOT_CHUNKABLE = {
     "sparse": "a zero pattern drawn per column over all rows",
     "eye": "the positions of the ones in the whole matrix",
     "dirac": "the positions of the ones in the whole kernel",
+    "delta_orthogonal": "an orthogonal matrix over the whole centre tap",
 }
 
 __all__ = list(CHUNKABLE)

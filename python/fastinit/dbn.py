@@ -241,7 +241,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         random_state=None,
         n_jobs=None,
         dtype=None,
-    ):
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.visible_units = visible_units
         self.learning_rate = learning_rate

@@ -172,7 +172,7 @@ n_iter_no_change, early_stopping, validation_fraction
         verbose=0,
         random_state=None,
         n_jobs=None,
-    ):
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretrain = pretrain
         self.visible_units = visible_units

@@ -132,8 +132,8 @@ def orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int | None =
 
 
 @shared_doc
-def delta_orthogonal_(tensor: Any, gain: float = 1.0, *, column_axis: int = -1, seed: Any = None,
-                      full_shape: None = None, offset: None = None) -> Any:
+def delta_orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int = -1, seed: Seed = None,
+                      full_shape: None = None, offset: None = None) -> TensorT:
     """Fill a convolution kernel with an orthogonal matrix at its centre tap and zeros elsewhere.
 
     The kernel has the Keras/JAX layout ``(*kernel, in, out)`` with 1 to 3
@@ -355,8 +355,8 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int | None =
 
 
 @shared_doc
-def delta_orthogonal(shape: Any, gain: float = 1.0, *, column_axis: int = -1, dtype: Any = None, seed: Any = None,
-                     full_shape: None = None, offset: None = None) -> np.ndarray:
+def delta_orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int = -1, dtype: DTypeLike = None,
+                     seed: Seed = None, full_shape: None = None, offset: None = None) -> Array:
     """A new delta-orthogonal convolution kernel; see :func:`delta_orthogonal_`.
 
     <<NEW>>

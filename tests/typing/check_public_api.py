@@ -91,6 +91,9 @@ assert_type(fastinit.orthogonal((4, 3), seed=0), Array)
 assert_type(fastinit.sparse((4, 3), 0.5, seed=0), Array)
 assert_type(fastinit.eye((3, 3)), Array)
 assert_type(fastinit.dirac((4, 2, 3)), Array)
+assert_type(fastinit.delta_orthogonal((3, 3, 4, 4), seed=0), Array)
+kernel4: Array = np.zeros((3, 3, 4, 4), np.float32)
+assert_type(fastinit.delta_orthogonal_(kernel4, gain=2.0, seed=0), Array)
 
 # --- RBM estimators (scikit-learn API) ---
 X: Array = (np.random.default_rng(0).random((20, 6)) > 0.5).astype(np.float32)
@@ -105,3 +108,11 @@ log_z: Any = rbm.log_partition()
 assert_type(rbm.log_likelihood(X), npt.NDArray[np.float64])
 grbm = fastinit.GaussianBernoulliRBM(3, n_iter=1, random_state=0, dtype=np.float64)
 assert_type(grbm.fit(X.astype(np.float64)), fastinit.GaussianBernoulliRBM)
+
+# --- deep belief networks ---
+dbn = fastinit.DBN((4, 3), n_iter=1, random_state=0)
+assert_type(dbn.fit(X), fastinit.DBN)
+top: Any = dbn.transform(X)
+y_labels: Array = np.arange(20) % 2
+clf = fastinit.DBNClassifier(hidden_layer_sizes=(4,), pretrain_n_iter=1, max_iter=2, random_state=0)
+assert_type(clf.fit(X, y_labels), fastinit.DBNClassifier)
