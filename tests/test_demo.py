@@ -237,6 +237,38 @@ def test_depth_statistics_numpy_and_pytorch_agree():
         assert len(a["gradient_std"]) == 8
 
 
+def test_speed_rows_time_one_distribution_on_every_side():
+    """Every row of the speed section draws the same distribution in each library; the
+    Kaiming row is PyTorch's untruncated N(0, 2/fan_in), not fastinit's truncated he_normal_."""
+    stats = pytest.importorskip("scipy.stats")
+    from fastinit.demo import speed
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    else:
+        torch.manual_seed(0)
+    a = np.empty((256, 512), np.float32)  # PyTorch layout (fan_out, fan_in)
+    fills = speed._fills(a, seed=7)
+    for name, row in fills.items():
+        drawn = {}
+        for lib, fill in row.items():
+            if fill is not None:
+                fill()
+                drawn[lib] = a.ravel().copy()
+        ours = drawn.pop(speed.BASE)
+        assert "NumPy" in drawn or name.startswith("truncated"), name
+        assert ("PyTorch" in drawn) == (torch is not None), name
+        for lib, other in drawn.items():
+            if lib.startswith("fastinit"):  # more threads: the same bits
+                assert np.array_equal(other, ours), (name, lib)
+            else:
+                assert stats.ks_2samp(ours, other).pvalue > 1e-4, (name, lib)
+        if name == speed.KAIMING:
+            assert stats.kstest(ours, "norm", args=(0.0, math.sqrt(2 / 512))).pvalue > 1e-4
+
+
 def test_network_weights_follow_the_schemes():
     coefs, intercepts = inits.network_weights("he", [400, 300, 10], seed=5)
     assert [c.shape for c in coefs] == [(400, 300), (300, 10)]  # scikit-learn layout (fan_in, fan_out)
