@@ -237,6 +237,38 @@ def test_depth_statistics_numpy_and_pytorch_agree():
         assert len(a["gradient_std"]) == 8
 
 
+def test_speed_rows_time_one_distribution_on_every_side():
+    """Every row of the speed section draws the same distribution in each library; the
+    Kaiming row is PyTorch's untruncated N(0, 2/fan_in), not fastinit's truncated he_normal_."""
+    stats = pytest.importorskip("scipy.stats")
+    from fastinit.demo import speed
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    else:
+        torch.manual_seed(0)
+    a = np.empty((256, 512), np.float32)  # PyTorch layout (fan_out, fan_in)
+    fills = speed._fills(a, seed=7)
+    for name, row in fills.items():
+        drawn = {}
+        for lib, fill in row.items():
+            if fill is not None:
+                fill()
+                drawn[lib] = a.ravel().copy()
+        ours = drawn.pop(speed.BASE)
+        assert "NumPy" in drawn or name.startswith("truncated"), name
+        assert ("PyTorch" in drawn) == (torch is not None), name
+        for lib, other in drawn.items():
+            if lib.startswith("fastinit"):  # more threads: the same bits
+                assert np.array_equal(other, ours), (name, lib)
+            else:
+                assert stats.ks_2samp(ours, other).pvalue > 1e-4, (name, lib)
+        if name == speed.KAIMING:
+            assert stats.kstest(ours, "norm", args=(0.0, math.sqrt(2 / 512))).pvalue > 1e-4
+
+
 def test_network_weights_follow_the_schemes():
     coefs, intercepts = inits.network_weights("he", [400, 300, 10], seed=5)
     assert [c.shape for c in coefs] == [(400, 300), (300, 10)]  # scikit-learn layout (fan_in, fan_out)
@@ -298,13 +330,86 @@ def test_help_lists_commands_and_environment_and_version_exists():
 
     proc = _cli("--help")
     assert proc.returncode == 0
-    for word in ("demo", "FASTINIT_NUM_THREADS", "FASTINIT_ISA", "--version", "--size", "--repeat"):
+    for word in ("demo", "FASTINIT_NUM_THREADS", "FASTINIT_ISA", "exit status 2", "--version", "--size", "--repeat"):
         assert word in proc.stdout
     proc = _cli("--version")
     assert proc.returncode == 0 and proc.stdout.strip() == f"fastinit {fastinit.__version__}"
     proc = _cli("demo", "--help")
     for word in ("--out", "--quick", "--seed", "--no-open"):
         assert word in proc.stdout
+
+
+def _python_m_fastinit(*args, env, launch=("-m", "fastinit"), cwd=None):
+    """Run ``python -m fastinit ARGS`` itself (the package import happens before main) with ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FASTINIT_")}
+    return subprocess.run([sys.executable, *launch, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**clean, "PYTHONIOENCODING": "utf-8", **env}, timeout=120)
+
+
+_VALID_THREADS = "valid: 1 to 4096, or unset"
+_VALID_ISAS = "one of 'auto', 'generic', 'avx2', 'avx512'"
+
+
+def _assert_one_line_usage_error(proc, variable, value, valid):
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"python -m fastinit: error: {variable}")
+    assert repr(value) in lines[0] and valid in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("variable, value, valid", [
+    ("FASTINIT_NUM_THREADS", "abc", _VALID_THREADS),
+    ("FASTINIT_NUM_THREADS", "0", _VALID_THREADS),
+    ("FASTINIT_NUM_THREADS", "-3", _VALID_THREADS),
+    ("FASTINIT_NUM_THREADS", "99999", _VALID_THREADS),
+    ("FASTINIT_ISA", "sse9", _VALID_ISAS),
+])
+def test_bad_environment_variable_is_one_line_before_the_arguments(variable, value, valid):
+    """`import fastinit` raises on these (tests/test_reproducibility.py); the command line, whose
+    package import runs before main, reports them in one line with argparse's exit status 2."""
+    _assert_one_line_usage_error(_python_m_fastinit("--help", env={variable: value}), variable, value, valid)
+
+
+@pytest.mark.parametrize("args", [(), ("--version",), ("--size", "nope"), ("demo", "--quick", "--no-open")])
+def test_bad_environment_variable_stops_every_command(args, tmp_path):
+    proc = _python_m_fastinit(*args, env={"FASTINIT_ISA": "sse9"}, cwd=tmp_path)
+    _assert_one_line_usage_error(proc, "FASTINIT_ISA", "sse9", _VALID_ISAS)
+    assert list(tmp_path.iterdir()) == []  # the demo wrote nothing
+
+
+@pytest.mark.parametrize("launch", [("-mfastinit",), ("-I", "-m", "fastinit"), ("-m", "fastinit.__main__")])
+def test_bad_environment_variable_is_one_line_however_the_module_is_named(launch):
+    proc = _python_m_fastinit("--version", env={"FASTINIT_NUM_THREADS": "abc"}, launch=launch)
+    _assert_one_line_usage_error(proc, "FASTINIT_NUM_THREADS", "abc", _VALID_THREADS)
+
+
+def test_isa_this_cpu_lacks_is_one_line_naming_the_usable_ones():
+    import fastinit
+
+    usable = fastinit.info()["available_isas"]
+    missing = [isa for isa in ("avx2", "avx512") if isa not in usable]
+    if not missing:
+        pytest.skip("this CPU runs every kernel set")
+    proc = _python_m_fastinit("--help", env={"FASTINIT_ISA": missing[-1]})
+    valid = "valid on this CPU: " + ", ".join(repr(i) for i in ["auto", *usable])
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"python -m fastinit: error: FASTINIT_ISA={missing[-1]}, but this CPU lacks ")
+    assert line.endswith(f"; {valid}")
+
+
+def test_other_programs_started_with_dash_m_still_get_the_import_error(tmp_path):
+    """Only `python -m fastinit` defers the error to its one-line message."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("import fastinit\n")
+    (tmp_path / "app" / "__main__.py").write_text("print('ran')\n")
+    proc = _python_m_fastinit(env={"FASTINIT_ISA": "sse9"}, launch=("-m", "app"), cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "Traceback" in proc.stderr
+    assert proc.stderr.splitlines()[-1] == ("ValueError: FASTINIT_ISA must be one of 'auto', 'generic', 'avx2', "
+                                            "'avx512'; got 'sse9'")
 
 
 def test_info_still_runs_with_small_sizes():

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import __version__, _core, _sampling, info, philox4x32
+from . import __version__, _core, _runtime, _sampling, info, philox4x32
 
 _KAT = ([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], [0xA4093822, 0x299F31D0],
         [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1])
@@ -72,11 +72,14 @@ def _timing_table(n: int, repeat: int) -> list[tuple[str, float, float, float]]:
 
 _EPILOG = """\
 environment variables:
-  FASTINIT_NUM_THREADS=N           threads fastinit's kernels use (default:
-                                   the CPUs this process may use)
+  FASTINIT_NUM_THREADS=N           threads fastinit's kernels use, 1 to 4096
+                                   (default: the CPUs this process may use)
   FASTINIT_ISA=auto|generic|avx2|avx512
                                    force a kernel path (default auto: the
                                    best one this CPU supports)
+  An invalid value stops every command, --help and --version included,
+  before the arguments are read: one line on stderr and exit status 2, as
+  for a bad option (`import fastinit` raises it as an exception instead).
 """
 
 _DEMO_EPILOG = """\
@@ -156,6 +159,9 @@ def _info(size: int, repeat: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if _runtime.environment_error is not None:  # kept by `import fastinit` for us: see _runtime
+        print(f"{parser.prog}: error: {_runtime.environment_error}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     prog = parser.prog
     try:

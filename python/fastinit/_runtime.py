@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import sys
 from typing import Any
 
 from . import _core
@@ -15,6 +16,13 @@ ISAS = ("auto", "generic", "avx2", "avx512")
 
 #: The largest thread count fastinit accepts (set_num_threads, FASTINIT_NUM_THREADS).
 MAX_THREADS = 4096
+
+_THREAD_ENV_VALUES = f"valid: 1 to {MAX_THREADS}, or unset for the CPUs this process may use"
+
+#: Why the FASTINIT_* variables are unusable, kept instead of raised only while
+#: ``python -m fastinit`` imports the package: its ``__main__`` then reports it
+#: in one line (see :func:`_init_from_environment`). None otherwise.
+environment_error: ValueError | RuntimeError | None = None
 
 
 def _parse_thread_env() -> int | None:
@@ -29,11 +37,12 @@ def _parse_thread_env() -> int | None:
     try:
         n = int(raw)
     except ValueError:
-        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}") from None
+        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r} "
+                         f"({_THREAD_ENV_VALUES})") from None
     if n < 1:
-        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}")
+        raise ValueError(f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r} ({_THREAD_ENV_VALUES})")
     if n > MAX_THREADS:
-        raise ValueError(f"FASTINIT_NUM_THREADS must be at most {MAX_THREADS}, got {raw!r}")
+        raise ValueError(f"FASTINIT_NUM_THREADS must be at most {MAX_THREADS}, got {raw!r} ({_THREAD_ENV_VALUES})")
     return n
 
 
@@ -56,7 +65,7 @@ def get_num_threads() -> int:
     return _core.get_num_threads()
 
 
-def _init_from_environment() -> None:
+def _apply_environment() -> None:
     n = _parse_thread_env()
     _core.set_num_threads(n if n is not None else _core.default_num_threads())
     isa = os.environ.get("FASTINIT_ISA", "auto").strip().lower() or "auto"
@@ -66,7 +75,39 @@ def _init_from_environment() -> None:
         try:
             _core.select_isa(isa)
         except RuntimeError as exc:  # the CPU or the build lacks the ISA
-            raise RuntimeError(str(exc)) from None
+            usable = ", ".join(repr(name) for name in ["auto", *_core.available_isas()])
+            raise RuntimeError(f"{exc}; valid on this CPU: {usable}") from None
+
+
+def _starting_python_m_fastinit() -> bool:
+    """True while ``python -m fastinit`` imports the package, before it runs ``fastinit.__main__``.
+
+    Until the module is found Python sets ``sys.argv[0]`` to ``"-m"``;
+    ``sys.orig_argv`` (Python 3.10+) then holds the module name (``fastinit``,
+    ``-mfastinit``, ``-Im fastinit``) right before the arguments in ``sys.argv[1:]``.
+    """
+    orig, argv = getattr(sys, "orig_argv", None), sys.argv
+    if not orig or not argv or argv[0] != "-m" or len(orig) <= len(argv):
+        return False
+    token = orig[len(orig) - len(argv)]
+    module = token.partition("m")[2] if token.startswith("-") else token
+    return module in ("fastinit", "fastinit.__main__")
+
+
+def _init_from_environment() -> None:
+    """Apply FASTINIT_NUM_THREADS and FASTINIT_ISA (``import fastinit`` calls this once).
+
+    An unusable value raises ValueError (RuntimeError: an ISA this CPU lacks),
+    except while ``python -m fastinit`` starts: the error is then kept in
+    :data:`environment_error` for the command line to report without a traceback.
+    """
+    global environment_error
+    try:
+        _apply_environment()
+    except (ValueError, RuntimeError) as exc:
+        if not _starting_python_m_fastinit():
+            raise
+        environment_error = exc
 
 
 def info() -> dict[str, Any]:

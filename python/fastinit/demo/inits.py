@@ -16,7 +16,8 @@ scheme                    weights
 ``torch_default``         U(±1/sqrt(n_in)): PyTorch's ``nn.Linear`` default,
                           ``kaiming_uniform_(a=sqrt(5))``; n_in·Var(W) = 1/3
 ``xavier``                Glorot uniform U(±sqrt(6/(n_in+n_out)))
-``he``                    He normal N(0, 2/n_in)
+``he``                    He normal as Keras ``HeNormal``: a normal truncated
+                          at ±2σ, σ chosen so that Var(W) = 2/n_in
 ========================  ====================================================
 
 (PyTorch's ``nn.Linear`` also draws its biases from U(±1/sqrt(n_in)); Keras
@@ -33,17 +34,17 @@ import fastinit
 
 __all__ = ["LABELS", "SCHEMES", "draw", "network_weights"]
 
-_KERAS = {"layout": "keras", "dtype": np.float64}
-
 #: scheme name -> function(shape (n_in, n_out), seed) -> float64 array
 SCHEMES: dict[str, Callable[[tuple[int, int], fastinit.Generator | int], np.ndarray]] = {
     "zeros": lambda shape, seed: fastinit.zeros(shape, dtype=np.float64),
     "constant": lambda shape, seed: fastinit.constant(shape, 0.05, dtype=np.float64),
     "normal_1": lambda shape, seed: fastinit.normal(shape, 0.0, 1.0, dtype=np.float64, seed=seed),
     "normal_0.01": lambda shape, seed: fastinit.normal(shape, 0.0, 0.01, dtype=np.float64, seed=seed),
-    "torch_default": lambda shape, seed: fastinit.kaiming_uniform(shape, a=math.sqrt(5), seed=seed, **_KERAS),
-    "xavier": lambda shape, seed: fastinit.xavier_uniform(shape, seed=seed, **_KERAS),
-    "he": lambda shape, seed: fastinit.he_normal(shape, nonlinearity="relu", seed=seed, **_KERAS),
+    "torch_default": lambda shape, seed: fastinit.kaiming_uniform(shape, a=math.sqrt(5), layout="keras",
+                                                                  dtype=np.float64, seed=seed),
+    "xavier": lambda shape, seed: fastinit.xavier_uniform(shape, layout="keras", dtype=np.float64, seed=seed),
+    "he": lambda shape, seed: fastinit.he_normal(shape, nonlinearity="relu", layout="keras", dtype=np.float64,
+                                                 seed=seed),
 }
 
 #: scheme name -> how the figures and tables name it

@@ -4,10 +4,15 @@ Each fill writes a preallocated float32 matrix in place (allocation is not
 timed); fastinit, NumPy and PyTorch take turns in every round, on the same
 memory (the PyTorch tensor shares the NumPy array's buffer), and the best
 (shortest) time of the rounds is kept: on a shared machine other processes
-only ever add time, so the minimum is the most stable estimate. NumPy's Generator has no in-place scaled fills, so its
-Xavier/He rows are a standard draw followed by an in-place scaling, as one
-would write them; it has no truncated normal. Timings on a shared machine
-vary by tens of percent between runs; ``bench/`` has the careful benchmarks.
+only ever add time, so the minimum is the most stable estimate.
+
+Every row draws one distribution on every side: the Kaiming row is PyTorch's
+untruncated ``kaiming_normal_`` (``fastinit.kaiming_normal_``, not the
+2-sigma truncated ``fastinit.he_normal_``). NumPy's Generator has no in-place
+scaled fills, so its Xavier/Kaiming rows are a standard draw followed by an
+in-place scaling, as one would write them; it has no truncated normal.
+Timings on a shared machine vary by tens of percent between runs; ``bench/``
+has the careful benchmarks.
 """
 from __future__ import annotations
 
@@ -32,6 +37,11 @@ SETTINGS = {
 
 #: what the speedups are relative to: fastinit on one thread, like NumPy's Generator
 BASE = "fastinit, 1 thread"
+
+#: The He/Kaiming row: N(0, 2/fan_in), untruncated on every side (fastinit.kaiming_normal_,
+#: torch.nn.init.kaiming_normal_, NumPy's standard normal scaled); fastinit.he_normal_ would
+#: be the 2-sigma truncated Keras variant, which PyTorch does not offer.
+KAIMING = "kaiming_normal_ N(0, 2/fan_in)"
 
 
 def _threads_label(n: int) -> str:
@@ -71,11 +81,11 @@ def _fills(a: np.ndarray, seed: int) -> dict[str, dict[str, Callable[[], Any] | 
         "normal N(0, 1)": lambda: fastinit.normal_(a, seed=seed),
         "truncated normal (±2σ)": lambda: fastinit.truncated_normal_(a, seed=seed),
         "xavier_uniform_": lambda: fastinit.xavier_uniform_(a, seed=seed),
-        "he_normal_ (kaiming_normal_)": lambda: fastinit.he_normal_(a, nonlinearity="relu", seed=seed),
+        KAIMING: lambda: fastinit.kaiming_normal_(a, nonlinearity="relu", seed=seed),
     }
     numpy_fills = {"uniform U(0, 1)": lambda: rng.random(out=a, dtype=np.float32),
                    "normal N(0, 1)": lambda: rng.standard_normal(out=a, dtype=np.float32),
-                   "xavier_uniform_": np_xavier, "he_normal_ (kaiming_normal_)": np_he}
+                   "xavier_uniform_": np_xavier, KAIMING: np_he}
     threads = fastinit.get_num_threads()
     fills: dict[str, dict[str, Callable[[], Any] | None]] = {}
     for name, fill in ours.items():
@@ -95,7 +105,7 @@ def _fills(a: np.ndarray, seed: int) -> dict[str, dict[str, Callable[[], Any] | 
     fills["normal N(0, 1)"]["PyTorch"] = t.normal_
     fills["truncated normal (±2σ)"]["PyTorch"] = lambda: init.trunc_normal_(t)
     fills["xavier_uniform_"]["PyTorch"] = lambda: init.xavier_uniform_(t)
-    fills["he_normal_ (kaiming_normal_)"]["PyTorch"] = lambda: init.kaiming_normal_(t, nonlinearity="relu")
+    fills[KAIMING]["PyTorch"] = lambda: init.kaiming_normal_(t, nonlinearity="relu")
     return fills
 
 
@@ -139,9 +149,12 @@ def run(shape: tuple[int, int] = (1024, 1024), rounds: int = 5, seed: int = 0) -
             f"show the best time of each. fastinit runs its {numbers['isa']} kernels on one thread, like "
             f"NumPy's Generator, and on its default {numbers['threads']['fastinit']} thread(s)"
             + (f"; PyTorch may use {torch_threads}" if torch_threads else "")
-            + ". The speedups compare with fastinit on one thread. NumPy has no in-place Xavier or He "
-            "fill: its rows draw and then scale in place, as one would write it; it has no truncated "
-            "normal. A shared machine makes single timings noisy; bench/ has the careful benchmarks."
+            + ". The speedups compare with fastinit on one thread. Every row draws the same distribution "
+            "in each library; the Kaiming row is the untruncated N(0, 2/fan_in) of PyTorch's "
+            "kaiming_normal_ (fastinit.kaiming_normal_; fastinit.he_normal_ would truncate at ±2σ, as "
+            "Keras). NumPy has no in-place Xavier or Kaiming fill: its rows draw and then scale in place, "
+            "as one would write it; it has no truncated normal. A shared machine makes single timings "
+            "noisy; bench/ has the careful benchmarks."
         ),
         numbers=numbers,
     )
