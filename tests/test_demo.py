@@ -488,3 +488,19 @@ def test_pretraining_says_so_in_a_build_without_the_dbn(monkeypatch):
     assert section.available is False and section.figures == [] and section.findings == []
     assert section.notes == ["Not available in this build: fastinit.DBNClassifier does not exist in this "
                              "version of fastinit, so the pretraining experiment was not run."]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a write to a pipe without reader is EINVAL, not EPIPE, on Windows")
+def test_closed_output_pipe_ends_quietly_with_sigpipes_status():
+    """`python -m fastinit | head -1`: the reader is gone, so stop like a program killed by SIGPIPE
+    (shell status 141), with no BrokenPipeError traceback, on the first write that fails."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # no reader at all: the first write fails with EPIPE, deterministically
+    try:
+        proc = subprocess.run([sys.executable, "-m", "fastinit", "--size", "1000", "--repeat", "1"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
