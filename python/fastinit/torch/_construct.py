@@ -71,6 +71,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     return report
 
 
+_RESET_METHODS: list[tuple[type[nn.Module], str]]
 _RESET_METHODS = [(cls, "reset_parameters") for cls in (nn.Linear, torch.nn.modules.conv._ConvNd, nn.Bilinear,
                                                         nn.Embedding, nn.EmbeddingBag, nn.LayerNorm, nn.GroupNorm,
                                                         nn.RMSNorm, torch.nn.modules.batchnorm._NormBase,

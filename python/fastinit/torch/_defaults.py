@@ -141,8 +141,9 @@ class Session:
 # --------------------------------------------------------------------------
 # One rule per torch reset method
 
-#: ``rule(session, prefix, module)`` writes ``module``'s own tensors as its torch reset method does.
-ResetRule = Callable[[Session, str, nn.Module], None]
+#: ``rule(session, prefix, module)`` writes ``module``'s own tensors as its torch reset method does; each
+#: rule takes the module class that defines the method it replaces (hence Any here).
+ResetRule = Callable[[Session, str, Any], None]
 
 
 def _fan_in(weight: torch.Tensor) -> int:
@@ -150,7 +151,7 @@ def _fan_in(weight: torch.Tensor) -> int:
     return int(weight.shape[1] * math.prod(weight.shape[2:]))
 
 
-def _linear_like(s: Session, prefix: str, m: nn.Module) -> None:
+def _linear_like(s: Session, prefix: str, m: nn.Linear | _ConvNd) -> None:
     weight, bias = m._parameters.get("weight"), m._parameters.get("bias")
     s.random(_nn_init.kaiming_uniform_, weight, prefix + "weight", a=math.sqrt(5))
     if bias is not None:
@@ -159,7 +160,7 @@ def _linear_like(s: Session, prefix: str, m: nn.Module) -> None:
         s.random(_nn_init.uniform_, bias, prefix + "bias", -bound, bound)
 
 
-def _bilinear(s: Session, prefix: str, m: nn.Module) -> None:
+def _bilinear(s: Session, prefix: str, m: nn.Bilinear) -> None:
     if m.in1_features <= 0:
         raise ValueError(f"in1_features must be > 0, but got (in1_features={m.in1_features}) in {prefix[:-1]!r}")
     bound = 1 / math.sqrt(m.weight.size(1))
@@ -167,7 +168,7 @@ def _bilinear(s: Session, prefix: str, m: nn.Module) -> None:
     s.random(_nn_init.uniform_, m._parameters.get("bias"), prefix + "bias", -bound, bound)
 
 
-def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
+def _embedding(s: Session, prefix: str, m: nn.Embedding | nn.EmbeddingBag) -> None:
     weight = m._parameters["weight"]
     s.random(_nn_init.normal_, weight, prefix + "weight")
     if m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
@@ -177,12 +178,12 @@ def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
                 view[row].fill_(0)
 
 
-def _affine(s: Session, prefix: str, m: nn.Module) -> None:
+def _affine(s: Session, prefix: str, m: nn.LayerNorm | nn.GroupNorm | nn.RMSNorm | _NormBase) -> None:
     s.constant(m._parameters.get("weight"), prefix + "weight", 1.0)
     s.constant(m._parameters.get("bias"), prefix + "bias", 0.0)
 
 
-def _batch_norm(s: Session, prefix: str, m: nn.Module) -> None:
+def _batch_norm(s: Session, prefix: str, m: _NormBase) -> None:
     if m.track_running_stats:
         for attr, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
             s.constant(m._buffers.get(attr), prefix + attr, value)
@@ -190,7 +191,7 @@ def _batch_norm(s: Session, prefix: str, m: nn.Module) -> None:
         _affine(s, prefix, m)
 
 
-def _multihead_attention(s: Session, prefix: str, m: nn.Module) -> None:
+def _multihead_attention(s: Session, prefix: str, m: nn.MultiheadAttention) -> None:
     attrs = ("in_proj_weight",) if m._qkv_same_embed_dim else ("q_proj_weight", "k_proj_weight", "v_proj_weight")
     for attr in attrs:
         s.random(_nn_init.xavier_uniform_, m._parameters[attr], prefix + attr)
@@ -202,13 +203,13 @@ def _multihead_attention(s: Session, prefix: str, m: nn.Module) -> None:
             s.random(_nn_init.xavier_normal_, m._parameters[attr], prefix + attr)
 
 
-def _recurrent(s: Session, prefix: str, m: nn.Module) -> None:
+def _recurrent(s: Session, prefix: str, m: nn.RNNBase | nn.RNNCellBase) -> None:
     stdv = 1.0 / math.sqrt(m.hidden_size) if m.hidden_size > 0 else 0
     for attr, p in m._parameters.items():
         s.random(_nn_init.uniform_, p, prefix + attr, -stdv, stdv)
 
 
-def _transformer(s: Session, prefix: str, m: nn.Module) -> None:
+def _transformer(s: Session, prefix: str, m: nn.Transformer) -> None:
     for p in m.parameters():
         if p.dim() > 1:
             s.random(_nn_init.xavier_uniform_, p, s.names[id(p)])

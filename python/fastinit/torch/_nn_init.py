@@ -44,7 +44,7 @@ def _checked(tensor: object, name: str = "tensor") -> torch.Tensor:
         raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     if tensor.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must have a floating dtype ({_VALID}), got {tensor.dtype}")
-    local = _shard.local_tensor(tensor, name)
+    local: torch.Tensor = _shard.local_tensor(tensor, name)
     if local.layout != torch.strided:
         raise TypeError(f"{name} must be a dense (strided) tensor, got layout {local.layout}")
     if local.is_meta:
