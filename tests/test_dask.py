@@ -1,4 +1,7 @@
 """fastinit.dask: lazy chunked arrays equal, bit for bit, the in-memory initializers for every chunking."""
+import ast
+import inspect
+import pathlib
 import subprocess
 import sys
 import warnings
@@ -166,3 +169,35 @@ def test_empty_arrays():
 def test_import_fastinit_does_not_import_dask():
     code = "import sys, fastinit; sys.exit('dask' in sys.modules or 'fastinit.dask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _declared_signatures():
+    """``name -> [(parameter, kind, annotation, default)]`` of the defs in fastinit/dask.py's TYPE_CHECKING block."""
+    tree = ast.parse(pathlib.Path(fd.__file__).read_text())
+    blocks = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    assert len(blocks) == 1
+    declared = {}
+    for node in blocks[0].body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        args = node.args
+        assert not args.posonlyargs and args.vararg is None and args.kwarg is None
+        assert ast.unparse(node.returns) == "da.Array"
+        positional_defaults = [None] * (len(args.args) - len(args.defaults)) + args.defaults
+        params = [(a, inspect.Parameter.POSITIONAL_OR_KEYWORD, d) for a, d in zip(args.args, positional_defaults)]
+        params += [(a, inspect.Parameter.KEYWORD_ONLY, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+        declared[node.name] = [
+            (a.arg, kind, ast.unparse(a.annotation), inspect.Parameter.empty if d is None else ast.literal_eval(d))
+            for a, kind, d in params
+        ]
+    return declared
+
+
+def test_type_checkers_see_the_runtime_signatures():
+    """The declarations mypy reads (the functions are made at import) match what the functions accept."""
+    declared = _declared_signatures()
+    assert sorted(declared) == sorted(fd.CHUNKABLE)
+    for name in fd.CHUNKABLE:
+        parameters = inspect.signature(getattr(fd, name)).parameters.values()
+        runtime = [(p.name, p.kind, p.annotation, p.default) for p in parameters]
+        assert declared[name] == runtime, name

@@ -1,16 +1,31 @@
 """tests/typing/check_public_api.py (checked by ``mypy --strict`` in CI) uses every public name."""
+import importlib
 import pathlib
 import re
+
+import pytest
 
 import fastinit
 
 CHECK_FILE = pathlib.Path(__file__).parent / "typing" / "check_public_api.py"
 
 
+def _used(prefix):
+    """The names the check file uses as ``<prefix>.<name>``."""
+    return set(re.findall(rf"\b{re.escape(prefix)}\.(\w+)", CHECK_FILE.read_text()))
+
+
 def test_type_check_file_uses_every_public_name():
-    used = set(re.findall(r"\bfastinit\.(\w+)", CHECK_FILE.read_text()))
-    missing = sorted(set(fastinit.__all__) - used)
+    missing = sorted(set(fastinit.__all__) - _used("fastinit"))
     assert not missing, f"add these public names to {CHECK_FILE.name}: {missing}"
+
+
+@pytest.mark.parametrize("module, needs", [("fastinit.torch", "torch"), ("fastinit.dask", "dask.array")])
+def test_type_check_file_uses_every_public_name_of_the_optional_layers(module, needs):
+    pytest.importorskip(needs)
+    public = importlib.import_module(module).__all__
+    missing = sorted(set(public) - _used(module))
+    assert not missing, f"add these public names of {module} to {CHECK_FILE.name}: {missing}"
 
 
 def test_package_is_marked_typed_and_ships_the_core_stub():

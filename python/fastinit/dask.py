@@ -28,7 +28,8 @@ another process or on a cluster gives the same values.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 import dask.array as da
 import numpy as np
@@ -49,6 +50,75 @@ NOT_CHUNKABLE = {
 }
 
 __all__ = list(CHUNKABLE)
+
+#: ``chunks=``: anything ``dask.array`` accepts: ``"auto"``, an int (``-1``: one chunk per dim), a size
+#: string (``"100 MiB"``), a block size per dim (ints, tuples of explicit block sizes, ``"auto"``/``None``)
+#: or a dict ``{dim: chunks}``.
+Chunks = Union[int, str, None, Sequence[Any], Mapping[int, Any]]
+
+if TYPE_CHECKING:
+    # The functions _chunked makes below, as type checkers see them: fastinit.<name>'s signature without
+    # full_shape/offset, plus chunks=. tests/test_dask.py checks that they match the runtime signatures.
+    import numpy.typing as npt
+
+    from ._typing import DTypeLike, Seed, ShapeLike
+    from .fans import Axes
+
+    def zeros(shape: ShapeLike, *, dtype: DTypeLike = None, chunks: Chunks = "auto") -> da.Array: ...
+    def ones(shape: ShapeLike, *, dtype: DTypeLike = None, chunks: Chunks = "auto") -> da.Array: ...
+    def constant(shape: ShapeLike, value: npt.ArrayLike, *, dtype: DTypeLike = None,
+                 chunks: Chunks = "auto") -> da.Array: ...
+    def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+                chunks: Chunks = "auto") -> da.Array: ...
+    def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+               chunks: Chunks = "auto") -> da.Array: ...
+    def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                         dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                       fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                       batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                       chunks: Chunks = "auto") -> da.Array: ...
+    def xavier_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = False, layout: str = "torch",
+                      fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                      out_axis: Axes | None = None, batch_axis: Axes | None = None, dtype: DTypeLike = None,
+                      seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def glorot_uniform(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
+                       fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                       batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                       chunks: Chunks = "auto") -> da.Array: ...
+    def glorot_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = True, layout: str = "torch",
+                      fan_in: int | None = None, fan_out: int | None = None, in_axis: Axes | None = None,
+                      out_axis: Axes | None = None, batch_axis: Axes | None = None, dtype: DTypeLike = None,
+                      seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def he_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                   layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                   in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                   dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def he_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                  truncated: bool = True, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                  in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                  dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def kaiming_uniform(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                        layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                        in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                        dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def kaiming_normal(shape: ShapeLike, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                       truncated: bool = False, layout: str = "torch", fan_in: int | None = None,
+                       fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                       batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                       chunks: Chunks = "auto") -> da.Array: ...
+    def lecun_uniform(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None = None, fan_out: int | None = None,
+                      in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
+                      dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
+    def lecun_normal(shape: ShapeLike, *, truncated: bool = True, layout: str = "torch", fan_in: int | None = None,
+                     fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                     batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                     chunks: Chunks = "auto") -> da.Array: ...
+    def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
+                         distribution: str = "truncated_normal", *, layout: str = "torch", fan_in: int | None = None,
+                         fan_out: int | None = None, in_axis: Axes | None = None, out_axis: Axes | None = None,
+                         batch_axis: Axes | None = None, dtype: DTypeLike = None, seed: Seed = None,
+                         chunks: Chunks = "auto") -> da.Array: ...
 
 
 def _fill_chunk(spec: tuple[Any, ...], block_info: Any = None) -> Any:
@@ -78,7 +148,7 @@ def _chunked(name: str) -> Callable[..., da.Array]:
     signature = inspect.signature(fn)
     random = "seed" in signature.parameters
     params = [p for p in signature.parameters.values() if p.name not in ("full_shape", "offset")]
-    params.append(inspect.Parameter("chunks", inspect.Parameter.KEYWORD_ONLY, default="auto"))
+    params.append(inspect.Parameter("chunks", inspect.Parameter.KEYWORD_ONLY, default="auto", annotation="Chunks"))
     public = signature.replace(parameters=params, return_annotation="dask.array.Array")
 
     def chunked(*args: Any, **kwargs: Any) -> da.Array:

@@ -90,9 +90,10 @@ def _key_data(key: Any) -> Any:
     return key
 
 
-def _default_dtype() -> np.dtype:
+def _default_dtype() -> np.dtype[Any]:
     """JAX's default float dtype: float32, or float64 with ``jax_enable_x64``."""
-    return np.dtype(jnp.result_type(float))
+    dtype: np.dtype[Any] = np.dtype(jnp.result_type(float))
+    return dtype
 
 
 def _factory(fill: Fill, factory_dtype: DTypeLike) -> Initializer:

@@ -1,21 +1,29 @@
-"""Type-checked use of every public name of ``fastinit`` (``mypy --strict``; .ci/run).
+"""Type-checked use of every public name of ``fastinit``, ``fastinit.torch`` and ``fastinit.dask`` (``mypy --strict``).
 
 Not a test module (pytest does not collect it): mypy checks that each call
 below matches the annotations, and ``assert_type`` pins the result types
 that users rely on (in-place forms return the object they were given, the
 out-of-place forms an ndarray). tests/test_public_api_typing.py checks that
-every name in ``fastinit.__all__`` appears here.
+every name in ``fastinit.__all__``, ``fastinit.torch.__all__`` and
+``fastinit.dask.__all__`` appears here. CI runs mypy where torch and dask are
+not installed (their types are then ``Any``); with them installed the torch
+and dask types are checked too.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Optional
 
+import dask.array as da
 import numpy as np
 import numpy.typing as npt
+import torch
+from torch import nn
 from typing_extensions import assert_type
 
 import fastinit
+import fastinit.dask
+import fastinit.torch
 
 Array = npt.NDArray[Any]
 
@@ -116,3 +124,76 @@ top: Any = dbn.transform(X)
 y_labels: Array = np.arange(20) % 2
 clf = fastinit.DBNClassifier(hidden_layer_sizes=(4,), pretrain_n_iter=1, max_iter=2, random_state=0)
 clf_fitted: Any = clf.fit(X, y_labels)
+
+# --- fastinit.torch: the torch.nn.init drop-in (returns the tensor it was given) ---
+t: torch.Tensor = torch.empty(64, 32)
+kernel: torch.Tensor = torch.empty(8, 4, 3, 3)
+tg = torch.Generator().manual_seed(0)
+assert_type(fastinit.torch.calculate_gain("leaky_relu", 0.2), float)
+assert_type(fastinit.torch.uniform_(t, -1.0, 1.0, generator=0), torch.Tensor)
+assert_type(fastinit.torch.normal_(t, 0.0, 0.02, generator=g), torch.Tensor)
+assert_type(fastinit.torch.trunc_normal_(t, std=0.02, a=-0.04, b=0.04, generator=tg), torch.Tensor)
+assert_type(fastinit.torch.constant_(t, 0.5), torch.Tensor)
+assert_type(fastinit.torch.ones_(t), torch.Tensor)
+assert_type(fastinit.torch.zeros_(t), torch.Tensor)
+assert_type(fastinit.torch.eye_(t), torch.Tensor)
+assert_type(fastinit.torch.dirac_(kernel, groups=2), torch.Tensor)
+assert_type(fastinit.torch.xavier_uniform_(t, gain=fastinit.torch.calculate_gain("tanh"), generator=None),
+            torch.Tensor)
+assert_type(fastinit.torch.xavier_normal_(t, generator=1), torch.Tensor)
+assert_type(fastinit.torch.kaiming_uniform_(t, a=math.sqrt(5), generator=2), torch.Tensor)
+assert_type(fastinit.torch.kaiming_normal_(t, mode="fan_out", nonlinearity="relu", generator=2), torch.Tensor)
+assert_type(fastinit.torch.orthogonal_(t, gain=1.0, generator=3), torch.Tensor)
+assert_type(fastinit.torch.sparse_(t, 0.1, std=0.01, generator=4), torch.Tensor)
+
+# --- fastinit.torch: whole models ---
+model: nn.Module = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.Linear(16, 4))
+report = fastinit.torch.reset_parameters(model, seed=0)
+assert_type(report, fastinit.torch.InitReport)
+assert_type(report.initialized, list[str])
+assert_type(report.fallback, list[str])
+assert_type(report.untouched, list[str])
+report.warn("reset_parameters")
+assert_type(fastinit.torch.reset_parameters(model, seed=tg), fastinit.torch.InitReport)
+rules: list[fastinit.torch.Rule] = fastinit.torch.gpt2_rules(2, std=0.02, residual="2.weight")
+rules.append(fastinit.torch.Rule("normal_", module=nn.Linear, name="weight", std=lambda name: 0.02))
+rules.append(fastinit.torch.Rule(fastinit.torch.zeros_, module=(nn.Linear, nn.LayerNorm), name="bias"))
+assert_type(fastinit.torch.init_module(model, rules, seed=g, allow_unused=True), fastinit.torch.InitReport)
+with torch.device("meta"):
+    meta_model: nn.Module = nn.Linear(8, 4)
+assert_type(fastinit.torch.materialize(meta_model, seed=0, device="cpu", rules=None), fastinit.torch.InitReport)
+with fastinit.torch.fast_init(seed=0) as building:
+    built: nn.Module = nn.Linear(8, 4)
+assert_type(building, fastinit.torch.fast_init)
+assert_type(building.models, list[nn.Module])
+assert_type(building.report, fastinit.torch.InitReport)
+
+# --- fastinit.torch: sharded tensors (a plain tensor is its own whole) ---
+assert_type(fastinit.torch.fill_sharded(fastinit.truncated_normal_, t, 0.0, 0.02, seed=0), torch.Tensor)
+assert_type(fastinit.torch.fill_sharded(fastinit.orthogonal_, w, elementwise=False, seed=g), Array)
+local, full_shape, offset = fastinit.torch.local_block(t)
+assert_type(full_shape, Optional[tuple[int, ...]])
+assert_type(offset, Optional[tuple[int, ...]])
+for block in fastinit.torch.local_blocks(t, name="weight"):
+    assert_type(block[2], Optional[tuple[int, ...]])
+fastinit.torch.check_same_seed(0)
+fastinit.torch.check_same_seed(g, group=None)
+
+# --- fastinit.dask: lazy chunked arrays with the in-memory values ---
+assert_type(fastinit.dask.zeros((400, 300), chunks=(100, 300)), da.Array)
+assert_type(fastinit.dask.ones(500, dtype=np.float64, chunks=100), da.Array)
+assert_type(fastinit.dask.constant((4, 3), 0.5, dtype="float16"), da.Array)
+assert_type(fastinit.dask.uniform((4, 3), -1.0, 1.0, seed=0, chunks="auto"), da.Array)
+assert_type(fastinit.dask.normal((4, 3), 0.0, 0.02, seed=g, chunks=((1, 3), (3,))), da.Array)
+assert_type(fastinit.dask.truncated_normal((4, 3), std=0.5, a=-1.0, b=1.0, seed=None), da.Array)
+assert_type(fastinit.dask.xavier_uniform((4, 3), gain=2.0, seed=0, chunks={0: 2}), da.Array)
+assert_type(fastinit.dask.xavier_normal((3, 3, 8, 16), layout="keras", seed=0), da.Array)
+assert_type(fastinit.dask.glorot_uniform((4, 3), fan_in=4, fan_out=3, seed=0), da.Array)
+assert_type(fastinit.dask.glorot_normal((4, 3), truncated=False, seed=0), da.Array)
+assert_type(fastinit.dask.he_uniform((4, 3), 0.1, "fan_out", seed=0), da.Array)
+assert_type(fastinit.dask.he_normal((4, 3), nonlinearity="relu", seed=0), da.Array)
+assert_type(fastinit.dask.kaiming_uniform((4, 3), a=math.sqrt(5), seed=0), da.Array)
+assert_type(fastinit.dask.kaiming_normal((4, 3), mode="fan_out", seed=0), da.Array)
+assert_type(fastinit.dask.lecun_uniform((4, 3), in_axis=0, out_axis=1, seed=0), da.Array)
+assert_type(fastinit.dask.lecun_normal((4, 3, 5), in_axis=1, out_axis=2, batch_axis=0, seed=0), da.Array)
+assert_type(fastinit.dask.variance_scaling((4, 3), 2.0, "fan_avg", "uniform", seed=0, chunks=-1), da.Array)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -70,6 +71,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     return report
 
 
+_RESET_METHODS: list[tuple[type[nn.Module], str]]
 _RESET_METHODS = [(cls, "reset_parameters") for cls in (nn.Linear, torch.nn.modules.conv._ConvNd, nn.Bilinear,
                                                         nn.Embedding, nn.EmbeddingBag, nn.LayerNorm, nn.GroupNorm,
                                                         nn.RMSNorm, torch.nn.modules.batchnorm._NormBase,
@@ -79,7 +81,7 @@ assert {vars(c)[a] for c, a in _RESET_METHODS} == set(DEFAULT_RESETS) | set(PRIV
 _RESET_CALLERS = frozenset({"reset_parameters", "_reset_parameters"})
 
 
-def _skip_reset(self) -> None:
+def _skip_reset(self: nn.Module) -> None:
     """Stands in for a known module's reset during ``fast_init``: the values are written at the end."""
 
 
@@ -124,19 +126,20 @@ class fast_init:
 
     def __init__(self, seed: SeedLike = None) -> None:
         self.seed = seed
-        self.models: list = []
+        self.models: list[nn.Module] = []
         self.report = InitReport()
 
     def __enter__(self) -> fast_init:
         if fast_init._active:
             raise RuntimeError("fast_init blocks cannot be nested")
         self._root = root_seed(self.seed)
-        self._created: list = []
-        self._calls: list = []
-        self._saved = [(c, a, vars(c)[a]) for c, a in _RESET_METHODS] + [(nn.Module, "__init__", nn.Module.__init__)]
+        self._created: list[weakref.ref[nn.Module]] = []
+        self._calls: list[tuple[str, torch.Tensor, tuple[Any, ...], dict[str, Any]]] = []
+        self._saved: list[tuple[type[Any], str, Any]] = [(c, a, vars(c)[a]) for c, a in _RESET_METHODS]
+        self._saved.append((nn.Module, "__init__", nn.Module.__init__))
         created, module_init = self._created, nn.Module.__init__
 
-        def tracking_init(module, *args, **kwargs):
+        def tracking_init(module: nn.Module, *args: Any, **kwargs: Any) -> None:
             module_init(module, *args, **kwargs)
             created.append(weakref.ref(module))
 
@@ -148,7 +151,8 @@ class fast_init:
         fast_init._active = True
         return self
 
-    def _record(self, name, tensor, args, kwargs):
+    def _record(self, name: str, tensor: torch.Tensor, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> torch.Tensor:
         caller = sys._getframe(2)
         if caller.f_code.co_name in _RESET_CALLERS and isinstance(caller.f_locals.get("self"), nn.Module):
             return tensor  # part of a module's reset, which the end of the block redoes
@@ -169,17 +173,21 @@ class fast_init:
             return
         alive = [m for m in (r() for r in self._created) if m is not None]
         children = {id(c) for m in alive for c in m._modules.values() if c is not None}
-        seen: set = set()
-        self.models = [m for m in alive if id(m) not in children and not (id(m) in seen or seen.add(id(m)))]
-        named: dict = {}  # tensor key -> (tensor, name), over all models, first wins
+        seen: set[int] = set()
+        self.models = []
+        for m in alive:  # the models: modules created here that are no other one's child, each once
+            if id(m) not in children and id(m) not in seen:
+                seen.add(id(m))
+                self.models.append(m)
+        named: dict[Hashable, str] = {}  # tensor key -> name, over all models, first wins
         with torch.no_grad():
             for model in self.models:
                 session = Session(model, self._root)
                 report = session.run(None)
                 self.report.initialized += report.initialized
                 self.report.fallback += report.fallback
-                for tid, name in canonical_names(walk(model)).items():
-                    named.setdefault(tid, name)
+                for tid, tensor_name in canonical_names(walk(model)).items():
+                    named.setdefault(tid, tensor_name)
                 for p in model.parameters():
                     named.setdefault(_storage_key(p), named[id(p)])
             for k, (init_name, tensor, args, kwargs) in enumerate(self._calls):
@@ -193,12 +201,12 @@ class fast_init:
         self.report.warn("fast_init", stacklevel=3)
 
 
-def _storage_key(t: torch.Tensor):
+def _storage_key(t: torch.Tensor) -> Hashable:
     """Identifies a tensor's memory: a Parameter made from an initialized temporary shares it."""
     return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype) if t.device.type != "meta" else id(t)
 
 
-def _parameter_of(models, name: str):
+def _parameter_of(models: list[nn.Module], name: str) -> torch.Tensor | None:
     for model in models:
         for prefix, m in walk(model):
             for table in (m._parameters, m._buffers):

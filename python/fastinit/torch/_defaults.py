@@ -36,6 +36,7 @@ Xavier weights) overrides its children's.
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -58,16 +59,16 @@ class Session:
     ``only`` (a set of tensor ids) restricts writes to those tensors.
     """
 
-    def __init__(self, module: nn.Module, root: int, only=None):
+    def __init__(self, module: nn.Module, root: int, only: set[int] | None = None) -> None:
         self.modules = walk(module)
         check_sharded_state(self.modules)
         self.names = canonical_names(self.modules)
         self.root = root
         self.only = only
-        self.written: dict = {}  # id -> name, in order
+        self.written: dict[int, str] = {}  # id -> name, in order
         self.report = InitReport()
 
-    def owner_name(self, tensor, expected: str):
+    def owner_name(self, tensor: torch.Tensor | None, expected: str | None) -> str | None:
         """The tensor's name if this call should write it here (not None, not tied to another name, allowed)."""
         if tensor is None or self.names.get(id(tensor)) != expected:
             return None
@@ -78,24 +79,27 @@ class Session:
     def seed(self, name: str) -> int:
         return fold_in_seed(self.root, name)
 
-    def random(self, init, tensor, name, *args, **kwargs) -> None:
+    def random(self, init: Callable[..., object], tensor: torch.Tensor | None, name: str, *args: Any,
+               **kwargs: Any) -> None:
         """``init(tensor, *args, generator=<name's stream>, **kwargs)`` if this call owns the tensor."""
         if self.owner_name(tensor, name) is not None:
             init(tensor, *args, generator=self.seed(name), **kwargs)
             self.written[id(tensor)] = name
 
-    def constant(self, tensor, name, value) -> None:
+    def constant(self, tensor: torch.Tensor | None, name: str | None, value: float) -> None:
         """``tensor.fill_(value)`` (a local block of it) if this call owns it; callers hold ``no_grad``."""
-        if self.owner_name(tensor, name) is not None:
+        owned = self.owner_name(tensor, name)
+        if tensor is not None and owned is not None:
             local = _nn_init._checked(tensor) if tensor.is_floating_point() else local_tensor(tensor)
             local.fill_(value)
-            self.written[id(tensor)] = name
+            self.written[id(tensor)] = owned
 
     def fallback(self, prefix: str, module: nn.Module) -> None:
         """Run ``module.reset_parameters()`` with its ``torch.nn.init`` calls on name-keyed streams."""
         unnamed = [0]
 
-        def handler(init_name, tensor, args, kwargs):
+        def handler(init_name: str, tensor: torch.Tensor, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> torch.Tensor:
             name = self.names.get(id(tensor))
             if name is None:  # a temporary tensor: key it by its position among the module's calls
                 name = f"{prefix}<unnamed {unnamed[0]}>"
@@ -137,13 +141,17 @@ class Session:
 # --------------------------------------------------------------------------
 # One rule per torch reset method
 
+#: ``rule(session, prefix, module)`` writes ``module``'s own tensors as its torch reset method does; each
+#: rule takes the module class that defines the method it replaces (hence Any here).
+ResetRule = Callable[[Session, str, Any], None]
+
 
 def _fan_in(weight: torch.Tensor) -> int:
     """``torch.nn.init._calculate_fan_in_and_fan_out(weight)[0]`` of the whole (logical) tensor."""
-    return weight.shape[1] * math.prod(weight.shape[2:])
+    return int(weight.shape[1] * math.prod(weight.shape[2:]))
 
 
-def _linear_like(s: Session, prefix: str, m: nn.Module) -> None:
+def _linear_like(s: Session, prefix: str, m: nn.Linear | _ConvNd) -> None:
     weight, bias = m._parameters.get("weight"), m._parameters.get("bias")
     s.random(_nn_init.kaiming_uniform_, weight, prefix + "weight", a=math.sqrt(5))
     if bias is not None:
@@ -152,7 +160,7 @@ def _linear_like(s: Session, prefix: str, m: nn.Module) -> None:
         s.random(_nn_init.uniform_, bias, prefix + "bias", -bound, bound)
 
 
-def _bilinear(s: Session, prefix: str, m: nn.Module) -> None:
+def _bilinear(s: Session, prefix: str, m: nn.Bilinear) -> None:
     if m.in1_features <= 0:
         raise ValueError(f"in1_features must be > 0, but got (in1_features={m.in1_features}) in {prefix[:-1]!r}")
     bound = 1 / math.sqrt(m.weight.size(1))
@@ -160,7 +168,7 @@ def _bilinear(s: Session, prefix: str, m: nn.Module) -> None:
     s.random(_nn_init.uniform_, m._parameters.get("bias"), prefix + "bias", -bound, bound)
 
 
-def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
+def _embedding(s: Session, prefix: str, m: nn.Embedding | nn.EmbeddingBag) -> None:
     weight = m._parameters["weight"]
     s.random(_nn_init.normal_, weight, prefix + "weight")
     if m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
@@ -170,12 +178,12 @@ def _embedding(s: Session, prefix: str, m: nn.Module) -> None:
                 view[row].fill_(0)
 
 
-def _affine(s: Session, prefix: str, m: nn.Module) -> None:
+def _affine(s: Session, prefix: str, m: nn.LayerNorm | nn.GroupNorm | nn.RMSNorm | _NormBase) -> None:
     s.constant(m._parameters.get("weight"), prefix + "weight", 1.0)
     s.constant(m._parameters.get("bias"), prefix + "bias", 0.0)
 
 
-def _batch_norm(s: Session, prefix: str, m: nn.Module) -> None:
+def _batch_norm(s: Session, prefix: str, m: _NormBase) -> None:
     if m.track_running_stats:
         for attr, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
             s.constant(m._buffers.get(attr), prefix + attr, value)
@@ -183,7 +191,7 @@ def _batch_norm(s: Session, prefix: str, m: nn.Module) -> None:
         _affine(s, prefix, m)
 
 
-def _multihead_attention(s: Session, prefix: str, m: nn.Module) -> None:
+def _multihead_attention(s: Session, prefix: str, m: nn.MultiheadAttention) -> None:
     attrs = ("in_proj_weight",) if m._qkv_same_embed_dim else ("q_proj_weight", "k_proj_weight", "v_proj_weight")
     for attr in attrs:
         s.random(_nn_init.xavier_uniform_, m._parameters[attr], prefix + attr)
@@ -195,20 +203,20 @@ def _multihead_attention(s: Session, prefix: str, m: nn.Module) -> None:
             s.random(_nn_init.xavier_normal_, m._parameters[attr], prefix + attr)
 
 
-def _recurrent(s: Session, prefix: str, m: nn.Module) -> None:
+def _recurrent(s: Session, prefix: str, m: nn.RNNBase | nn.RNNCellBase) -> None:
     stdv = 1.0 / math.sqrt(m.hidden_size) if m.hidden_size > 0 else 0
     for attr, p in m._parameters.items():
         s.random(_nn_init.uniform_, p, prefix + attr, -stdv, stdv)
 
 
-def _transformer(s: Session, prefix: str, m: nn.Module) -> None:
+def _transformer(s: Session, prefix: str, m: nn.Transformer) -> None:
     for p in m.parameters():
         if p.dim() > 1:
             s.random(_nn_init.xavier_uniform_, p, s.names[id(p)])
 
 
-#: The torch method each rule replaces -> the rule.
-DEFAULT_RESETS = {
+#: The torch method each rule replaces -> the rule (keys typed object: looked up with whatever a class holds).
+DEFAULT_RESETS: dict[object, ResetRule] = {
     nn.Linear.reset_parameters: _linear_like,
     _ConvNd.reset_parameters: _linear_like,
     nn.Bilinear.reset_parameters: _bilinear,
@@ -222,13 +230,13 @@ DEFAULT_RESETS = {
     nn.RNNCellBase.reset_parameters: _recurrent,
 }
 #: Modules whose constructor calls a private ``_reset_parameters``.
-PRIVATE_RESETS = {
+PRIVATE_RESETS: dict[object, ResetRule] = {
     nn.MultiheadAttention._reset_parameters: _multihead_attention,
     nn.Transformer._reset_parameters: _transformer,
 }
 
 
-def rule_for(module: nn.Module):
+def rule_for(module: nn.Module) -> ResetRule | None:
     """The rule reproducing ``module``'s default initialization, or None if fastinit does not know it."""
     cls = type(module)
     rule = DEFAULT_RESETS.get(getattr(cls, "reset_parameters", None))

@@ -41,7 +41,7 @@ def walk(module: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
 
 def canonical_names(modules: list[tuple[str, torch.nn.Module]]) -> dict[int, str]:
     """``id(tensor) -> name`` for every parameter and buffer; the first name of a tied tensor wins."""
-    names: dict = {}
+    names: dict[int, str] = {}
     for prefix, m in modules:
         for table in (m._parameters, m._buffers):
             for attr, t in table.items():

@@ -18,6 +18,9 @@ and complex dtypes, sparse layouts, tensors on the meta device (no storage:
 """
 from __future__ import annotations
 
+import enum
+from typing import Any, Callable
+
 import torch
 
 from .. import initializers as _fi
@@ -35,13 +38,13 @@ _FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _VALID = "float16, bfloat16, float32 or float64"
 
 
-def _checked(tensor, name: str = "tensor") -> torch.Tensor:
+def _checked(tensor: object, name: str = "tensor") -> torch.Tensor:
     """The memory this process holds of a tensor fastinit may write (a DTensor's local shard), else a clear error."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     if tensor.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must have a floating dtype ({_VALID}), got {tensor.dtype}")
-    local = _shard.local_tensor(tensor, name)
+    local: torch.Tensor = _shard.local_tensor(tensor, name)
     if local.layout != torch.strided:
         raise TypeError(f"{name} must be a dense (strided) tensor, got layout {local.layout}")
     if local.is_meta:
@@ -57,10 +60,17 @@ def _checked(tensor, name: str = "tensor") -> torch.Tensor:
     return local
 
 
-_NOT_RANDOM = object()
+class _Unset(enum.Enum):
+    """``generator=`` of :func:`_fill` when the fill draws nothing (a one-member enum, so ``is`` narrows it)."""
+
+    NOT_RANDOM = enum.auto()
 
 
-def _fill(fill, tensor, *args, generator=_NOT_RANDOM, **kwargs):
+_NOT_RANDOM = _Unset.NOT_RANDOM
+
+
+def _fill(fill: Callable[..., object], tensor: torch.Tensor, *args: Any,
+          generator: SeedLike | _Unset = _NOT_RANDOM, **kwargs: Any) -> torch.Tensor:
     """Run fastinit's in-place ``fill`` on ``tensor``, or on each block of a DTensor's local shard.
 
     One path for plain tensors and DTensors: :func:`_shard.fill_sharded`

@@ -26,9 +26,9 @@ class InitReport:
         for ``materialize`` also the buffers nothing reset.
     """
 
-    initialized: list = dataclasses.field(default_factory=list)
-    fallback: list = dataclasses.field(default_factory=list)
-    untouched: list = dataclasses.field(default_factory=list)
+    initialized: list[str] = dataclasses.field(default_factory=list)
+    fallback: list[str] = dataclasses.field(default_factory=list)
+    untouched: list[str] = dataclasses.field(default_factory=list)
 
     def warn(self, what: str, stacklevel: int = 3) -> None:
         """One UserWarning naming the fallback modules and untouched parameters, if any."""
@@ -42,6 +42,6 @@ class InitReport:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 
 
-def _first(names: list, n: int = 5) -> str:
+def _first(names: list[str], n: int = 5) -> str:
     shown = ", ".join(repr(x) for x in names[:n])
     return shown + (f", ... ({len(names) - n} more)" if len(names) > n else "")

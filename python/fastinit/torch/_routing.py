@@ -17,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any, Callable
 
 import torch
 
 from . import _nn_init
 
-__all__ = ["routed_init", "INIT_NAMES", "call_keyed"]
+__all__ = ["routed_init", "INIT_NAMES", "call_keyed", "InitHandler"]
 
 INIT_NAMES = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
               "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_")
@@ -35,18 +38,24 @@ _GENERATOR_POSITION = {
     if "generator" in inspect.signature(getattr(torch.nn.init, name)).parameters
 }
 
+#: ``handler(init name, tensor, positional arguments after the tensor, keyword arguments)``:
+#: what a routed ``torch.nn.init`` call runs instead; its result is the call's result.
+InitHandler = Callable[[str, torch.Tensor, tuple[Any, ...], dict[str, Any]], torch.Tensor]
 
-def call_keyed(name: str, tensor, args: tuple, kwargs: dict, seed: int):
+
+def call_keyed(name: str, tensor: torch.Tensor, args: tuple[Any, ...], kwargs: dict[str, Any],
+               seed: int) -> torch.Tensor:
     """``fastinit.torch.<name>(tensor, *args, **kwargs)`` with the stream ``seed`` instead of any generator given."""
     position = _GENERATOR_POSITION.get(name)
     if position is not None:
         args = args[:position]
         kwargs = {**kwargs, "generator": seed}
-    return getattr(_nn_init, name)(tensor, *args, **kwargs)
+    init: Callable[..., torch.Tensor] = getattr(_nn_init, name)
+    return init(tensor, *args, **kwargs)
 
 
-def _wrapper(name: str, handler):
-    def routed(tensor, *args, **kwargs):
+def _wrapper(name: str, handler: InitHandler) -> Callable[..., torch.Tensor]:
+    def routed(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
         return handler(name, tensor, args, kwargs)
 
     routed.__name__ = routed.__qualname__ = name
@@ -54,9 +63,9 @@ def _wrapper(name: str, handler):
 
 
 @contextlib.contextmanager
-def routed_init(handler):
+def routed_init(handler: InitHandler) -> Iterator[None]:
     """Within the block, ``torch.nn.init.<name>(tensor, ...)`` calls ``handler(name, tensor, args, kwargs)``."""
-    saved = []
+    saved: list[tuple[ModuleType, str, object]] = []
     try:
         for module_name in _IMPORTING_MODULES:
             module = importlib.import_module(module_name)

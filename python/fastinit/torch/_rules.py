@@ -84,7 +84,7 @@ class Rule:
             return True
         return fnmatch.fnmatchcase(qualified if "." in self.name else attr, self.name)
 
-    def arguments(self, qualified: str) -> dict:
+    def arguments(self, qualified: str) -> dict[str, Any]:
         return {k: (v(qualified) if callable(v) else v) for k, v in self.kwargs.items()}
 
     def __repr__(self) -> str:
@@ -93,13 +93,16 @@ class Rule:
         return f"Rule({self.init.__name__!r}, {target}{args})"
 
 
-def _resolve_init(init):
+def _resolve_init(init: str | Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
     if isinstance(init, str):
         if init not in INIT_NAMES:
             raise ValueError(f"init must be one of {', '.join(INIT_NAMES)}; got {init!r}")
-        return getattr(_nn_init, init)
-    if callable(init) and getattr(init, "__name__", None) in INIT_NAMES and getattr(_nn_init, init.__name__) is init:
-        return init
+        named: Callable[..., torch.Tensor] = getattr(_nn_init, init)
+        return named
+    if callable(init) and getattr(init, "__name__", None) in INIT_NAMES:
+        own: Callable[..., torch.Tensor] = getattr(_nn_init, init.__name__)
+        if own is init:
+            return own
     raise ValueError(f"init must be the name of a fastinit.torch initializer ({', '.join(INIT_NAMES)}) "
                      f"or one of those functions; got {init!r}")
 
@@ -122,9 +125,12 @@ def gpt2_rules(n_layer: int, std: float = 0.02, residual: str = "*c_proj.weight"
     ]
 
 
-def _plan(session: Session, rules: list, allow_unused: bool):
-    """``([(rule, tensor, name)], unmatched ids)``, everything checked before anything is written."""
-    plan, unmatched, used = [], [], [False] * len(rules)
+def _plan(session: Session, rules: list[Rule],
+          allow_unused: bool) -> tuple[list[tuple[Rule, torch.Tensor, str]], list[torch.Tensor]]:
+    """``([(rule, tensor, name)], unmatched tensors)``, everything checked before anything is written."""
+    plan: list[tuple[Rule, torch.Tensor, str]] = []
+    unmatched: list[torch.Tensor] = []
+    used = [False] * len(rules)
     for prefix, m in session.modules:
         for attr, t in m._parameters.items():
             if t is None or session.names[id(t)] != prefix + attr:
@@ -153,13 +159,14 @@ def _plan(session: Session, rules: list, allow_unused: bool):
     return plan, unmatched
 
 
-def apply_rules(session: Session, rules, allow_unused: bool, defaults_for_unmatched: bool) -> InitReport:
+def apply_rules(session: Session, rules: Sequence[Rule] | Rule, allow_unused: bool,
+                defaults_for_unmatched: bool) -> InitReport:
     """Write the rules' values (after PyTorch's defaults for unmatched parameters, if asked)."""
-    rules = list(rules) if not isinstance(rules, Rule) else [rules]
-    for k, rule in enumerate(rules):
+    rule_list = list(rules) if not isinstance(rules, Rule) else [rules]
+    for k, rule in enumerate(rule_list):
         if not isinstance(rule, Rule):
             raise TypeError(f"rules[{k}] must be a fastinit.torch.Rule, got {type(rule).__name__}")
-    plan, unmatched = _plan(session, rules, allow_unused)
+    plan, unmatched = _plan(session, rule_list, allow_unused)
     with torch.no_grad():
         if defaults_for_unmatched and unmatched:
             session.only = {id(t) for t in unmatched}  # and every buffer (running statistics)

@@ -28,9 +28,9 @@ SeedLike = Union[int, Generator, torch.Generator, None]
 
 def _from_torch(generator: torch.Generator | None) -> int:
     """A 64-bit seed drawn from ``generator`` (torch's default one for None): two 32-bit draws."""
-    words = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=generator,
-                          device=generator.device if generator is not None else "cpu").tolist()
-    return words[0] | (words[1] << 32)
+    words: list[int] = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=generator,
+                                     device=generator.device if generator is not None else "cpu").tolist()
+    return int(words[0]) | (int(words[1]) << 32)
 
 
 def _from_fastinit(generator: Generator) -> int:
@@ -40,13 +40,14 @@ def _from_fastinit(generator: Generator) -> int:
     return int(w[0, 0]) | (int(w[0, 1]) << 32)
 
 
-def _check_int(seed, name: str) -> int:
-    if not 0 <= seed < _MAX_SEED:
+def _check_int(seed: int | numbers.Integral, name: str) -> int:
+    value = int(seed)
+    if not 0 <= value < _MAX_SEED:
         raise ValueError(f"{name} must be an int in [0, 2**64), got {seed}")
-    return int(seed)
+    return value
 
 
-def _type_error(name: str, value) -> TypeError:
+def _type_error(name: str, value: object) -> TypeError:
     return TypeError(f"{name} must be an int in [0, 2**64), a fastinit.Generator, a torch.Generator or None, "
                      f"got {type(value).__name__}")
 
@@ -75,7 +76,7 @@ def root_seed(seed: SeedLike, name: str = "seed") -> int:
     if isinstance(seed, Generator):
         return _from_fastinit(seed)
     s = stream(seed, name)
-    return s if type(s) is int else _from_fastinit(s)
+    return s if isinstance(s, int) else _from_fastinit(s)  # stream() gives an exact int or a Generator
 
 
 def draw_name(root: int, name: str) -> int:

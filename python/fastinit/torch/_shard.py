@@ -31,9 +31,13 @@ import functools
 import inspect
 import itertools
 import sys
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .._generator import Generator, resolve_generator
+from .._typing import Seed, TensorT
+
+if TYPE_CHECKING:  # torch is imported lazily, when a DTensor is met
+    from torch.distributed import ProcessGroup
 
 __all__ = [
     "WHOLE_TENSOR_FILLS", "check_same_seed", "check_sharded_state", "fill_sharded", "is_dtensor", "local_block",
@@ -318,8 +322,8 @@ def _fill_block(fill: Callable[..., Any], target: Any, args: tuple[Any, ...], kw
         target.copy_(staging)
 
 
-def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise: bool | None = None,
-                 **kwargs: Any) -> Any:
+def fill_sharded(fill: Callable[..., object], tensor: TensorT, *args: Any, elementwise: bool | None = None,
+                 **kwargs: Any) -> TensorT:
     """Fill a plain tensor or a DTensor with ``fill(block, *args, **kwargs)``; return ``tensor``.
 
     ``fill`` is a fastinit in-place initializer (``fastinit.xavier_uniform_``,
@@ -398,7 +402,7 @@ def fill_sharded(fill: Callable[..., Any], tensor: Any, *args: Any, elementwise:
     return tensor
 
 
-def check_same_seed(seed: Any = None, group: Any = None) -> None:
+def check_same_seed(seed: Seed = None, group: ProcessGroup | None = None) -> None:
     """Verify that every rank of ``group`` would draw from the same stream; raise if not.
 
     A collective (one ``all_gather_object`` of two integers per rank): every
