@@ -48,7 +48,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._blas import single_threaded_blas
 from ._philox import philox4x32
-from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm
+from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm, check_unit_interval
 
 __all__ = ["DBN"]
 
@@ -59,6 +59,9 @@ PER_LAYER_PARAMS = ("learning_rate", "batch_size", "n_iter", "k", "persistent", 
 #: Initializers accepted for a freshly initialized output layer (``fastinit.<name>``).
 OUTPUT_INITS = ("xavier_uniform", "xavier_normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
                 "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal", "orthogonal")
+
+#: The way out that the [0, 1] error of a Bernoulli first layer suggests for real-valued data.
+TO_GAUSSIAN_UNITS = "standardize them and use visible_units='gaussian'"
 
 # Counter word 3 of the Philox block that derives layer l's seed from the DBN's
 # random_state: counter (l, 0, 0, 0xFE << 24).
@@ -111,21 +114,6 @@ def output_layer_weights(n_in: int, n_out: int, output_init: str, seed: Any) -> 
 
     init = getattr(initializers, output_init, None) or getattr(structured, output_init)
     return np.asarray(init((int(n_out), int(n_in)), dtype=np.float32, seed=seed))
-
-
-def check_unit_interval(X: Any, owner: str) -> None:
-    """Bernoulli visible units need inputs in [0, 1] (binary data or probabilities)."""
-    data = X.data if sp.issparse(X) else X
-    if data.size and (data.min() < 0 or data.max() > 1):
-        # "Negative values in data" is what scikit-learn's common checks expect
-        # from estimators tagged positive_only.
-        negative = "Negative values in data: " if data.min() < 0 else ""
-        raise ValueError(
-            f"{negative}{owner} with visible_units='bernoulli' expects X with values in [0, 1] (binary data or "
-            f"probabilities); got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to "
-            "[0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), or standardize them and use "
-            "visible_units='gaussian'."
-        )
 
 
 def check_hidden_layer_sizes(sizes: Any) -> tuple[int, ...]:
@@ -345,7 +333,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _fit_layers(self, X: Any, rbms: list) -> None:
         X = self._validate_X(X, reset=True)
         if self.visible_units == "bernoulli":
-            check_unit_interval(X, type(self).__name__)  # before anything trains
+            # before anything trains
+            check_unit_interval(X, f"{type(self).__name__} with visible_units='bernoulli'", TO_GAUSSIAN_UNITS)
         n = X.shape[0]
         name = type(self).__name__
         widths = [rbm.n_components for rbm in rbms]

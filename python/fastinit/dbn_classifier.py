@@ -32,12 +32,12 @@ from ._blas import single_threaded_blas
 from .dbn import (
     DBN,
     OUTPUT_INITS,
+    TO_GAUSSIAN_UNITS,
     check_hidden_layer_sizes,
-    check_unit_interval,
     output_layer_weights,
 )
 from .mlp_warm_start import warm_start_mlp
-from .rbm import _blas_gemm
+from .rbm import _blas_gemm, check_unit_interval
 
 __all__ = ["DBNClassifier"]
 
@@ -243,7 +243,7 @@ n_iter_no_change, early_stopping, validation_fraction
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), reset=True)
         check_classification_targets(y)
         if self.visible_units == "bernoulli":
-            check_unit_interval(X, type(self).__name__)
+            check_unit_interval(X, f"{type(self).__name__} with visible_units='bernoulli'", TO_GAUSSIAN_UNITS)
         seed = self._seed()
         template = self._make_mlp(sizes, seed)
         if self.pretrain:

@@ -123,6 +123,27 @@ def _row_hashes(X):
         return out
 
 
+def check_unit_interval(X: Any, owner: str, alternative: str) -> None:
+    """Bernoulli visible units need X in [0, 1] (binary data or probabilities).
+
+    The ValueError names ``owner`` (the estimator and its setting) and, after
+    the MinMaxScaler advice, ``alternative`` (the way to real-valued data).
+    """
+    data = X.data if sp.issparse(X) else X
+    if not data.size:
+        return
+    low, high = data.min(), data.max()
+    if low < 0 or high > 1:
+        # scikit-learn's common checks expect "Negative values in data" from
+        # estimators tagged positive_only.
+        negative = "Negative values in data: " if low < 0 else ""
+        raise ValueError(
+            f"{negative}{owner} expects X with values in [0, 1] (binary data or probabilities); got values in "
+            f"[{low:.6g}, {high:.6g}]. Scale the features to [0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), "
+            f"or {alternative}."
+        )
+
+
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -208,19 +229,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ validation
     def _check_values(self, X):
         """Bernoulli units need X in [0, 1]; Gaussian units take any finite value."""
-        if self._visible != "bernoulli":
-            return
-        data = X.data if sp.issparse(X) else X
-        if data.size and (data.min() < 0 or data.max() > 1):
-            # scikit-learn's common checks expect "Negative values in data" for
-            # estimators tagged positive_only.
-            negative = "Negative values in data: " if data.min() < 0 else ""
-            raise ValueError(
-                f"{negative}{type(self).__name__} expects X with values in [0, 1] (binary data or probabilities); "
-                f"got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to [0, 1] "
-                "(e.g. sklearn.preprocessing.MinMaxScaler) or use GaussianBernoulliRBM for real-valued "
-                "(standardized) data."
-            )
+        if self._visible == "bernoulli":
+            check_unit_interval(X, type(self).__name__, "use GaussianBernoulliRBM for real-valued (standardized) data")
 
     def _fit_dtype(self):
         return None if self.dtype is None else np.dtype(self.dtype)
