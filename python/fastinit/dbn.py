@@ -35,7 +35,6 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -44,11 +43,11 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._blas import single_threaded_blas
 from ._philox import philox4x32
-from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm, check_unit_interval
+from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm, check_unit_interval, validate_float_X
 
 __all__ = ["DBN"]
 
@@ -288,19 +287,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return rbms
 
     def _validate_X(self, X, *, reset: bool):
-        dt = getattr(X, "dtype", None)
-        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:
-            X = X.astype(dt.newbyteorder("="))
-        if reset:
-            dtype = (np.float32, np.float64) if self.dtype is None else np.dtype(self.dtype)
-        else:
-            dtype = (np.float32, np.float64)
-        X = validate_data(self, X, accept_sparse="csr", dtype=dtype, order="C", reset=reset)
-        if not reset:
-            X = X.astype(self.rbms_[0].components_.dtype, copy=False)
-        if sp.issparse(X):
-            X.check_format(full_check=True)
-        return X
+        fitted_dtype = None if reset else self.rbms_[0].components_.dtype
+        return validate_float_X(self, X, self.dtype, fitted_dtype=fitted_dtype)
 
     # ---------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)

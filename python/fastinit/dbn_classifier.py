@@ -32,6 +32,7 @@ from ._blas import single_threaded_blas
 from .dbn import (
     DBN,
     OUTPUT_INITS,
+    PER_LAYER_PARAMS,
     TO_GAUSSIAN_UNITS,
     check_hidden_layer_sizes,
     output_layer_weights,
@@ -42,17 +43,7 @@ from .rbm import _blas_gemm, check_unit_interval
 __all__ = ["DBNClassifier"]
 
 #: DBNClassifier parameter -> the DBN parameter it sets.
-PRETRAIN_PARAMS = {
-    "pretrain_learning_rate": "learning_rate",
-    "pretrain_batch_size": "batch_size",
-    "pretrain_n_iter": "n_iter",
-    "pretrain_k": "k",
-    "pretrain_persistent": "persistent",
-    "pretrain_momentum": "momentum",
-    "pretrain_weight_decay": "weight_decay",
-    "pretrain_sparsity_target": "sparsity_target",
-    "pretrain_sparsity_cost": "sparsity_cost",
-}
+PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
@@ -248,8 +239,7 @@ n_iter_no_change, early_stopping, validation_fraction
         template = self._make_mlp(sizes, seed)
         if self.pretrain:
             dbn = self._make_dbn(sizes, seed)
-            dbn._build_rbms()  # every pretrain_* value checked before anything trains
-            dbn.fit(X)
+            dbn.fit(X)  # checks every pretrain_* value before anything trains
             coefs, intercepts = map(list, zip(*dbn.export_weights("sklearn")))
             classes = np.unique(y)
             n_out = 1 if len(classes) <= 2 else len(classes)

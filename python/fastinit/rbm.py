@@ -144,6 +144,30 @@ def check_unit_interval(X: Any, owner: str, alternative: str) -> None:
         )
 
 
+def validate_float_X(estimator: Any, X: Any, dtype: npt.DTypeLike | None, *,
+                     fitted_dtype: np.dtype[Any] | None = None) -> Any:
+    """scikit-learn's ``validate_data`` for the RBMs and the DBN: finite, non-empty, CSR or C-ordered dense.
+
+    ``fitted_dtype`` None: X fits ``estimator`` (``n_features_in_`` is set)
+    and is converted to the ``dtype`` parameter, or with ``dtype=None`` keeps
+    float32/float64 and turns everything else into float32. Otherwise X is
+    checked against the fitted estimator and cast to ``fitted_dtype``.
+    """
+    dt = getattr(X, "dtype", None)
+    if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
+        X = X.astype(dt.newbyteorder("="))
+    reset = fitted_dtype is None
+    accepted = np.dtype(dtype) if reset and dtype is not None else (np.float32, np.float64)
+    X = validate_data(estimator, X, accept_sparse="csr", dtype=accepted, order="C", reset=reset)
+    if fitted_dtype is not None:
+        X = X.astype(fitted_dtype, copy=False)
+    if sp.issparse(X):
+        # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
+        # malformed matrix: check its structure before anything touches it.
+        X.check_format(full_check=True)
+    return X
+
+
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -232,28 +256,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if self._visible == "bernoulli":
             check_unit_interval(X, type(self).__name__, "use GaussianBernoulliRBM for real-valued (standardized) data")
 
-    def _fit_dtype(self):
-        return None if self.dtype is None else np.dtype(self.dtype)
-
     def _validate_X(self, X, *, reset):
-        """validate_data: finite, non-empty, CSR or C-ordered dense; float32/float64."""
-        dt = getattr(X, "dtype", None)
-        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
-            X = X.astype(dt.newbyteorder("="))
-        if reset:
-            dt = self._fit_dtype()
-            # None keeps float32/float64 and turns everything else into float32 (the first entry)
-            dtype = (np.float32, np.float64) if dt is None else dt
-            X = validate_data(self, X, accept_sparse="csr", dtype=dtype, order="C", reset=True)
-        else:
-            X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), order="C",
-                              reset=False)
-            X = X.astype(self.components_.dtype, copy=False)
-        if sp.issparse(X):
-            # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
-            # malformed matrix: check its structure before anything touches it.
-            X.check_format(full_check=True)
-        return X
+        return validate_float_X(self, X, self.dtype, fitted_dtype=None if reset else self.components_.dtype)
 
     def _max_threads(self):
         n = self.n_jobs
