@@ -180,7 +180,7 @@ def _fit_context(prefer_skip_nested_validation: bool) -> Callable[[_Method], _Me
 
 
 class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Shared implementation; use BernoulliRBM or GaussianBernoulliRBM."""
+    """Shared implementation, with BernoulliRBM's parameters and defaults; use BernoulliRBM or GaussianBernoulliRBM."""
 
     _visible = "bernoulli"
 
@@ -749,31 +749,6 @@ class BernoulliRBM(_RBMBase):
     """
 
     _visible = "bernoulli"
-
-    def __init__(
-        self,
-        n_components: int = 256,
-        *,
-        learning_rate: float = 0.1,
-        batch_size: int = 10,
-        n_iter: int = 10,
-        k: int = 1,
-        persistent: bool = True,
-        momentum: float = 0.0,
-        weight_decay: float = 0.0,
-        sparsity_target: float | None = None,
-        sparsity_cost: float = 0.0,
-        verbose: int = 0,
-        random_state: int | np.random.RandomState | None = None,
-        n_jobs: int | None = None,
-        dtype: npt.DTypeLike | None = None,
-    ) -> None:
-        super().__init__(
-            n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
-            persistent=persistent, momentum=momentum, weight_decay=weight_decay,
-            sparsity_target=sparsity_target, sparsity_cost=sparsity_cost, verbose=verbose,
-            random_state=random_state, n_jobs=n_jobs, dtype=dtype,
-        )
 
 
 class GaussianBernoulliRBM(_RBMBase):
