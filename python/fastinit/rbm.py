@@ -84,11 +84,18 @@ _MAX_DIRECT_ROWS = 32
 _SCORE_DOMAIN = 0xFF << 24
 
 
-def _blas_gemm(dtype):
+def _blas_gemm(dtype: npt.DTypeLike) -> Any:
     """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
     from scipy.linalg import cython_blas
 
     return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
+
+
+def sigmoid(z: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The logistic function in z's dtype, without overflow warnings (exp of non-positive numbers only)."""
+    e = np.exp(-np.abs(z))
+    out: npt.NDArray[Any] = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
+    return out
 
 
 def _mix64(z):
@@ -259,7 +266,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _validate_X(self, X, *, reset):
         return validate_float_X(self, X, self.dtype, fitted_dtype=None if reset else self.components_.dtype)
 
-    def _max_threads(self):
+    def _max_threads(self) -> int:
         n = self.n_jobs
         if n is None:
             return 0
@@ -493,12 +500,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = self._validate_X(X, reset=False)
         return self._hidden_probabilities(X)
 
-    def _hidden_probabilities(self, X):
+    def _hidden_probabilities(self, X: Any) -> npt.NDArray[Any]:
         pre = np.asarray(X @ self.components_.T)
         pre += self.intercept_hidden_
-        # sigmoid without overflow warnings: exp of a non-positive number only
-        e = np.exp(-np.abs(pre))
-        return np.where(pre >= 0, 1.0, e).astype(pre.dtype, copy=False) / (1 + e)
+        return sigmoid(pre)
 
     # scikit-learn's private helpers, with its semantics (code written against
     # sklearn.neural_network.BernoulliRBM calls them): no input validation, the
@@ -517,8 +522,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         mean = np.dot(h, self.components_) + self.intercept_visible_
         if self._visible == "gaussian":
             return mean + rng.standard_normal(size=mean.shape)
-        e = np.exp(-np.abs(mean))
-        p = np.where(mean >= 0, 1.0, e) / (1 + e)
+        p = sigmoid(mean)
         return rng.uniform(size=p.shape) < p
 
     def _free_energy(self, v):
