@@ -400,7 +400,7 @@ class unit_interval_unchecked:
         self.saved = [(dbn_mod, "check_unit_interval", dbn_mod.check_unit_interval),
                       (clf_mod, "check_unit_interval", clf_mod.check_unit_interval),
                       (rbm_mod.BernoulliRBM, "_check_values", rbm_mod.BernoulliRBM._check_values)]
-        dbn_mod.check_unit_interval = clf_mod.check_unit_interval = lambda X, owner: None
+        dbn_mod.check_unit_interval = clf_mod.check_unit_interval = lambda X, owner, alternative: None
         rbm_mod.BernoulliRBM._check_values = lambda self, X: None
 
     def __exit__(self, *exc):

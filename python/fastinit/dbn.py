@@ -31,24 +31,28 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral
-from typing import Any
+from typing import Any, TypeVar, Union
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._blas import single_threaded_blas
 from ._philox import philox4x32
-from .rbm import BernoulliRBM, GaussianBernoulliRBM, _blas_gemm
+from .rbm import (
+    BernoulliRBM,
+    GaussianBernoulliRBM,
+    _blas_gemm,
+    _fit_context,
+    check_unit_interval,
+    sigmoid,
+    validate_float_X,
+)
 
 __all__ = ["DBN"]
 
@@ -60,6 +64,15 @@ PER_LAYER_PARAMS = ("learning_rate", "batch_size", "n_iter", "k", "persistent", 
 OUTPUT_INITS = ("xavier_uniform", "xavier_normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
                 "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal", "orthogonal")
 
+#: The way out that the [0, 1] error of a Bernoulli first layer suggests for real-valued data.
+TO_GAUSSIAN_UNITS = "standardize them and use visible_units='gaussian'"
+
+_T = TypeVar("_T")
+#: A training parameter given for all layers at once or per layer (bottom first).
+PerLayer = Union[_T, Sequence[_T], npt.NDArray[Any]]
+#: A trained or untrained layer of the stack.
+Layer = Union[BernoulliRBM, GaussianBernoulliRBM]
+
 # Counter word 3 of the Philox block that derives layer l's seed from the DBN's
 # random_state: counter (l, 0, 0, 0xFE << 24).
 _LAYER_SEED_DOMAIN = 0xFE << 24
@@ -67,12 +80,6 @@ _LAYER_SEED_DOMAIN = 0xFE << 24
 # elements in the widest activation of a chunk (512 KiB in float64; the
 # sigmoid makes a few temporaries of that size).
 _CHUNK_ELEMENTS = 1 << 16
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """sigmoid without overflow warnings (exp of non-positive numbers only)."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
 
 
 def _chunk_rows(width: int) -> int:
@@ -111,21 +118,6 @@ def output_layer_weights(n_in: int, n_out: int, output_init: str, seed: Any) -> 
 
     init = getattr(initializers, output_init, None) or getattr(structured, output_init)
     return np.asarray(init((int(n_out), int(n_in)), dtype=np.float32, seed=seed))
-
-
-def check_unit_interval(X: Any, owner: str) -> None:
-    """Bernoulli visible units need inputs in [0, 1] (binary data or probabilities)."""
-    data = X.data if sp.issparse(X) else X
-    if data.size and (data.min() < 0 or data.max() > 1):
-        # "Negative values in data" is what scikit-learn's common checks expect
-        # from estimators tagged positive_only.
-        negative = "Negative values in data: " if data.min() < 0 else ""
-        raise ValueError(
-            f"{negative}{owner} with visible_units='bernoulli' expects X with values in [0, 1] (binary data or "
-            f"probabilities); got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to "
-            "[0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), or standardize them and use "
-            "visible_units='gaussian'."
-        )
 
 
 def check_hidden_layer_sizes(sizes: Any) -> tuple[int, ...]:
@@ -208,7 +200,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     [((256, 64), (256,)), ((256, 256), (256,))]
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": "no_validation",  # checked in fit (per-layer messages)
         "visible_units": [StrOptions({"bernoulli", "gaussian"})],
         **{name: "no_validation" for name in PER_LAYER_PARAMS},  # scalar or per layer, checked per RBM
@@ -225,22 +217,22 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes: int | Sequence[int] = (256, 256),
         *,
-        visible_units="bernoulli",
-        learning_rate=0.1,
-        batch_size=10,
-        n_iter=10,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        sparsity_target=None,
-        sparsity_cost=0.0,
-        verbose=0,
-        random_state=None,
-        n_jobs=None,
-        dtype=None,
+        visible_units: str = "bernoulli",
+        learning_rate: PerLayer[float] = 0.1,
+        batch_size: PerLayer[int] = 10,
+        n_iter: PerLayer[int] = 10,
+        k: PerLayer[int] = 1,
+        persistent: PerLayer[bool] = True,
+        momentum: PerLayer[float] = 0.0,
+        weight_decay: PerLayer[float] = 0.0,
+        sparsity_target: PerLayer[float | None] = None,
+        sparsity_cost: PerLayer[float] = 0.0,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
+        dtype: npt.DTypeLike | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.visible_units = visible_units
@@ -258,7 +250,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.dtype = dtype
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = self.visible_units == "bernoulli"
@@ -266,7 +258,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return tags
 
     # ----------------------------------------------------------- building
-    def _layer_values(self, name: str, n_layers: int) -> list:
+    def _layer_values(self, name: str, n_layers: int) -> list[Any]:
         value = getattr(self, name)
         if isinstance(value, (list, tuple, np.ndarray)):
             values = list(value)
@@ -279,13 +271,13 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             return values
         return [value] * n_layers
 
-    def _build_rbms(self) -> list:
+    def _build_rbms(self) -> list[Layer]:
         """The untrained layers, every parameter checked before anything trains."""
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         n = len(sizes)
         per_layer = {name: self._layer_values(name, n) for name in PER_LAYER_PARAMS}
         seeds = derive_layer_seeds(self.random_state, n)
-        rbms = []
+        rbms: list[Layer] = []
         for layer, size in enumerate(sizes):
             cls = GaussianBernoulliRBM if (layer == 0 and self.visible_units == "gaussian") else BernoulliRBM
             params = {name: values[layer] for name, values in per_layer.items()}
@@ -299,20 +291,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             rbms.append(rbm)
         return rbms
 
-    def _validate_X(self, X, *, reset: bool):
-        dt = getattr(X, "dtype", None)
-        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:
-            X = X.astype(dt.newbyteorder("="))
-        if reset:
-            dtype = (np.float32, np.float64) if self.dtype is None else np.dtype(self.dtype)
-        else:
-            dtype = (np.float32, np.float64)
-        X = validate_data(self, X, accept_sparse="csr", dtype=dtype, order="C", reset=reset)
-        if not reset:
-            X = X.astype(self.rbms_[0].components_.dtype, copy=False)
-        if sp.issparse(X):
-            X.check_format(full_check=True)
-        return X
+    def _validate_X(self, X: Any, *, reset: bool) -> Any:
+        fitted_dtype = None if reset else self.rbms_[0].components_.dtype
+        return validate_float_X(self, X, self.dtype, fitted_dtype=fitted_dtype)
 
     # ---------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -342,17 +323,16 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise
         return self
 
-    def _fit_layers(self, X: Any, rbms: list) -> None:
+    def _fit_layers(self, X: Any, rbms: list[Layer]) -> None:
         X = self._validate_X(X, reset=True)
         if self.visible_units == "bernoulli":
-            check_unit_interval(X, type(self).__name__)  # before anything trains
+            # before anything trains
+            check_unit_interval(X, f"{type(self).__name__} with visible_units='bernoulli'", TO_GAUSSIAN_UNITS)
         n = X.shape[0]
         name = type(self).__name__
         widths = [rbm.n_components for rbm in rbms]
-        buffer = None
-        if len(rbms) > 1:
-            dtype = np.dtype(self.dtype) if self.dtype is not None else X.dtype
-            buffer = np.empty(n * max(widths[:-1]), dtype=dtype)
+        dtype = np.dtype(self.dtype) if self.dtype is not None else X.dtype
+        buffer = np.empty(n * max(widths[:-1], default=0), dtype=dtype)  # no element for one layer
         data = X
         for layer, rbm in enumerate(rbms):
             if self.verbose:
@@ -370,7 +350,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._n_features_out = widths[-1]
 
     @staticmethod
-    def _propagate_in_place(rbm, src, buffer: np.ndarray) -> np.ndarray:
+    def _propagate_in_place(rbm: Layer, src: Any, buffer: np.ndarray) -> np.ndarray:
         """``rbm.transform(src)`` written into ``buffer`` (which may hold src).
 
         Row r of the output occupies elements [r w_out, (r+1) w_out) of the
@@ -383,9 +363,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         w_out = rbm.n_components
         dst = buffer[: n * w_out].reshape(n, w_out)
         step = _chunk_rows(max(w_in, w_out))
-        starts = range(0, n, step)
-        if w_out > w_in:
-            starts = reversed(starts)
+        rows = range(0, n, step)
+        starts: Iterable[int] = reversed(rows) if w_out > w_in else rows
         _blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
             for s in starts:
@@ -404,20 +383,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         out = np.empty((X.shape[0], self.rbms_[-1].n_components), dtype=self.rbms_[-1].components_.dtype)
         return self._map_chunks(X, out, self._up)
 
-    def _up(self, h):
-        for rbm in self.rbms_:
+    def _up(self, X: Any) -> np.ndarray:
+        h = self.rbms_[0]._hidden_probabilities(X)
+        for rbm in self.rbms_[1:]:
             h = rbm._hidden_probabilities(h)
         return h
 
-    def _down(self, h):
+    def _down(self, h: np.ndarray) -> np.ndarray:
         for layer in range(len(self.rbms_) - 1, -1, -1):
             rbm = self.rbms_[layer]
             h = h @ rbm.components_ + rbm.intercept_visible_
             if layer > 0 or self.visible_units == "bernoulli":
-                h = _sigmoid(h)
+                h = sigmoid(h)
         return h
 
-    def _map_chunks(self, X, out: np.ndarray, chunk_fn) -> np.ndarray:
+    def _map_chunks(self, X: Any, out: np.ndarray, chunk_fn: Callable[[Any], np.ndarray]) -> np.ndarray:
         """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
         _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it

@@ -17,11 +17,12 @@ all and every default is a plain value.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
@@ -32,27 +33,19 @@ from ._blas import single_threaded_blas
 from .dbn import (
     DBN,
     OUTPUT_INITS,
+    PER_LAYER_PARAMS,
+    TO_GAUSSIAN_UNITS,
+    PerLayer,
     check_hidden_layer_sizes,
-    check_unit_interval,
     output_layer_weights,
 )
 from .mlp_warm_start import warm_start_mlp
-from .rbm import _blas_gemm
+from .rbm import _blas_gemm, _fit_context, check_unit_interval
 
 __all__ = ["DBNClassifier"]
 
 #: DBNClassifier parameter -> the DBN parameter it sets.
-PRETRAIN_PARAMS = {
-    "pretrain_learning_rate": "learning_rate",
-    "pretrain_batch_size": "batch_size",
-    "pretrain_n_iter": "n_iter",
-    "pretrain_k": "k",
-    "pretrain_persistent": "persistent",
-    "pretrain_momentum": "momentum",
-    "pretrain_weight_decay": "weight_decay",
-    "pretrain_sparsity_target": "sparsity_target",
-    "pretrain_sparsity_cost": "sparsity_cost",
-}
+PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
@@ -129,7 +122,7 @@ n_iter_no_change, early_stopping, validation_fraction
     >>> clf.score(X[1200:] / 16, y[1200:])  # doctest: +SKIP
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": "no_validation",  # checked in fit
         "pretrain": ["boolean"],
         "visible_units": [StrOptions({"bernoulli", "gaussian"})],
@@ -143,35 +136,35 @@ n_iter_no_change, early_stopping, validation_fraction
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes: int | Sequence[int] = (256, 256),
         *,
-        pretrain=True,
-        visible_units="bernoulli",
-        pretrain_learning_rate=0.05,
-        pretrain_batch_size=10,
-        pretrain_n_iter=20,
-        pretrain_k=1,
-        pretrain_persistent=True,
-        pretrain_momentum=0.5,
-        pretrain_weight_decay=0.0,
-        pretrain_sparsity_target=None,
-        pretrain_sparsity_cost=0.0,
-        solver="sgd",
-        alpha=0.0001,
-        batch_size=32,
-        learning_rate_init=0.1,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        max_iter=200,
-        shuffle=True,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        output_init="xavier_uniform",
-        verbose=0,
-        random_state=None,
-        n_jobs=None,
+        pretrain: bool = True,
+        visible_units: str = "bernoulli",
+        pretrain_learning_rate: PerLayer[float] = 0.05,
+        pretrain_batch_size: PerLayer[int] = 10,
+        pretrain_n_iter: PerLayer[int] = 20,
+        pretrain_k: PerLayer[int] = 1,
+        pretrain_persistent: PerLayer[bool] = True,
+        pretrain_momentum: PerLayer[float] = 0.5,
+        pretrain_weight_decay: PerLayer[float] = 0.0,
+        pretrain_sparsity_target: PerLayer[float | None] = None,
+        pretrain_sparsity_cost: PerLayer[float] = 0.0,
+        solver: str = "sgd",
+        alpha: float = 0.0001,
+        batch_size: int | str = 32,
+        learning_rate_init: float = 0.1,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        tol: float = 1e-4,
+        n_iter_no_change: int = 10,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        output_init: str = "xavier_uniform",
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretrain = pretrain
@@ -202,25 +195,25 @@ n_iter_no_change, early_stopping, validation_fraction
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = self.visible_units == "bernoulli"
         return tags
 
     # ------------------------------------------------------------ parts
-    def _seed(self) -> Any:
+    def _seed(self) -> int | None:
         rs = self.random_state
         if rs is None or isinstance(rs, Integral):
-            return rs
+            return None if rs is None else int(rs)
         return int(check_random_state(rs).randint(0, 2**32, dtype=np.uint64))
 
-    def _make_dbn(self, sizes, seed) -> DBN:
+    def _make_dbn(self, sizes: tuple[int, ...], seed: int | None) -> DBN:
         params = {dbn_name: getattr(self, name) for name, dbn_name in PRETRAIN_PARAMS.items()}
         return DBN(sizes, visible_units=self.visible_units, verbose=self.verbose, random_state=seed,
                    n_jobs=self.n_jobs, **params)
 
-    def _make_mlp(self, sizes, seed) -> MLPClassifier:
+    def _make_mlp(self, sizes: tuple[int, ...], seed: int | None) -> MLPClassifier:
         return MLPClassifier(sizes, activation="logistic", verbose=bool(self.verbose), random_state=seed,
                              **{name: getattr(self, name) for name in MLP_PARAMS})
 
@@ -243,13 +236,12 @@ n_iter_no_change, early_stopping, validation_fraction
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), reset=True)
         check_classification_targets(y)
         if self.visible_units == "bernoulli":
-            check_unit_interval(X, type(self).__name__)
+            check_unit_interval(X, f"{type(self).__name__} with visible_units='bernoulli'", TO_GAUSSIAN_UNITS)
         seed = self._seed()
         template = self._make_mlp(sizes, seed)
         if self.pretrain:
             dbn = self._make_dbn(sizes, seed)
-            dbn._build_rbms()  # every pretrain_* value checked before anything trains
-            dbn.fit(X)
+            dbn.fit(X)  # checks every pretrain_* value before anything trains
             coefs, intercepts = map(list, zip(*dbn.export_weights("sklearn")))
             classes = np.unique(y)
             n_out = 1 if len(classes) <= 2 else len(classes)
@@ -268,33 +260,34 @@ n_iter_no_change, early_stopping, validation_fraction
         return self
 
     @property
-    def loss_curve_(self) -> list:
+    def loss_curve_(self) -> list[float]:
         """The fine-tuning loss per epoch: ``mlp_.loss_curve_``."""
         check_is_fitted(self, "mlp_")
-        return self.mlp_.loss_curve_
+        curve: list[float] = self.mlp_.loss_curve_
+        return curve
 
     @property
     def n_iter_(self) -> int:
         """``mlp_.n_iter_``: epochs of the MLP's last ``fit`` or ``partial_fit`` call (scikit-learn's count)."""
         check_is_fitted(self, "mlp_")
-        return self.mlp_.n_iter_
+        return int(self.mlp_.n_iter_)
 
     # -------------------------------------------------------- inference
-    def _validated(self, X):
+    def _validated(self, X: Any) -> Any:
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (``mlp_.predict``)."""
         X = self._validated(X)
-        return self.mlp_.predict(X)
+        return np.asarray(self.mlp_.predict(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (``mlp_.predict_proba``)."""
         X = self._validated(X)
-        return self.mlp_.predict_proba(X)
+        return np.asarray(self.mlp_.predict_proba(X))
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`."""
         X = self._validated(X)
-        return self.mlp_.predict_log_proba(X)
+        return np.asarray(self.mlp_.predict_log_proba(X))

@@ -145,37 +145,34 @@ class _RandomInitializer(_Initializer):
         return {"seed": seed}
 
 
-@_register
-class RandomNormal(_RandomInitializer):
-    """N(mean, stddev**2) (Keras's defaults: mean 0, stddev 0.05)."""
+class _MeanStddev(_RandomInitializer):
+    """The arguments and config of RandomNormal and TruncatedNormal (Keras's defaults: mean 0, stddev 0.05)."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
         self.mean, self.stddev = mean, stddev
         super().__init__(seed=seed)
-
-    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        return _init.normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 @_register
-class TruncatedNormal(_RandomInitializer):
-    """N(mean, stddev**2) truncated to ``mean +- 2 * stddev`` (relative bounds, no variance correction)."""
+class RandomNormal(_MeanStddev):
+    """N(mean, stddev**2) (Keras's defaults: mean 0, stddev 0.05)."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
-        self.mean, self.stddev = mean, stddev
-        super().__init__(seed=seed)
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        return _init.normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
+
+
+@_register
+class TruncatedNormal(_MeanStddev):
+    """N(mean, stddev**2) truncated to ``mean +- 2 * stddev`` (relative bounds, no variance correction)."""
 
     def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if self.stddev == 0:
             return _init.normal(shape, self.mean, 0.0, dtype=dtype, seed=self.seed)
         a, b = self.mean - 2 * self.stddev, self.mean + 2 * self.stddev
         return _init.truncated_normal(shape, self.mean, self.stddev, a, b, dtype=dtype, seed=self.seed)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 @_register

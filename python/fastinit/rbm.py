@@ -84,11 +84,18 @@ _MAX_DIRECT_ROWS = 32
 _SCORE_DOMAIN = 0xFF << 24
 
 
-def _blas_gemm(dtype):
+def _blas_gemm(dtype: npt.DTypeLike) -> Any:
     """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
     from scipy.linalg import cython_blas
 
     return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
+
+
+def sigmoid(z: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The logistic function in z's dtype, without overflow warnings (exp of non-positive numbers only)."""
+    e = np.exp(-np.abs(z))
+    out: npt.NDArray[Any] = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
+    return out
 
 
 def _mix64(z):
@@ -123,6 +130,51 @@ def _row_hashes(X):
         return out
 
 
+def check_unit_interval(X: Any, owner: str, alternative: str) -> None:
+    """Bernoulli visible units need X in [0, 1] (binary data or probabilities).
+
+    The ValueError names ``owner`` (the estimator and its setting) and, after
+    the MinMaxScaler advice, ``alternative`` (the way to real-valued data).
+    """
+    data = X.data if sp.issparse(X) else X
+    if not data.size:
+        return
+    low, high = data.min(), data.max()
+    if low < 0 or high > 1:
+        # scikit-learn's common checks expect "Negative values in data" from
+        # estimators tagged positive_only.
+        negative = "Negative values in data: " if low < 0 else ""
+        raise ValueError(
+            f"{negative}{owner} expects X with values in [0, 1] (binary data or probabilities); got values in "
+            f"[{low:.6g}, {high:.6g}]. Scale the features to [0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), "
+            f"or {alternative}."
+        )
+
+
+def validate_float_X(estimator: Any, X: Any, dtype: npt.DTypeLike | None, *,
+                     fitted_dtype: np.dtype[Any] | None = None) -> Any:
+    """scikit-learn's ``validate_data`` for the RBMs and the DBN: finite, non-empty, CSR or C-ordered dense.
+
+    ``fitted_dtype`` None: X fits ``estimator`` (``n_features_in_`` is set)
+    and is converted to the ``dtype`` parameter, or with ``dtype=None`` keeps
+    float32/float64 and turns everything else into float32. Otherwise X is
+    checked against the fitted estimator and cast to ``fitted_dtype``.
+    """
+    dt = getattr(X, "dtype", None)
+    if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
+        X = X.astype(dt.newbyteorder("="))
+    reset = fitted_dtype is None
+    accepted = np.dtype(dtype) if reset and dtype is not None else (np.float32, np.float64)
+    X = validate_data(estimator, X, accept_sparse="csr", dtype=accepted, order="C", reset=reset)
+    if fitted_dtype is not None:
+        X = X.astype(fitted_dtype, copy=False)
+    if sp.issparse(X):
+        # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
+        # malformed matrix: check its structure before anything touches it.
+        X.check_format(full_check=True)
+    return X
+
+
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -135,7 +187,7 @@ def _fit_context(prefer_skip_nested_validation: bool) -> Callable[[_Method], _Me
 
 
 class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Shared implementation; use BernoulliRBM or GaussianBernoulliRBM."""
+    """Shared implementation, with BernoulliRBM's parameters and defaults; use BernoulliRBM or GaussianBernoulliRBM."""
 
     _visible = "bernoulli"
 
@@ -208,44 +260,13 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ validation
     def _check_values(self, X):
         """Bernoulli units need X in [0, 1]; Gaussian units take any finite value."""
-        if self._visible != "bernoulli":
-            return
-        data = X.data if sp.issparse(X) else X
-        if data.size and (data.min() < 0 or data.max() > 1):
-            # scikit-learn's common checks expect "Negative values in data" for
-            # estimators tagged positive_only.
-            negative = "Negative values in data: " if data.min() < 0 else ""
-            raise ValueError(
-                f"{negative}{type(self).__name__} expects X with values in [0, 1] (binary data or probabilities); "
-                f"got values in [{data.min():.6g}, {data.max():.6g}]. Scale the features to [0, 1] "
-                "(e.g. sklearn.preprocessing.MinMaxScaler) or use GaussianBernoulliRBM for real-valued "
-                "(standardized) data."
-            )
-
-    def _fit_dtype(self):
-        return None if self.dtype is None else np.dtype(self.dtype)
+        if self._visible == "bernoulli":
+            check_unit_interval(X, type(self).__name__, "use GaussianBernoulliRBM for real-valued (standardized) data")
 
     def _validate_X(self, X, *, reset):
-        """validate_data: finite, non-empty, CSR or C-ordered dense; float32/float64."""
-        dt = getattr(X, "dtype", None)
-        if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
-            X = X.astype(dt.newbyteorder("="))
-        if reset:
-            dt = self._fit_dtype()
-            # None keeps float32/float64 and turns everything else into float32 (the first entry)
-            dtype = (np.float32, np.float64) if dt is None else dt
-            X = validate_data(self, X, accept_sparse="csr", dtype=dtype, order="C", reset=True)
-        else:
-            X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), order="C",
-                              reset=False)
-            X = X.astype(self.components_.dtype, copy=False)
-        if sp.issparse(X):
-            # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
-            # malformed matrix: check its structure before anything touches it.
-            X.check_format(full_check=True)
-        return X
+        return validate_float_X(self, X, self.dtype, fitted_dtype=None if reset else self.components_.dtype)
 
-    def _max_threads(self):
+    def _max_threads(self) -> int:
         n = self.n_jobs
         if n is None:
             return 0
@@ -479,12 +500,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = self._validate_X(X, reset=False)
         return self._hidden_probabilities(X)
 
-    def _hidden_probabilities(self, X):
+    def _hidden_probabilities(self, X: Any) -> npt.NDArray[Any]:
         pre = np.asarray(X @ self.components_.T)
         pre += self.intercept_hidden_
-        # sigmoid without overflow warnings: exp of a non-positive number only
-        e = np.exp(-np.abs(pre))
-        return np.where(pre >= 0, 1.0, e).astype(pre.dtype, copy=False) / (1 + e)
+        return sigmoid(pre)
 
     # scikit-learn's private helpers, with its semantics (code written against
     # sklearn.neural_network.BernoulliRBM calls them): no input validation, the
@@ -503,8 +522,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         mean = np.dot(h, self.components_) + self.intercept_visible_
         if self._visible == "gaussian":
             return mean + rng.standard_normal(size=mean.shape)
-        e = np.exp(-np.abs(mean))
-        p = np.where(mean >= 0, 1.0, e) / (1 + e)
+        p = sigmoid(mean)
         return rng.uniform(size=p.shape) < p
 
     def _free_energy(self, v):
@@ -735,31 +753,6 @@ class BernoulliRBM(_RBMBase):
     """
 
     _visible = "bernoulli"
-
-    def __init__(
-        self,
-        n_components: int = 256,
-        *,
-        learning_rate: float = 0.1,
-        batch_size: int = 10,
-        n_iter: int = 10,
-        k: int = 1,
-        persistent: bool = True,
-        momentum: float = 0.0,
-        weight_decay: float = 0.0,
-        sparsity_target: float | None = None,
-        sparsity_cost: float = 0.0,
-        verbose: int = 0,
-        random_state: int | np.random.RandomState | None = None,
-        n_jobs: int | None = None,
-        dtype: npt.DTypeLike | None = None,
-    ) -> None:
-        super().__init__(
-            n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter, k=k,
-            persistent=persistent, momentum=momentum, weight_decay=weight_decay,
-            sparsity_target=sparsity_target, sparsity_cost=sparsity_cost, verbose=verbose,
-            random_state=random_state, n_jobs=n_jobs, dtype=dtype,
-        )
 
 
 class GaussianBernoulliRBM(_RBMBase):

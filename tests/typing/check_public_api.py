@@ -118,12 +118,17 @@ grbm = fastinit.GaussianBernoulliRBM(3, n_iter=1, random_state=0, dtype=np.float
 assert_type(grbm.fit(X.astype(np.float64)), fastinit.GaussianBernoulliRBM)
 
 # --- deep belief networks ---
-dbn = fastinit.DBN((4, 3), n_iter=1, random_state=0)
-dbn_fitted: Any = dbn.fit(X)  # scikit-learn's untyped _fit_context decorator: Any
-top: Any = dbn.transform(X)
+dbn = fastinit.DBN((4, 3), learning_rate=[0.1, 0.05], n_iter=1, random_state=0)
+assert_type(dbn.fit(X), fastinit.DBN)
+assert_type(dbn.transform(X), Array)
+assert_type(dbn.reconstruct(X), Array)
+assert_type(dbn.export_weights("keras"), list[tuple[Array, Array]])
 y_labels: Array = np.arange(20) % 2
 clf = fastinit.DBNClassifier(hidden_layer_sizes=(4,), pretrain_n_iter=1, max_iter=2, random_state=0)
-clf_fitted: Any = clf.fit(X, y_labels)
+assert_type(clf.fit(X, y_labels), fastinit.DBNClassifier)
+assert_type(clf.predict_proba(X), Array)
+assert_type(clf.loss_curve_, list[float])
+assert_type(clf.n_iter_, int)
 
 # --- fastinit.torch: the torch.nn.init drop-in (returns the tensor it was given) ---
 t: torch.Tensor = torch.empty(64, 32)
