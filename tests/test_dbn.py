@@ -282,7 +282,8 @@ def test_per_layer_sequences_need_one_value_per_layer(digits):
     with pytest.raises(ValueError, match=r"learning_rate must be one value for all layers or a sequence "
                                          r"with one value per layer; got 3 values for 2 layers"):
         DBN((5, 4), learning_rate=[0.1, 0.1, 0.1]).fit(digits[:20])
-    with pytest.raises(ValueError, match=r"layer 1 of the DBN: The 'batch_size' parameter of BernoulliRBM"):
+    with pytest.raises(ValueError, match=r"The 'batch_size' parameter of DBN \(layer 1\) must be an int in the "
+                                         r"range \[1, inf\)\. Got 0 instead"):
         DBN((5, 4), batch_size=(10, 0)).fit(digits[:20])
     with pytest.raises(ValueError, match="n_jobs == 0"):
         DBN((5,), n_jobs=0).fit(digits[:20])

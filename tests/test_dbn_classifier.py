@@ -100,10 +100,14 @@ def test_bad_input_is_refused_before_training(digits_split):
         DBNClassifier(**{**SMALL, "hidden_layer_sizes": (32, 0)}).fit(Xtr, ytr)
     with pytest.raises(ValueError, match="Unknown label type"):
         DBNClassifier(**SMALL).fit(Xtr, ytr + 0.5)
-    with pytest.raises(ValueError, match=r"pretrain_learning_rate|learning_rate"):
+    # The DBN's errors name the classifier's own parameters (pretrain_*), not the DBN's.
+    with pytest.raises(ValueError, match=r"^The 'pretrain_learning_rate' parameter of DBNClassifier \(layer 1\) "
+                                         r"must be a float in the range \(0\.0, inf\)\. Got -1\.0 instead"):
         DBNClassifier(**{**SMALL, "pretrain_learning_rate": [0.1, -1.0]}).fit(Xtr, ytr)
-    with pytest.raises(ValueError, match="learning_rate must be one value for all layers or a sequence"):
+    with pytest.raises(ValueError, match="^pretrain_learning_rate must be one value for all layers or a sequence"):
         DBNClassifier(**{**SMALL, "pretrain_learning_rate": [0.1]}).fit(Xtr, ytr)
+    with pytest.raises(ValueError, match=r"^The 'pretrain_k' parameter of DBNClassifier \(layer 0\)"):
+        DBNClassifier(**{**SMALL, "pretrain_k": 0}).fit(Xtr, ytr)
     with pytest.raises(ValueError, match="'solver' parameter of DBNClassifier"):
         DBNClassifier(**{**SMALL, "solver": "newton"}).fit(Xtr, ytr)
     X = Xtr.copy()

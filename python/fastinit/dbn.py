@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral
 from typing import Any, TypeVar, Union
 
@@ -39,7 +39,12 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import InvalidParameterError, Options, StrOptions
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from ._blas import single_threaded_blas
@@ -200,6 +205,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     [((256, 64), (256,)), ((256, 256), (256,))]
     """
 
+    # Who owns the per-layer parameters in error messages, and their names there:
+    # a DBNClassifier's DBN reports them as the classifier's pretrain_* parameters.
+    _param_owner: str = "DBN"
+    _param_names: Mapping[str, str] = {}
+
     _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": "no_validation",  # checked in fit (per-layer messages)
         "visible_units": [StrOptions({"bernoulli", "gaussian"})],
@@ -264,7 +274,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             values = list(value)
             if len(values) != n_layers:
                 raise ValueError(
-                    f"{name} must be one value for all layers or a sequence with one value per layer; "
+                    f"{self._param_names.get(name, name)} must be one value for all layers or a sequence "
+                    "with one value per layer; "
                     f"got {len(values)} values for {n_layers} layers (hidden_layer_sizes="
                     f"{self.hidden_layer_sizes!r})"
                 )
@@ -281,6 +292,12 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         for layer, size in enumerate(sizes):
             cls = GaussianBernoulliRBM if (layer == 0 and self.visible_units == "gaussian") else BernoulliRBM
             params = {name: values[layer] for name, values in per_layer.items()}
+            label = {name: self._param_names.get(name, name) for name in params}
+            validate_parameter_constraints(  # named as the caller passed them
+                {label[name]: cls._parameter_constraints[name] for name in params},
+                {label[name]: value for name, value in params.items()},
+                caller_name=f"{self._param_owner} (layer {layer})",
+            )
             rbm = cls(size, verbose=self.verbose, random_state=seeds[layer], n_jobs=self.n_jobs,
                       dtype=self.dtype, **params)
             try:

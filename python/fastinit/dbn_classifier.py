@@ -210,8 +210,11 @@ n_iter_no_change, early_stopping, validation_fraction
 
     def _make_dbn(self, sizes: tuple[int, ...], seed: int | None) -> DBN:
         params = {dbn_name: getattr(self, name) for name, dbn_name in PRETRAIN_PARAMS.items()}
-        return DBN(sizes, visible_units=self.visible_units, verbose=self.verbose, random_state=seed,
-                   n_jobs=self.n_jobs, **params)
+        dbn = DBN(sizes, visible_units=self.visible_units, verbose=self.verbose, random_state=seed,
+                  n_jobs=self.n_jobs, **params)
+        dbn._param_owner = type(self).__name__  # its errors name our pretrain_* parameters
+        dbn._param_names = {dbn_name: name for name, dbn_name in PRETRAIN_PARAMS.items()}
+        return dbn
 
     def _make_mlp(self, sizes: tuple[int, ...], seed: int | None) -> MLPClassifier:
         return MLPClassifier(sizes, activation="logistic", verbose=bool(self.verbose), random_state=seed,
