@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
-__all__ = ["InitReport"]
+__all__ = ["InitReport", "quoted_names"]
 
 
 @dataclasses.dataclass
@@ -35,13 +35,14 @@ class InitReport:
         parts = []
         if self.fallback:
             parts.append(f"{len(self.fallback)} module(s) without a fastinit rule were reset by their own "
-                         f"reset_parameters(): {_first(self.fallback)}")
+                         f"reset_parameters(): {quoted_names(self.fallback)}")
         if self.untouched:
-            parts.append(f"{len(self.untouched)} tensor(s) were left unchanged: {_first(self.untouched)}")
+            parts.append(f"{len(self.untouched)} tensor(s) were left unchanged: {quoted_names(self.untouched)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 
 
-def _first(names: list[str], n: int = 5) -> str:
+def quoted_names(names: list[str], n: int = 5) -> str:
+    """The first ``n`` names, quoted and comma-separated, then how many more there are."""
     shown = ", ".join(repr(x) for x in names[:n])
     return shown + (f", ... ({len(names) - n} more)" if len(names) > n else "")

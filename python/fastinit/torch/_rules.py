@@ -18,7 +18,7 @@ from torch import nn
 
 from . import _nn_init
 from ._defaults import Session
-from ._report import InitReport
+from ._report import InitReport, quoted_names
 from ._routing import INIT_NAMES
 from ._seeds import SeedLike, root_seed
 
@@ -131,28 +131,36 @@ def _plan(session: Session, rules: list[Rule],
     plan: list[tuple[Rule, torch.Tensor, str]] = []
     unmatched: list[torch.Tensor] = []
     used = [False] * len(rules)
+    shadowed: dict[int, tuple[int, list[str]]] = {}  # rule -> (the first earlier rule taking its matches, those)
     for prefix, m in session.modules:
         for attr, t in m._parameters.items():
             if t is None or session.names[id(t)] != prefix + attr:
                 continue
             qualified = prefix + attr
-            for k, rule in enumerate(rules):
-                if rule.matches(m, attr, qualified):
-                    _nn_init._checked(t, f"parameter {qualified!r}")
-                    ndims = _NEEDS_2D.get(rule.init.__name__)
-                    if ndims is not None and t.dim() not in ndims:
-                        raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
-                                         f"{rule.init.__name__} needs {' or '.join(map(str, ndims))} dimensions")
-                    if rule.init is _nn_init.orthogonal_ and t.dim() < 2:
-                        raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
-                                         "orthogonal_ needs at least 2 dimensions")
-                    plan.append((rule, t, qualified))
-                    used[k] = True
-                    break
-            else:
+            matching = [k for k, rule in enumerate(rules) if rule.matches(m, attr, qualified)]
+            if not matching:
                 unmatched.append(t)
+                continue
+            k, rule = matching[0], rules[matching[0]]
+            _nn_init._checked(t, f"parameter {qualified!r}")
+            ndims = _NEEDS_2D.get(rule.init.__name__)
+            if ndims is not None and t.dim() not in ndims:
+                raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
+                                 f"{rule.init.__name__} needs {' or '.join(map(str, ndims))} dimensions")
+            if rule.init is _nn_init.orthogonal_ and t.dim() < 2:
+                raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
+                                 "orthogonal_ needs at least 2 dimensions")
+            plan.append((rule, t, qualified))
+            used[k] = True
+            for later in matching[1:]:
+                shadowed.setdefault(later, (k, []))[1].append(qualified)
     if not allow_unused:
         for k, rule in enumerate(rules):
+            if not used[k] and k in shadowed:
+                first, names = shadowed[k]
+                raise ValueError(f"rules[{k}] = {rule!r} matches only parameters that rules[{first}] takes first: "
+                                 f"{quoted_names(names)} (the first matching rule decides: put specific rules first, "
+                                 "or pass allow_unused=True)")
             if not used[k]:
                 raise ValueError(f"rules[{k}] = {rule!r} matches no parameter of the module "
                                  "(pass allow_unused=True to accept rules that match nothing)")
