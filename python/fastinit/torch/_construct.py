@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._names import canonical_names, walk
@@ -186,6 +187,7 @@ class fast_init:
                 report = session.run(None)
                 self.report.initialized += report.initialized
                 self.report.fallback += report.fallback
+                self.report.untouched += report.untouched
                 for tid, tensor_name in canonical_names(walk(model)).items():
                     named.setdefault(tid, tensor_name)
                 for p in model.parameters():
@@ -198,12 +200,16 @@ class fast_init:
                     self.report.initialized.append(name)
                 elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
                     call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
+        replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
+        self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)
 
 
 def _storage_key(t: torch.Tensor) -> Hashable:
     """Identifies a tensor's memory: a Parameter made from an initialized temporary shares it."""
-    return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype) if t.device.type != "meta" else id(t)
+    if t.device.type == "meta" or is_lazy(t):  # no memory (yet)
+        return id(t)
+    return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
 
 def _parameter_of(models: list[nn.Module], name: str) -> torch.Tensor | None:

@@ -42,6 +42,7 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _NormBase
 from torch.nn.modules.conv import _ConvNd
+from torch.nn.parameter import is_lazy
 
 from . import _nn_init
 from ._names import canonical_names, walk
@@ -110,7 +111,7 @@ class Session:
             module.reset_parameters()
         self.report.fallback.append(prefix[:-1] or type(module).__name__)
         for attr, t in module._parameters.items():
-            if t is not None:
+            if t is not None and not is_lazy(t):  # a lazy module's parameters have no values until its forward
                 self.written.setdefault(id(t), prefix + attr)
 
     def run(self, warn_what: str | None) -> InitReport:
