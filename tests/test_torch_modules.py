@@ -12,6 +12,7 @@ import fastinit
 torch = pytest.importorskip("torch")
 ft = pytest.importorskip("fastinit.torch")
 nn = torch.nn
+P = torch.nn.utils.parametrizations
 
 
 def _stream(root, name):
@@ -192,6 +193,106 @@ def test_unknown_modules_fall_back_and_are_reported():
     assert nn.init.orthogonal_ is not None and nn.init.orthogonal_.__module__ == "torch.nn.init"  # restored
 
 
+PARAMETRIZED = {
+    "weight_norm Linear": (lambda: nn.Linear(12, 8), lambda m: P.weight_norm(m)),
+    "spectral_norm Conv2d": (lambda: nn.Conv2d(3, 6, 3), lambda m: P.spectral_norm(m)),
+    "orthogonal Linear": (lambda: nn.Linear(8, 8), lambda m: P.orthogonal(m)),
+    "orthogonal LSTM weight_hh_l0": (lambda: nn.LSTM(4, 6), lambda m: P.orthogonal(m, "weight_hh_l0")),
+    "weight_norm Embedding": (lambda: nn.Embedding(9, 5, padding_idx=2), lambda m: P.weight_norm(m, dim=1)),
+}
+
+
+@pytest.mark.parametrize("kind", list(PARAMETRIZED))
+def test_parametrized_tensors_get_their_default_through_right_inverse(kind):
+    # torch.nn.utils.parametrizations: the weight is computed from `parametrizations.weight.original*`.
+    # reset_parameters fills the weight's default on the stream of its own name and writes the
+    # originals through the parametrization's right_inverse, in place: the same originals as
+    # parametrizing a model after resetting it.
+    build, parametrize = PARAMETRIZED[kind]
+    torch.manual_seed(0)
+    model = parametrize(build())
+    storage = {n: (p.data_ptr(), p._version) for n, p in model.named_parameters()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = ft.reset_parameters(model, seed=4)
+    assert report.untouched == [] and report.fallback == []
+    torch.manual_seed(0)
+    reference = build()
+    ft.reset_parameters(reference, seed=4)
+    reference = parametrize(reference)
+    got, want = dict(model.named_parameters()), dict(reference.named_parameters())
+    assert sorted(got) == sorted(want) and set(got) <= set(report.initialized)
+    for n in got:
+        assert torch.equal(got[n], want[n]), n
+        assert got[n].data_ptr() == storage[n][0] and got[n]._version > storage[n][1], n
+
+
+@pytest.mark.parametrize("kind", list(PARAMETRIZED))
+def test_fast_init_and_materialize_of_parametrized_modules_equal_reset_parameters(kind):
+    build, parametrize = PARAMETRIZED[kind]
+    reference = parametrize(build())
+    ft.reset_parameters(reference, seed=6)
+    with ft.fast_init(seed=6):  # the parametrization is registered on uninitialized memory
+        built = parametrize(build())
+    models = [built]
+    if not kind.startswith("orthogonal"):  # torch cannot register orthogonal on the meta device (QR)
+        with torch.device("meta"):
+            models.append(parametrize(build()))
+        ft.materialize(models[-1], seed=6)
+    for model in models:
+        if kind == "orthogonal LSTM weight_hh_l0":
+            # right_inverse of a non-square orthogonal completes its `base` buffer with torch.randn (torch's
+            # generator): the parameters and the weight computed from them are equal, `base`'s extra columns not
+            assert all(torch.equal(a, b) for a, b in zip(model.parameters(), reference.parameters()))
+            assert torch.equal(model.weight_hh_l0, reference.weight_hh_l0)
+        else:
+            assert _states_equal(model, reference)
+
+
+def test_spectral_norm_power_iteration_restarts_on_the_new_weight():
+    # spectral_norm's _u, _v are made from the weight at registration. Under fast_init that weight is
+    # uninitialized memory (zeros gave NaN weights); after reset_parameters they would estimate the old
+    # weight. fastinit redraws them on their name-keyed streams and runs the constructor's 15 iterations.
+    with ft.fast_init(seed=0):
+        model = P.spectral_norm(nn.Linear(40, 30))
+    again = P.spectral_norm(nn.Linear(40, 30))
+    ft.reset_parameters(again, seed=0)
+    for m in (model, again):
+        norm = m.parametrizations.weight[0]
+        assert math.isclose(float(norm._u.norm()), 1.0, rel_tol=1e-5)
+        assert math.isclose(float(norm._v.norm()), 1.0, rel_tol=1e-5)
+        m.eval()
+        assert math.isclose(float(torch.linalg.matrix_norm(m.weight.detach(), ord=2)), 1.0, rel_tol=0.05)
+    assert _states_equal(model, again)
+
+
+def test_parametrizations_without_right_inverse_are_reported_untouched():
+    class Double(nn.Module):
+        def forward(self, x):
+            return 2 * x
+
+    model = nn.Linear(3, 3)
+    torch.nn.utils.parametrize.register_parametrization(model, "weight", Double())
+    original = model.parametrizations.weight.original.detach().clone()
+    with pytest.warns(UserWarning, match="left unchanged: 'parametrizations.weight.original'"):
+        report = ft.reset_parameters(model, seed=0)
+    assert report.untouched == ["parametrizations.weight.original"] and report.initialized == ["bias"]
+    assert torch.equal(model.parametrizations.weight.original, original)
+
+
+def test_lazy_modules_uninitialized_parameters_are_reported_untouched():
+    model = nn.Sequential(nn.Linear(3, 4), nn.LazyLinear(5))
+    with pytest.warns(UserWarning, match=r"left unchanged: '1.weight', '1.bias'"):
+        report = ft.reset_parameters(model, seed=1)
+    assert report.initialized == ["0.weight", "0.bias"] and report.untouched == ["1.weight", "1.bias"]
+    with pytest.warns(UserWarning, match=r"left unchanged: '1.weight', '1.bias'"):
+        with ft.fast_init(seed=1) as f:
+            built = nn.Sequential(nn.Linear(3, 4), nn.LazyLinear(5))
+    assert f.report.untouched == ["1.weight", "1.bias"]
+    assert torch.equal(built[0].weight, model[0].weight) and torch.equal(built[0].bias, model[0].bias)
+    assert built(torch.ones(2, 3)).shape == (2, 5)  # the first forward initializes the lazy layer (torch)
+
+
 def test_seed_none_follows_torch_manual_seed():
     a, b = _two_layer(["fc1"]), _two_layer(["fc1"])
     torch.manual_seed(9)
@@ -263,6 +364,10 @@ def test_init_module_bad_rules_write_nothing():
     with pytest.raises(ValueError, match="orthogonal_ needs at least 2 dimensions"):
         ft.init_module(model, [ft.Rule("zeros_", name="weight", module=nn.Linear),
                                ft.Rule("orthogonal_", module=nn.LayerNorm)])
+    shadowed = [ft.Rule("zeros_", name="w*.weight"), ft.Rule("normal_", module=nn.Embedding, name="weight")]
+    with pytest.raises(ValueError, match=r"rules\[1\] = Rule\('normal_', module=.*Embedding.*name='weight'\) matches "
+                                         r"only parameters that rules\[0\] takes first: 'wte.weight', 'wpe.weight'"):
+        ft.init_module(model, shadowed)
     with pytest.raises(TypeError, match=r"rules\[0\] must be a fastinit.torch.Rule"):
         ft.init_module(model, [("normal_", "weight")])
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
@@ -379,6 +484,20 @@ def test_fast_init_temporary_turned_into_a_parameter_and_unknown_modules():
     expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(2, "1.w"))
     expected[0] = 7.0
     assert torch.equal(model[1].w, expected)
+
+
+def test_fast_init_reports_parameters_nothing_initialized():
+    class Tokens(nn.Module):  # timm style: a module without reset_parameters, one token initialized in __init__
+        def __init__(self):
+            super().__init__()
+            self.cls_token = nn.Parameter(torch.zeros(1, 8))
+            self.pos = nn.Parameter(torch.zeros(4, 8))  # never initialized by anything
+            nn.init.trunc_normal_(self.cls_token, std=0.02)
+
+    with pytest.warns(UserWarning, match=r"fast_init: 1 tensor\(s\) were left unchanged: '1.pos'"):
+        with ft.fast_init(seed=0) as f:
+            model = nn.Sequential(nn.Linear(8, 8), Tokens())
+    assert f.models == [model] and f.report.untouched == ["1.pos"] and "1.cls_token" in f.report.initialized
 
 
 def test_root_seed_of_each_seed_kind_is_the_documented_one():

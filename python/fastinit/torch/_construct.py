@@ -108,8 +108,9 @@ class fast_init:
     **Values become final when the block exits.** Until then parameters of
     known modules are uninitialized memory. Code that *reads* parameters in a
     constructor, or changes them by other means than ``torch.nn.init``
-    (``w.data.normal_()``, ``w.mul_(0.5)``, ``weight_norm``/``spectral_norm``
-    computing from the weight), sees or is overwritten by the final values:
+    (``w.data.normal_()``, ``w.mul_(0.5)``, the deprecated hook-based
+    ``torch.nn.utils.weight_norm``), sees or is overwritten by the final values
+    (``torch.nn.utils.parametrizations`` get theirs through ``right_inverse``):
     for such models use ``reset_parameters``/``init_module`` after
     construction. ``torch.nn.init`` functions imported by name before the
     block are not intercepted. The patching is process-wide while the block

@@ -29,6 +29,9 @@ TransformerEncoder/DecoderLayer and their stacks are built from these.
 A module is recognised by the ``reset_parameters`` its class uses, so a
 subclass that overrides it is treated as unknown: it is re-initialized by
 its own method, with its ``torch.nn.init`` calls routed through fastinit.
+A parametrized tensor (``torch.nn.utils.parametrize``) is filled as the
+tensor its parametrization computes, and written into the originals through
+``right_inverse`` (:meth:`Session.tensor`).
 Modules are visited children first, as construction initializes them, so a
 parent's rule (MultiheadAttention's zero ``out_proj.bias``, Transformer's
 Xavier weights) overrides its children's.
@@ -43,6 +46,9 @@ from torch import nn
 from torch.nn.modules.batchnorm import _NormBase
 from torch.nn.modules.conv import _ConvNd
 from torch.nn.parameter import is_lazy
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
+from torch.nn.utils.parametrize import ParametrizationList
 
 from . import _nn_init
 from ._names import canonical_names, walk
@@ -68,6 +74,7 @@ class Session:
         self.only = only
         self.written: dict[int, str] = {}  # id -> name, in order
         self.report = InitReport()
+        self.staged: list[tuple[ParametrizationList, torch.Tensor, list[torch.Tensor]]] = []
 
     def owner_name(self, tensor: torch.Tensor | None, expected: str | None) -> str | None:
         """The tensor's name if this call should write it here (not None, not tied to another name, allowed)."""
@@ -79,6 +86,71 @@ class Session:
 
     def seed(self, name: str) -> int:
         return fold_in_seed(self.root, name)
+
+    def tensor(self, m: nn.Module, prefix: str, attr: str) -> torch.Tensor | None:
+        """The parameter ``attr`` of ``m`` that its rule writes, or a staging tensor for a parametrized one.
+
+        A parametrized tensor (``torch.nn.utils.parametrize``: ``weight_norm``,
+        ``spectral_norm``, ``orthogonal``) is computed from
+        ``parametrizations.<attr>.original*``: the rule fills a staging tensor
+        of the computed tensor's shape and dtype on the stream of ``prefix +
+        attr``, and :meth:`unstage` writes the parametrization's
+        ``right_inverse`` of it into the originals, in place (what
+        parametrizing a freshly reset module stores). None (the originals are
+        reported untouched) if a parametrization has no ``right_inverse``.
+        """
+        t: torch.Tensor | None = m._parameters.get(attr)
+        if t is not None or not parametrize.is_parametrized(m, attr):
+            return t
+        plist = m.parametrizations[attr]
+        originals = [plist.original] if plist.is_tensor else [getattr(plist, f"original{i}")
+                                                              for i in range(plist.ntensors)]
+        own = all(self.names.get(id(o)) == f"{prefix}parametrizations.{attr}.{n}" for o, n in zip(
+            originals, ["original"] if plist.is_tensor else [f"original{i}" for i in range(plist.ntensors)]))
+        if (not own or not all(hasattr(p, "right_inverse") for p in plist)
+                or (self.only is not None and not any(id(o) in self.only for o in originals))):
+            return None
+        computed = computed_tensor(m, attr)
+        staging = torch.empty(computed.shape, dtype=computed.dtype)
+        self.names[id(staging)] = prefix + attr
+        if self.only is not None:
+            self.only.add(id(staging))
+        self.staged.append((plist, staging, originals))
+        return staging
+
+    def unstage(self) -> None:
+        """Write the staged values of parametrized tensors into their originals (see :meth:`tensor`)."""
+        for plist, staging, originals in self.staged:
+            del self.names[id(staging)]
+            if self.written.pop(id(staging), None) is None:
+                continue
+            value: Any = staging
+            for p in reversed(plist):
+                value = p.right_inverse(value)
+            values = [value] if plist.is_tensor else list(value)
+            if all(isinstance(v, torch.Tensor) and v.shape == o.shape for v, o in zip(values, originals)):
+                for v, o in zip(values, originals):
+                    o.copy_(v)
+                    self.written[id(o)] = self.names[id(o)]
+                if plist.is_tensor and isinstance(plist[0], _SpectralNorm):
+                    self._restart_power_iteration(plist[0], originals[0])
+        self.staged.clear()
+
+    def _restart_power_iteration(self, norm: _SpectralNorm, weight: torch.Tensor) -> None:
+        """``spectral_norm``'s ``_u``, ``_v`` for the new weight, as its constructor makes them.
+
+        ``_u``, ``_v`` N(0, 1) (their name-keyed streams), normalized, then 15
+        power iterations on the weight: otherwise they would keep estimating
+        the old weight's top singular vectors, or, under ``fast_init``, those
+        of the uninitialized memory (zeros give NaN weights).
+        """
+        if weight.dim() <= 1:
+            return  # no power iteration (torch keeps no _u, _v)
+        for attr in ("_u", "_v"):
+            self.random(_nn_init.normal_, norm._buffers[attr], self.names[id(norm._buffers[attr])])
+            vector = norm._buffers[attr]
+            vector.copy_(torch.nn.functional.normalize(vector, dim=0, eps=norm.eps))
+        norm._power_method(norm._reshape_weight_to_matrix(weight), 15)
 
     def random(self, init: Callable[..., object], tensor: torch.Tensor | None, name: str, *args: Any,
                **kwargs: Any) -> None:
@@ -120,6 +192,7 @@ class Session:
             rule = rule_for(m)
             if rule is not None:
                 rule(self, prefix, m)
+                self.unstage()
             elif callable(getattr(m, "reset_parameters", None)) and self._allowed(m):
                 self.fallback(prefix, m)
         return self.finish(warn_what)
@@ -147,16 +220,36 @@ class Session:
 ResetRule = Callable[[Session, str, Any], None]
 
 
+def computed_tensor(m: nn.Module, attr: str) -> torch.Tensor:
+    """``getattr(m, attr)``; a parametrized tensor is computed with its parametrizations in eval mode.
+
+    So computing it has no side effects: in training mode, ``spectral_norm``'s
+    power iteration updates its ``_u``/``_v`` buffers.
+    """
+    if not parametrize.is_parametrized(m, attr):
+        value: torch.Tensor = getattr(m, attr)
+        return value
+    plist = m.parametrizations[attr]
+    modes = [(p, p.training) for p in plist.modules()]
+    plist.eval()
+    try:
+        computed: torch.Tensor = getattr(m, attr)
+    finally:
+        for p, mode in modes:
+            p.training = mode
+    return computed
+
+
 def _fan_in(weight: torch.Tensor) -> int:
     """``torch.nn.init._calculate_fan_in_and_fan_out(weight)[0]`` of the whole (logical) tensor."""
     return int(weight.shape[1] * math.prod(weight.shape[2:]))
 
 
 def _linear_like(s: Session, prefix: str, m: nn.Linear | _ConvNd) -> None:
-    weight, bias = m._parameters.get("weight"), m._parameters.get("bias")
+    weight, bias = s.tensor(m, prefix, "weight"), s.tensor(m, prefix, "bias")
     s.random(_nn_init.kaiming_uniform_, weight, prefix + "weight", a=math.sqrt(5))
     if bias is not None:
-        fan_in = _fan_in(weight)
+        fan_in = _fan_in(weight if weight is not None else computed_tensor(m, "weight"))
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         s.random(_nn_init.uniform_, bias, prefix + "bias", -bound, bound)
 
@@ -164,15 +257,15 @@ def _linear_like(s: Session, prefix: str, m: nn.Linear | _ConvNd) -> None:
 def _bilinear(s: Session, prefix: str, m: nn.Bilinear) -> None:
     if m.in1_features <= 0:
         raise ValueError(f"in1_features must be > 0, but got (in1_features={m.in1_features}) in {prefix[:-1]!r}")
-    bound = 1 / math.sqrt(m.weight.size(1))
-    s.random(_nn_init.uniform_, m._parameters["weight"], prefix + "weight", -bound, bound)
-    s.random(_nn_init.uniform_, m._parameters.get("bias"), prefix + "bias", -bound, bound)
+    bound = 1 / math.sqrt(m.in1_features)
+    s.random(_nn_init.uniform_, s.tensor(m, prefix, "weight"), prefix + "weight", -bound, bound)
+    s.random(_nn_init.uniform_, s.tensor(m, prefix, "bias"), prefix + "bias", -bound, bound)
 
 
 def _embedding(s: Session, prefix: str, m: nn.Embedding | nn.EmbeddingBag) -> None:
-    weight = m._parameters["weight"]
+    weight = s.tensor(m, prefix, "weight")
     s.random(_nn_init.normal_, weight, prefix + "weight")
-    if m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
+    if weight is not None and m.padding_idx is not None and s.owner_name(weight, prefix + "weight") is not None:
         for view, _, offset in local_blocks(weight):  # the padding row is in at most one block
             row = m.padding_idx - (offset[0] if offset is not None else 0)
             if 0 <= row < view.shape[0]:
@@ -180,8 +273,8 @@ def _embedding(s: Session, prefix: str, m: nn.Embedding | nn.EmbeddingBag) -> No
 
 
 def _affine(s: Session, prefix: str, m: nn.LayerNorm | nn.GroupNorm | nn.RMSNorm | _NormBase) -> None:
-    s.constant(m._parameters.get("weight"), prefix + "weight", 1.0)
-    s.constant(m._parameters.get("bias"), prefix + "bias", 0.0)
+    s.constant(s.tensor(m, prefix, "weight"), prefix + "weight", 1.0)
+    s.constant(s.tensor(m, prefix, "bias"), prefix + "bias", 0.0)
 
 
 def _batch_norm(s: Session, prefix: str, m: _NormBase) -> None:
@@ -195,7 +288,7 @@ def _batch_norm(s: Session, prefix: str, m: _NormBase) -> None:
 def _multihead_attention(s: Session, prefix: str, m: nn.MultiheadAttention) -> None:
     attrs = ("in_proj_weight",) if m._qkv_same_embed_dim else ("q_proj_weight", "k_proj_weight", "v_proj_weight")
     for attr in attrs:
-        s.random(_nn_init.xavier_uniform_, m._parameters[attr], prefix + attr)
+        s.random(_nn_init.xavier_uniform_, s.tensor(m, prefix, attr), prefix + attr)
     if m.in_proj_bias is not None:
         s.constant(m.in_proj_bias, prefix + "in_proj_bias", 0.0)
         s.constant(m.out_proj.bias, s.names.get(id(m.out_proj.bias)), 0.0)
@@ -206,8 +299,8 @@ def _multihead_attention(s: Session, prefix: str, m: nn.MultiheadAttention) -> N
 
 def _recurrent(s: Session, prefix: str, m: nn.RNNBase | nn.RNNCellBase) -> None:
     stdv = 1.0 / math.sqrt(m.hidden_size) if m.hidden_size > 0 else 0
-    for attr, p in m._parameters.items():
-        s.random(_nn_init.uniform_, p, prefix + attr, -stdv, stdv)
+    for attr in [*m._parameters, *getattr(m, "parametrizations", ())]:
+        s.random(_nn_init.uniform_, s.tensor(m, prefix, attr), prefix + attr, -stdv, stdv)
 
 
 def _transformer(s: Session, prefix: str, m: nn.Transformer) -> None:
