@@ -373,6 +373,24 @@ def test_init_module_bad_rules_write_nothing():
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
 
 
+@pytest.mark.parametrize("bad", [
+    ft.Rule("normal_", name="bias", std=-1.0),
+    ft.Rule("trunc_normal_", name="bias", a=1.0, b=-1.0),
+    ft.Rule("kaiming_uniform_", name="1.weight", mode="fan_avg"),
+    ft.Rule("dirac_", name="1.weight", groups=3),
+    ft.Rule("normal_", name="bias", std=lambda n: 1 / int(n[0])),  # raises for the first layer's bias
+], ids=["std<0", "a>b", "mode", "dirac groups", "callable raises"])
+def test_init_module_checks_argument_values_before_writing(bad):
+    # The first rule matches the weights, written before the biases; a bad argument value of a later
+    # rule must be refused before anything is written, as a bad shape is.
+    model = nn.Sequential(nn.Conv1d(4, 4, 3), nn.Conv1d(4, 4, 3))
+    before = [p.clone() for p in model.parameters()]
+    with pytest.raises((ValueError, ZeroDivisionError)):
+        ft.init_module(model, [bad, ft.Rule("normal_", name="weight"), ft.Rule("zeros_", name="bias")],
+                       allow_unused=True)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+
+
 def test_init_module_refuses_integer_parameters_before_writing():
     model = nn.Sequential(nn.Linear(3, 3))
     model.register_parameter("counts", nn.Parameter(torch.zeros(3, dtype=torch.int64), requires_grad=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -125,10 +126,25 @@ def gpt2_rules(n_layer: int, std: float = 0.02, residual: str = "*c_proj.weight"
     ]
 
 
+def _check_arguments(rule: Rule, t: torch.Tensor, arguments: dict[str, Any]) -> None:
+    """Raise what ``rule.init(t, **arguments)`` would raise for a bad argument value, writing nothing.
+
+    The initializer runs on a probe of ``t``'s dtype and number of dimensions
+    with every size 1 (dim 0 kept for ``dirac_``, whose ``groups`` must
+    divide it): a few elements, whatever ``t``'s size. Shapes are checked by
+    the caller.
+    """
+    shape = (1,) * t.dim() if rule.init is not _nn_init.dirac_ else (t.shape[0],) + (1,) * (t.dim() - 1)
+    extra = {"generator": 0} if rule.init.__name__ in _RANDOM else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the real call warns, once
+        rule.init(torch.empty(shape, dtype=t.dtype), **arguments, **extra)
+
+
 def _plan(session: Session, rules: list[Rule],
-          allow_unused: bool) -> tuple[list[tuple[Rule, torch.Tensor, str]], list[torch.Tensor]]:
-    """``([(rule, tensor, name)], unmatched tensors)``, everything checked before anything is written."""
-    plan: list[tuple[Rule, torch.Tensor, str]] = []
+          allow_unused: bool) -> tuple[list[tuple[Rule, torch.Tensor, str, dict[str, Any]]], list[torch.Tensor]]:
+    """``([(rule, tensor, name, arguments)], unmatched tensors)``, all checked before anything is written."""
+    plan: list[tuple[Rule, torch.Tensor, str, dict[str, Any]]] = []
     unmatched: list[torch.Tensor] = []
     used = [False] * len(rules)
     shadowed: dict[int, tuple[int, list[str]]] = {}  # rule -> (the first earlier rule taking its matches, those)
@@ -150,7 +166,9 @@ def _plan(session: Session, rules: list[Rule],
             if rule.init is _nn_init.orthogonal_ and t.dim() < 2:
                 raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
                                  "orthogonal_ needs at least 2 dimensions")
-            plan.append((rule, t, qualified))
+            arguments = rule.arguments(qualified)
+            _check_arguments(rule, t, arguments)
+            plan.append((rule, t, qualified, arguments))
             used[k] = True
             for later in matching[1:]:
                 shadowed.setdefault(later, (k, []))[1].append(qualified)
@@ -181,13 +199,13 @@ def apply_rules(session: Session, rules: Sequence[Rule] | Rule, allow_unused: bo
             session.only.update(id(b) for _, m in session.modules for b in m._buffers.values() if b is not None)
             session.run(None)
             session.only = None
-        for rule, t, name in plan:
+        for rule, t, name, arguments in plan:
             if rule.init is _nn_init.ones_ or rule.init is _nn_init.zeros_:  # no checks left to do: fill_ directly
                 session.constant(t, name, 1.0 if rule.init is _nn_init.ones_ else 0.0)
             elif rule.init.__name__ in _RANDOM:
-                rule.init(t, generator=session.seed(name), **rule.arguments(name))
+                rule.init(t, generator=session.seed(name), **arguments)
             else:
-                rule.init(t, **rule.arguments(name))
+                rule.init(t, **arguments)
             session.written[id(t)] = name
     report = session.report
     report.initialized = list(session.written.values())
@@ -223,7 +241,8 @@ def init_module(module: nn.Module, rules: Sequence[Rule], seed: SeedLike = None,
     TypeError, ValueError
         For a rule that is not a Rule, a rule matching nothing, an initializer
         that cannot take a matched parameter (``orthogonal_`` of a 1-D one),
-        or a parameter fastinit cannot write (integer dtype, meta device),
+        an argument value it refuses (``std=-1``; a callable argument that
+        raises), or a parameter fastinit cannot write (integer dtype, meta device),
         all before anything is written.
     """
     if not isinstance(module, nn.Module):
