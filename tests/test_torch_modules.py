@@ -391,6 +391,14 @@ def test_init_module_checks_argument_values_before_writing(bad):
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
 
 
+def test_init_module_rule_matching_only_a_tied_alias_names_the_tie():
+    model = nn.ModuleDict({"wte": nn.Embedding(50, 16), "lm_head": nn.Linear(16, 50, bias=False)})
+    model.lm_head.weight = model.wte.weight
+    with pytest.raises(ValueError, match=r"rules\[0\] = Rule\('normal_', name='lm_head.weight', std=0.02\) "
+                                         r"matches only tied parameters.*'lm_head.weight' \(= 'wte.weight'\)"):
+        ft.init_module(model, [ft.Rule("normal_", name="lm_head.weight", std=0.02)])
+
+
 def test_init_module_refuses_integer_parameters_before_writing():
     model = nn.Sequential(nn.Linear(3, 3))
     model.register_parameter("counts", nn.Parameter(torch.zeros(3, dtype=torch.int64), requires_grad=False))

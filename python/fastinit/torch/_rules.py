@@ -148,11 +148,17 @@ def _plan(session: Session, rules: list[Rule],
     unmatched: list[torch.Tensor] = []
     used = [False] * len(rules)
     shadowed: dict[int, tuple[int, list[str]]] = {}  # rule -> (the first earlier rule taking its matches, those)
+    tied: dict[int, list[str]] = {}  # rule -> the tied aliases it matches
     for prefix, m in session.modules:
         for attr, t in m._parameters.items():
-            if t is None or session.names[id(t)] != prefix + attr:
+            if t is None:
                 continue
             qualified = prefix + attr
+            if session.names[id(t)] != qualified:  # a tied tensor is planned once, under its first name
+                for k, rule in enumerate(rules):
+                    if rule.matches(m, attr, qualified):
+                        tied.setdefault(k, []).append(f"{qualified!r} (= {session.names[id(t)]!r})")
+                continue
             matching = [k for k, rule in enumerate(rules) if rule.matches(m, attr, qualified)]
             if not matching:
                 unmatched.append(t)
@@ -179,6 +185,10 @@ def _plan(session: Session, rules: list[Rule],
                 raise ValueError(f"rules[{k}] = {rule!r} matches only parameters that rules[{first}] takes first: "
                                  f"{quoted_names(names)} (the first matching rule decides: put specific rules first, "
                                  "or pass allow_unused=True)")
+            if not used[k] and k in tied:
+                raise ValueError(f"rules[{k}] = {rule!r} matches only tied parameters, which are initialized once, "
+                                 f"under their first name: {', '.join(tied[k][:5])}; match that name instead "
+                                 "(or pass allow_unused=True)")
             if not used[k]:
                 raise ValueError(f"rules[{k}] = {rule!r} matches no parameter of the module "
                                  "(pass allow_unused=True to accept rules that match nothing)")
