@@ -10,13 +10,19 @@ and to record the ``torch.nn.init`` calls made while a model is built under
 before the block (``from torch.nn.init import normal_``) and tensor methods
 (``w.data.normal_()``) are not reached.
 
-The replacement is process-wide while the block runs (not thread-safe).
+Per thread: while any thread is inside a block, the module attributes hold
+a dispatcher that sends a call to the innermost handler of the calling
+thread, or to torch's function when that thread has none. So calls made by
+other threads meanwhile are torch's, overlapping blocks in several threads
+each see their own calls, and torch's functions are back when the last block
+ends.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
 import inspect
+import threading
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, Callable
@@ -54,9 +60,25 @@ def call_keyed(name: str, tensor: torch.Tensor, args: tuple[Any, ...], kwargs: d
     return init(tensor, *args, **kwargs)
 
 
-def _wrapper(name: str, handler: InitHandler) -> Callable[..., torch.Tensor]:
+class _Handlers(threading.local):
+    """Each thread's stack of active handlers (innermost last)."""
+
+    def __init__(self) -> None:
+        self.stack: list[InitHandler] = []
+
+
+_handlers = _Handlers()
+_install_lock = threading.Lock()
+_blocks = 0  # blocks active in any thread, under _install_lock
+_originals: list[tuple[ModuleType, str, Callable[..., torch.Tensor]]] = []
+
+
+def _dispatcher(name: str, original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
     def routed(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-        return handler(name, tensor, args, kwargs)
+        stack = _handlers.stack
+        if not stack:  # a thread outside every block: torch's own function
+            return original(tensor, *args, **kwargs)
+        return stack[-1](name, tensor, args, kwargs)
 
     routed.__name__ = routed.__qualname__ = name
     return routed
@@ -64,16 +86,28 @@ def _wrapper(name: str, handler: InitHandler) -> Callable[..., torch.Tensor]:
 
 @contextlib.contextmanager
 def routed_init(handler: InitHandler) -> Iterator[None]:
-    """Within the block, ``torch.nn.init.<name>(tensor, ...)`` calls ``handler(name, tensor, args, kwargs)``."""
-    saved: list[tuple[ModuleType, str, object]] = []
+    """Within the block, ``torch.nn.init.<name>(tensor, ...)`` called by this thread calls ``handler``.
+
+    ``handler(name, tensor, args, kwargs)``; other threads' calls are not affected.
+    """
+    global _blocks
+    with _install_lock:
+        if _blocks == 0:
+            for module_name in _IMPORTING_MODULES:
+                module = importlib.import_module(module_name)
+                for name in INIT_NAMES:
+                    if name in vars(module):
+                        _originals.append((module, name, vars(module)[name]))
+                        setattr(module, name, _dispatcher(name, vars(module)[name]))
+        _blocks += 1
+    _handlers.stack.append(handler)
     try:
-        for module_name in _IMPORTING_MODULES:
-            module = importlib.import_module(module_name)
-            for name in INIT_NAMES:
-                if name in vars(module):
-                    saved.append((module, name, vars(module)[name]))
-                    setattr(module, name, _wrapper(name, handler))
         yield
     finally:
-        for module, name, original in reversed(saved):
-            setattr(module, name, original)
+        _handlers.stack.pop()
+        with _install_lock:
+            _blocks -= 1
+            if _blocks == 0:
+                for module, name, original in reversed(_originals):
+                    setattr(module, name, original)
+                _originals.clear()
