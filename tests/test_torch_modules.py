@@ -534,6 +534,38 @@ def test_fast_init_restores_torch_and_skips_torch_generator():
             ft.fast_init(seed=1).__enter__()
 
 
+def test_fast_init_is_per_thread():
+    # While one thread is inside a block, a model another thread builds is torch's (torch's generator,
+    # not uninitialized memory, not one of the block's models), a reset_parameters there still knows
+    # Linear, and a second thread can hold its own block at the same time.
+    inside, built = threading.Event(), threading.Event()
+    other = {}
+
+    def build_elsewhere():
+        inside.wait(10)
+        torch.manual_seed(5)
+        other["torch"] = nn.Linear(30, 20)
+        other["report"] = ft.reset_parameters(nn.Sequential(nn.Linear(4, 4)), seed=0)
+        with ft.fast_init(seed=8) as f:
+            other["fast"] = nn.Linear(6, 6)
+        other["models"] = f.models
+        built.set()
+
+    thread = threading.Thread(target=build_elsewhere)
+    thread.start()
+    with ft.fast_init(seed=8) as mine:
+        model = nn.Linear(6, 6)
+        inside.set()
+        built.wait(10)
+    thread.join(10)
+    torch.manual_seed(5)
+    assert torch.equal(other["torch"].weight, nn.Linear(30, 20).weight)
+    assert other["report"].fallback == []
+    assert mine.models == [model] and other["models"] == [other["fast"]]
+    assert torch.equal(model.weight, other["fast"].weight)  # same seed and name
+    assert nn.Linear.reset_parameters.__module__ == "torch.nn.modules.linear"
+
+
 def test_fast_init_temporary_turned_into_a_parameter_and_unknown_modules():
     class Temp(nn.Module):
         def __init__(self):

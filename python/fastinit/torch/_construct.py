@@ -7,9 +7,11 @@ generator.
 """
 from __future__ import annotations
 
+import functools
 import sys
+import threading
 import weakref
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import torch
@@ -82,8 +84,62 @@ assert {vars(c)[a] for c, a in _RESET_METHODS} == set(DEFAULT_RESETS) | set(PRIV
 _RESET_CALLERS = frozenset({"reset_parameters", "_reset_parameters"})
 
 
-def _skip_reset(self: nn.Module) -> None:
-    """Stands in for a known module's reset during ``fast_init``: the values are written at the end."""
+class _Building(threading.local):
+    """The ``fast_init`` block the current thread is in, if any."""
+
+    def __init__(self) -> None:
+        self.block: fast_init | None = None
+
+
+_building = _Building()
+_patch_lock = threading.Lock()
+_patch_users = 0  # fast_init blocks active in any thread, under _patch_lock
+_patched: list[tuple[type[Any], str, Any]] = []
+
+
+def _skipping(original: Callable[..., None]) -> Callable[..., None]:
+    """A known module's reset: nothing in a thread inside ``fast_init`` (the block's end writes the values),
+    torch's own in other threads. ``_fastinit_original`` lets ``rule_for`` still recognise the module."""
+    @functools.wraps(original)
+    def reset(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+        if _building.block is None:
+            original(self, *args, **kwargs)
+
+    reset._fastinit_original = original  # type: ignore[attr-defined]
+    return reset
+
+
+def _tracking(original: Callable[..., None]) -> Callable[..., None]:
+    """``nn.Module.__init__`` that records each module a thread inside ``fast_init`` creates."""
+    @functools.wraps(original)
+    def __init__(module: nn.Module, *args: Any, **kwargs: Any) -> None:
+        original(module, *args, **kwargs)
+        block = _building.block
+        if block is not None:
+            block._created.append(weakref.ref(module))
+
+    return __init__
+
+
+def _patch() -> None:
+    """Install the skipping resets and the tracking ``__init__`` (once, while any block is active)."""
+    global _patch_users
+    with _patch_lock:
+        if _patch_users == 0:
+            _patched[:] = [(c, a, vars(c)[a]) for c, a in [*_RESET_METHODS, (nn.Module, "__init__")]]
+            for c, a, original in _patched:
+                setattr(c, a, _tracking(original) if c is nn.Module else _skipping(original))
+        _patch_users += 1
+
+
+def _unpatch() -> None:
+    global _patch_users
+    with _patch_lock:
+        _patch_users -= 1
+        if _patch_users == 0:
+            for c, a, original in reversed(_patched):
+                setattr(c, a, original)
+            _patched.clear()
 
 
 class fast_init:
@@ -113,8 +169,9 @@ class fast_init:
     (``torch.nn.utils.parametrizations`` get theirs through ``right_inverse``):
     for such models use ``reset_parameters``/``init_module`` after
     construction. ``torch.nn.init`` functions imported by name before the
-    block are not intercepted. The patching is process-wide while the block
-    runs (one ``fast_init`` at a time, not thread-safe).
+    block are not intercepted. The block applies to the thread that enters
+    it: other threads build and initialize models as torch does meanwhile,
+    and may hold their own blocks (one block at a time per thread).
 
     Attributes (after the block)
     ----------------------------
@@ -124,33 +181,21 @@ class fast_init:
         Merged over ``models`` (names relative to each model).
     """
 
-    _active = False
-
     def __init__(self, seed: SeedLike = None) -> None:
         self.seed = seed
         self.models: list[nn.Module] = []
         self.report = InitReport()
 
     def __enter__(self) -> fast_init:
-        if fast_init._active:
+        if _building.block is not None:
             raise RuntimeError("fast_init blocks cannot be nested")
         self._root = root_seed(self.seed)
         self._created: list[weakref.ref[nn.Module]] = []
         self._calls: list[tuple[str, torch.Tensor, tuple[Any, ...], dict[str, Any]]] = []
-        self._saved: list[tuple[type[Any], str, Any]] = [(c, a, vars(c)[a]) for c, a in _RESET_METHODS]
-        self._saved.append((nn.Module, "__init__", nn.Module.__init__))
-        created, module_init = self._created, nn.Module.__init__
-
-        def tracking_init(module: nn.Module, *args: Any, **kwargs: Any) -> None:
-            module_init(module, *args, **kwargs)
-            created.append(weakref.ref(module))
-
-        for c, a, _ in self._saved[:-1]:
-            setattr(c, a, _skip_reset)
-        nn.Module.__init__ = tracking_init
+        _patch()
+        _building.block = self
         self._routing = routed_init(self._record)
         self._routing.__enter__()
-        fast_init._active = True
         return self
 
     def _record(self, name: str, tensor: torch.Tensor, args: tuple[Any, ...],
@@ -165,9 +210,8 @@ class fast_init:
 
     def _restore(self) -> None:
         self._routing.__exit__(None, None, None)
-        for c, a, original in reversed(self._saved):
-            setattr(c, a, original)
-        fast_init._active = False
+        _building.block = None
+        _unpatch()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._restore()

@@ -333,10 +333,15 @@ PRIVATE_RESETS: dict[object, ResetRule] = {
 def rule_for(module: nn.Module) -> ResetRule | None:
     """The rule reproducing ``module``'s default initialization, or None if fastinit does not know it."""
     cls = type(module)
-    rule = DEFAULT_RESETS.get(getattr(cls, "reset_parameters", None))
+    rule = DEFAULT_RESETS.get(_unpatched(getattr(cls, "reset_parameters", None)))
     if rule is None:
-        rule = PRIVATE_RESETS.get(getattr(cls, "_reset_parameters", None))
+        rule = PRIVATE_RESETS.get(_unpatched(getattr(cls, "_reset_parameters", None)))
     return rule
+
+
+def _unpatched(method: object) -> object:
+    """torch's method behind the stand-in ``fast_init`` installs while a block is open (in any thread)."""
+    return getattr(method, "_fastinit_original", method)
 
 
 def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
