@@ -70,7 +70,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         for attr, b in m._buffers.items():
             if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
                 report.untouched.append(prefix + attr)
-    report.warn("materialize")
+    report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
     return report
 
 

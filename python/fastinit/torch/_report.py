@@ -30,14 +30,18 @@ class InitReport:
     fallback: list[str] = dataclasses.field(default_factory=list)
     untouched: list[str] = dataclasses.field(default_factory=list)
 
-    def warn(self, what: str, stacklevel: int = 3) -> None:
-        """One UserWarning naming the fallback modules and untouched parameters, if any."""
+    def warn(self, what: str, stacklevel: int = 3, untouched: str = "were left unchanged") -> None:
+        """One UserWarning naming the fallback modules and untouched parameters, if any.
+
+        ``untouched`` says what the untouched tensors hold (``materialize``:
+        uninitialized memory).
+        """
         parts = []
         if self.fallback:
             parts.append(f"{len(self.fallback)} module(s) without a fastinit rule were reset by their own "
                          f"reset_parameters(): {quoted_names(self.fallback)}")
         if self.untouched:
-            parts.append(f"{len(self.untouched)} tensor(s) were left unchanged: {quoted_names(self.untouched)}")
+            parts.append(f"{len(self.untouched)} tensor(s) {untouched}: {quoted_names(self.untouched)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 
