@@ -20,6 +20,7 @@ from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._names import canonical_names, walk
+from ._patching import SharedPatch
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
 from ._rules import Rule, apply_rules
@@ -92,9 +93,6 @@ class _Building(threading.local):
 
 
 _building = _Building()
-_patch_lock = threading.Lock()
-_patch_users = 0  # fast_init blocks active in any thread, under _patch_lock
-_patched: list[tuple[type[Any], str, Any]] = []
 
 
 def _skipping(original: Callable[..., None]) -> Callable[..., None]:
@@ -121,25 +119,8 @@ def _tracking(original: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
-def _patch() -> None:
-    """Install the skipping resets and the tracking ``__init__`` (once, while any block is active)."""
-    global _patch_users
-    with _patch_lock:
-        if _patch_users == 0:
-            _patched[:] = [(c, a, vars(c)[a]) for c, a in [*_RESET_METHODS, (nn.Module, "__init__")]]
-            for c, a, original in _patched:
-                setattr(c, a, _tracking(original) if c is nn.Module else _skipping(original))
-        _patch_users += 1
-
-
-def _unpatch() -> None:
-    global _patch_users
-    with _patch_lock:
-        _patch_users -= 1
-        if _patch_users == 0:
-            for c, a, original in reversed(_patched):
-                setattr(c, a, original)
-            _patched.clear()
+#: While any thread is inside a block: the known modules' resets and ``nn.Module.__init__`` replaced.
+_patch = SharedPatch(lambda: [(c, a, _skipping) for c, a in _RESET_METHODS] + [(nn.Module, "__init__", _tracking)])
 
 
 class fast_init:
@@ -192,7 +173,7 @@ class fast_init:
         self._root = root_seed(self.seed)
         self._created: list[weakref.ref[nn.Module]] = []
         self._calls: list[tuple[str, torch.Tensor, tuple[Any, ...], dict[str, Any]]] = []
-        _patch()
+        _patch.acquire()
         _building.block = self
         self._routing = routed_init(self._record)
         self._routing.__enter__()
@@ -211,7 +192,7 @@ class fast_init:
     def _restore(self) -> None:
         self._routing.__exit__(None, None, None)
         _building.block = None
-        _unpatch()
+        _patch.release()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._restore()

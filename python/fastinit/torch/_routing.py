@@ -20,16 +20,17 @@ ends.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import inspect
 import threading
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any, Callable
 
 import torch
 
 from . import _nn_init
+from ._patching import SharedPatch, Target
 
 __all__ = ["routed_init", "INIT_NAMES", "call_keyed", "InitHandler"]
 
@@ -68,9 +69,6 @@ class _Handlers(threading.local):
 
 
 _handlers = _Handlers()
-_install_lock = threading.Lock()
-_blocks = 0  # blocks active in any thread, under _install_lock
-_originals: list[tuple[ModuleType, str, Callable[..., torch.Tensor]]] = []
 
 
 def _dispatcher(name: str, original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
@@ -84,30 +82,25 @@ def _dispatcher(name: str, original: Callable[..., torch.Tensor]) -> Callable[..
     return routed
 
 
+def _targets() -> list[Target]:
+    return [(module, name, functools.partial(_dispatcher, name))
+            for module in map(importlib.import_module, _IMPORTING_MODULES)
+            for name in INIT_NAMES if name in vars(module)]
+
+
+_patch = SharedPatch(_targets)
+
+
 @contextlib.contextmanager
 def routed_init(handler: InitHandler) -> Iterator[None]:
     """Within the block, ``torch.nn.init.<name>(tensor, ...)`` called by this thread calls ``handler``.
 
     ``handler(name, tensor, args, kwargs)``; other threads' calls are not affected.
     """
-    global _blocks
-    with _install_lock:
-        if _blocks == 0:
-            for module_name in _IMPORTING_MODULES:
-                module = importlib.import_module(module_name)
-                for name in INIT_NAMES:
-                    if name in vars(module):
-                        _originals.append((module, name, vars(module)[name]))
-                        setattr(module, name, _dispatcher(name, vars(module)[name]))
-        _blocks += 1
+    _patch.acquire()
     _handlers.stack.append(handler)
     try:
         yield
     finally:
         _handlers.stack.pop()
-        with _install_lock:
-            _blocks -= 1
-            if _blocks == 0:
-                for module, name, original in reversed(_originals):
-                    setattr(module, name, original)
-                _originals.clear()
+        _patch.release()
