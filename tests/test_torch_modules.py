@@ -418,7 +418,10 @@ def test_init_module_bad_rules_write_nothing():
     ft.Rule("kaiming_uniform_", name="1.weight", mode="fan_avg"),
     ft.Rule("dirac_", name="1.weight", groups=3),
     ft.Rule("normal_", name="bias", std=lambda n: 1 / int(n[0])),  # raises for the first layer's bias
-], ids=["std<0", "a>b", "mode", "dirac groups", "callable raises"])
+    # alike parameters share one argument probe, but only with equal argument values: the second
+    # bias, the same shape and dtype as the first, still has its own std checked
+    ft.Rule("normal_", name="bias", std=lambda n: -1.0 if n.startswith("1.") else 0.5),
+], ids=["std<0", "a>b", "mode", "dirac groups", "callable raises", "callable bad for one of alike"])
 def test_init_module_checks_argument_values_before_writing(bad):
     # The first rule matches the weights, written before the biases; a bad argument value of a later
     # rule must be refused before anything is written, as a bad shape is.

@@ -126,19 +126,28 @@ def gpt2_rules(n_layer: int, std: float = 0.02, residual: str = "*c_proj.weight"
     ]
 
 
-def _check_arguments(rule: Rule, t: torch.Tensor, arguments: dict[str, Any]) -> None:
+def _check_arguments(rule: Rule, t: torch.Tensor, arguments: dict[str, Any], probed: set[Any]) -> None:
     """Raise what ``rule.init(t, **arguments)`` would raise for a bad argument value, writing nothing.
 
     The initializer runs on a probe of ``t``'s dtype and number of dimensions
     with every size 1 (dim 0 kept for ``dirac_``, whose ``groups`` must
     divide it): a few elements, whatever ``t``'s size. Shapes are checked by
-    the caller.
+    the caller. ``probed`` holds the probes already run in this plan, so a rule
+    matching thousands of alike parameters (every LayerNorm's weight) probes once.
     """
     shape = (1,) * t.dim() if rule.init is not _nn_init.dirac_ else (t.shape[0],) + (1,) * (t.dim() - 1)
+    key: Any = (id(rule), t.dtype, shape, *arguments.items())
+    try:
+        if key in probed:
+            return
+    except TypeError:  # an unhashable argument value: probe every time
+        key = None
     extra = {"generator": 0} if rule.init.__name__ in _RANDOM else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the real call warns, once
         rule.init(torch.empty(shape, dtype=t.dtype), **arguments, **extra)
+    if key is not None:
+        probed.add(key)
 
 
 def _plan(session: Session, rules: list[Rule],
@@ -147,23 +156,21 @@ def _plan(session: Session, rules: list[Rule],
     plan: list[tuple[Rule, torch.Tensor, str, dict[str, Any]]] = []
     unmatched: list[torch.Tensor] = []
     used = [False] * len(rules)
-    shadowed: dict[int, tuple[int, list[str]]] = {}  # rule -> (the first earlier rule taking its matches, those)
-    tied: dict[int, list[str]] = {}  # rule -> the tied aliases it matches
+    probed: set[Any] = set()  # argument probes already run (_check_arguments)
     for prefix, m in session.modules:
         for attr, t in m._parameters.items():
             if t is None:
                 continue
             qualified = prefix + attr
             if session.names[id(t)] != qualified:  # a tied tensor is planned once, under its first name
-                for k, rule in enumerate(rules):
-                    if rule.matches(m, attr, qualified):
-                        tied.setdefault(k, []).append(f"{qualified!r} (= {session.names[id(t)]!r})")
                 continue
-            matching = [k for k, rule in enumerate(rules) if rule.matches(m, attr, qualified)]
-            if not matching:
+            for j, candidate in enumerate(rules):  # the first matching rule decides
+                if candidate.matches(m, attr, qualified):
+                    k, rule = j, candidate
+                    break
+            else:
                 unmatched.append(t)
                 continue
-            k, rule = matching[0], rules[matching[0]]
             _nn_init._checked(t, f"parameter {qualified!r}")
             ndims = _NEEDS_2D.get(rule.init.__name__)
             if ndims is not None and t.dim() not in ndims:
@@ -173,26 +180,42 @@ def _plan(session: Session, rules: list[Rule],
                 raise ValueError(f"{rule!r} matches {qualified!r} of shape {tuple(t.shape)}, but "
                                  "orthogonal_ needs at least 2 dimensions")
             arguments = rule.arguments(qualified)
-            _check_arguments(rule, t, arguments)
+            if arguments or not (rule.init is _nn_init.ones_ or rule.init is _nn_init.zeros_):
+                _check_arguments(rule, t, arguments, probed)  # (ones_/zeros_ cannot fail past _checked)
             plan.append((rule, t, qualified, arguments))
             used[k] = True
-            for later in matching[1:]:
-                shadowed.setdefault(later, (k, []))[1].append(qualified)
-    if not allow_unused:
-        for k, rule in enumerate(rules):
-            if not used[k] and k in shadowed:
-                first, names = shadowed[k]
-                raise ValueError(f"rules[{k}] = {rule!r} matches only parameters that rules[{first}] takes first: "
-                                 f"{quoted_names(names)} (the first matching rule decides: put specific rules first, "
-                                 "or pass allow_unused=True)")
-            if not used[k] and k in tied:
-                raise ValueError(f"rules[{k}] = {rule!r} matches only tied parameters, which are initialized once, "
-                                 f"under their first name: {', '.join(tied[k][:5])}; match that name instead "
-                                 "(or pass allow_unused=True)")
-            if not used[k]:
-                raise ValueError(f"rules[{k}] = {rule!r} matches no parameter of the module "
-                                 "(pass allow_unused=True to accept rules that match nothing)")
+    if not allow_unused and not all(used):
+        k = used.index(False)
+        raise ValueError(_why_unused(session, rules, k))
     return plan, unmatched
+
+
+def _why_unused(session: Session, rules: list[Rule], k: int) -> str:
+    """The error for ``rules[k]``, which was given no parameter: shadowed by an earlier rule, tied, or no match."""
+    rule = rules[k]
+    shadowed: dict[int, list[str]] = {}  # earlier rule -> the parameters it takes from rules[k]
+    tied: list[str] = []
+    for prefix, m in session.modules:
+        for attr, t in m._parameters.items():
+            qualified = prefix + attr
+            if t is None or not rule.matches(m, attr, qualified):
+                continue
+            if session.names[id(t)] != qualified:
+                tied.append(f"{qualified!r} (= {session.names[id(t)]!r})")
+                continue
+            first = next(j for j in range(k) if rules[j].matches(m, attr, qualified))
+            shadowed.setdefault(first, []).append(qualified)
+    if shadowed:
+        first, names = next(iter(shadowed.items()))
+        return (f"rules[{k}] = {rule!r} matches only parameters that rules[{first}] takes first: "
+                f"{quoted_names(names)} (the first matching rule decides: put specific rules first, "
+                "or pass allow_unused=True)")
+    if tied:
+        return (f"rules[{k}] = {rule!r} matches only tied parameters, which are initialized once, "
+                f"under their first name: {', '.join(tied[:5])}; match that name instead "
+                "(or pass allow_unused=True)")
+    return (f"rules[{k}] = {rule!r} matches no parameter of the module "
+            "(pass allow_unused=True to accept rules that match nothing)")
 
 
 def apply_rules(session: Session, rules: Sequence[Rule] | Rule, allow_unused: bool,
