@@ -20,7 +20,9 @@ the Markdown is rendered; use sparingly, always with a reason):
 
 The objects a reader brings (``X``, ``X_train``, ``y_train``, ``X_test``,
 ``y_test``, ``model``, ``MyModel``, ``config``) are ``reader_namespace()``'s,
-small so that every block stays cheap. A block that imports a module that is
+small so that every block stays cheap; ``one_rank_process_group()`` starts
+the torch.distributed blocks' process group (gloo, world size 1, closed at
+the end of this module; tests/test_torch_distributed.py runs 1-4 ranks). A block that imports a module that is
 not installed is skipped, and so is a later block of its file that then
 fails with a NameError.
 """
@@ -143,15 +145,50 @@ def reader_namespace() -> dict[str, Any]:
                 self.c_proj = nn.Linear(width, width)
 
         class MyModel(nn.Module):
-            def __init__(self, config: dict[str, int]) -> None:
+            def __init__(self, config: dict[str, int] | None = None) -> None:
                 super().__init__()
+                config = config or {"vocab_size": 50, "n_embd": 16, "n_layer": 2}
                 self.wte = nn.Embedding(config["vocab_size"], config["n_embd"])
                 self.h = nn.ModuleList(Block(config["n_embd"]) for _ in range(config["n_layer"]))
                 self.ln_f = nn.LayerNorm(config["n_embd"])
 
         config = {"vocab_size": 50, "n_embd": 16, "n_layer": 2}
-        ns.update(MyModel=MyModel, config=config, model=MyModel(config))
+        ns.update(MyModel=MyModel, config=config, model=MyModel(config), world_size=1,
+                  one_rank_process_group=one_rank_process_group)
     return ns
+
+
+_STARTED_GROUP: list[str] = []  # the file store of the group this module started
+
+
+def one_rank_process_group() -> None:
+    """A gloo process group of this process alone (closed by ``_close_process_group``)."""
+    import tempfile
+
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not available")
+    if not dist.is_initialized():
+        store = tempfile.NamedTemporaryFile(prefix="fastinit-docs-pg-", delete=False)
+        store.close()
+        os.unlink(store.name)  # the file store creates it
+        _STARTED_GROUP.append(store.name)
+        dist.init_process_group("gloo", rank=0, world_size=1, init_method=f"file://{store.name}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_process_group() -> Any:
+    yield
+    if _STARTED_GROUP:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+        for path in _STARTED_GROUP:
+            if os.path.exists(path):
+                os.unlink(path)
+        _STARTED_GROUP.clear()
 
 
 def _missing(modules: list[str]) -> list[str]:
@@ -210,7 +247,7 @@ def test_doc_block_runs(block: Block, tmp_path: Path, monkeypatch: pytest.Monkey
             if earlier.path == block.path and earlier.index < block.index and earlier.index not in run.done:
                 try:
                     run.execute(earlier)
-                except Exception:
+                except (Exception, pytest.skip.Exception):
                     pass
         reason = run.execute(block)
     if reason is not None:
