@@ -320,7 +320,7 @@ def test_unwritable_out_is_a_clear_message(tmp_path):
 def test_missing_optional_dependency_is_a_clear_message(tmp_path):
     proc = _cli("demo", "--no-open", "--out", str(tmp_path / "r"), pre="sys.modules['matplotlib'] = None")
     assert proc.returncode == 1
-    assert "the demo needs matplotlib" in proc.stderr and 'pip install "fastinit[demo]"' in proc.stderr
+    assert "the demo needs matplotlib" in proc.stderr and 'pip install "fastinit-nn[demo]"' in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "r").exists()  # nothing written
 

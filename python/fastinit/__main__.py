@@ -88,7 +88,7 @@ The report is DIR/index.html (self-contained: figures embedded, no network
 needed), with the figures as DIR/figures/*.png and every number in
 DIR/results.json. The full run takes a few minutes; --quick exercises every
 section in seconds with smaller settings. The demo needs the "demo" extra:
-pip install "fastinit[demo]" (PyTorch is optional: it adds the gradient
+pip install "fastinit-nn[demo]" (PyTorch is optional: it adds the gradient
 statistics and the PyTorch speed comparison).
 """
 

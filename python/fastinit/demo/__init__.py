@@ -23,7 +23,7 @@ command as a function). Rerun one section with other settings::
         print(finding.holds, finding.text)
 
 Nothing here is imported by ``import fastinit``; the demo needs matplotlib,
-scikit-learn and SciPy (``pip install "fastinit[demo]"``), PyTorch optionally.
+scikit-learn and SciPy (``pip install "fastinit-nn[demo]"``), PyTorch optionally.
 """
 from .cli import SECTIONS, run_demo
 

@@ -81,7 +81,7 @@ def run_demo(out: str = "fastinit-demo", quick: bool = False, seed: int = 0, ope
     if missing:
         raise DemoError(
             f"the demo needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; "
-            "install the demo extra: pip install \"fastinit[demo]\" (from a source checkout: "
+            "install the demo extra: pip install \"fastinit-nn[demo]\" (from a source checkout: "
             "pip install \".[demo]\")")
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:

@@ -51,9 +51,16 @@ class Rule:
 
     Examples
     --------
+    >>> import math
+    >>> from torch import nn
+    >>> from fastinit.torch import Rule
+    >>> n_layer = 12
     >>> Rule("normal_", module=nn.Linear, name="weight", std=0.02)
+    Rule('normal_', module=<class 'torch.nn.modules.linear.Linear'>, name='weight', std=0.02)
     >>> Rule("normal_", name="*.c_proj.weight", std=0.02 / math.sqrt(2 * n_layer))
+    Rule('normal_', name='*.c_proj.weight', std=0.004082482904638631)
     >>> Rule("zeros_", name="bias")
+    Rule('zeros_', name='bias')
     """
 
     __slots__ = ("init", "module", "name", "kwargs")
