@@ -39,12 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    InvalidParameterError,
-    Options,
-    StrOptions,
-    validate_parameter_constraints,
-)
+from sklearn.utils._param_validation import Options, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from ._blas import single_threaded_blas
@@ -298,12 +293,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 {label[name]: value for name, value in params.items()},
                 caller_name=f"{self._param_owner} (layer {layer})",
             )
+            # (the other RBM parameters are the DBN's own, validated by fit with the same constraints)
             rbm = cls(size, verbose=self.verbose, random_state=seeds[layer], n_jobs=self.n_jobs,
                       dtype=self.dtype, **params)
-            try:
-                rbm._validate_params()
-            except InvalidParameterError as e:
-                raise InvalidParameterError(f"layer {layer} of the DBN: {e}") from None
             rbm._max_threads()  # n_jobs == 0 is refused here, before any training
             rbms.append(rbm)
         return rbms
