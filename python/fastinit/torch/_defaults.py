@@ -103,10 +103,10 @@ class Session:
         if t is not None or not parametrize.is_parametrized(m, attr):
             return t
         plist = m.parametrizations[attr]
-        originals = [plist.original] if plist.is_tensor else [getattr(plist, f"original{i}")
-                                                              for i in range(plist.ntensors)]
-        own = all(self.names.get(id(o)) == f"{prefix}parametrizations.{attr}.{n}" for o, n in zip(
-            originals, ["original"] if plist.is_tensor else [f"original{i}" for i in range(plist.ntensors)]))
+        original_names = ["original"] if plist.is_tensor else [f"original{i}" for i in range(plist.ntensors)]
+        originals = [getattr(plist, n) for n in original_names]
+        own = all(self.names.get(id(o)) == f"{prefix}parametrizations.{attr}.{n}"
+                  for o, n in zip(originals, original_names))
         if (not own or not all(hasattr(p, "right_inverse") for p in plist)
                 or (self.only is not None and not any(id(o) in self.only for o in originals))):
             return None
