@@ -412,8 +412,8 @@ class unit_interval_unchecked:
                 setattr(owner, name, value)
 
 
-class _RangeUncheckedDBN(DBN):
-    """DBN without the [0, 1] check: the expected failures below are only that check."""
+class RangeUnchecked:
+    """Mixin: the estimator without the [0, 1] check, to show its expected failures are only that check."""
 
     def fit(self, X, y=None):
         with unit_interval_unchecked():
@@ -423,6 +423,10 @@ class _RangeUncheckedDBN(DBN):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = False  # it takes any finite input
         return tags
+
+
+class _RangeUncheckedDBN(RangeUnchecked, DBN):
+    """DBN without the [0, 1] check: the expected failures below are only that check."""
 
 
 def _dbn_expected_failures(estimator):

@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_dbn import RangeUnchecked
 
 from fastinit import DBN, DBNClassifier
 from fastinit.dbn import output_layer_weights
@@ -123,19 +124,8 @@ def test_bad_input_is_refused_before_training(digits_split):
 # scikit-learn's common checks.
 
 
-class _RangeUncheckedDBNClassifier(DBNClassifier):
+class _RangeUncheckedDBNClassifier(RangeUnchecked, DBNClassifier):
     """Without the [0, 1] check: the expected failures below fail only because of it."""
-
-    def fit(self, X, y):
-        from test_dbn import unit_interval_unchecked
-
-        with unit_interval_unchecked():
-            return super().fit(X, y)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = False  # it takes any finite input
-        return tags
 
 
 _CHECK_PARAMS = dict(hidden_layer_sizes=(8,), pretrain_n_iter=2, max_iter=50, learning_rate_init=0.1,
