@@ -213,3 +213,27 @@ def test_jax_values_that_are_not_scalars_are_refused():
     # inside jit a 0-d value has no number to read yet: an error naming the argument, not a wrong value
     with pytest.raises(TypeError, match=r"^high must be a real number; the 0-d \w+ given has no value to read"):
         jax.jit(lambda high: jnp.asarray(fi.uniform((3,), high=high, seed=0)))(1.0)
+
+
+# --- Keras: the classes pass their scalars on to the same checks ---
+
+def test_fastinit_keras_classes_take_0d_arrays():
+    import importlib.util
+    import os
+    import sys
+
+    if "keras" not in sys.modules and "KERAS_BACKEND" not in os.environ:  # as tests/test_keras_adapter.py
+        os.environ["KERAS_BACKEND"] = next((b for b in ("jax", "torch") if importlib.util.find_spec(b)), "numpy")
+    keras = pytest.importorskip("keras")
+    import fastinit.keras as fik
+
+    for cls, kwargs in [(fik.RandomUniform, {"minval": -0.5, "maxval": 2.0}), (fik.RandomNormal, {"stddev": 0.5}),
+                        (fik.TruncatedNormal, {"mean": 0.25, "stddev": 0.5}), (fik.VarianceScaling, {"scale": 2.0}),
+                        (fik.Orthogonal, {"gain": 1.5}), (fik.Constant, {"value": 1.5})]:
+        seed = {} if cls is fik.Constant else {"seed": 3}
+        expected = keras.ops.convert_to_numpy(cls(**kwargs, **seed)((6, 4)))
+        for name, value in kwargs.items():
+            got = keras.ops.convert_to_numpy(cls(**{**kwargs, name: np.array(value)}, **seed)((6, 4)))
+            assert np.array_equal(got, expected), (cls.__name__, name)
+    with pytest.raises(TypeError, match=r"^(stddev|std) must be a real number, got ndarray of shape \(2,\)"):
+        fik.RandomNormal(stddev=np.ones(2))((6, 4))
