@@ -200,8 +200,16 @@ class Session:
     def _allowed(self, m: nn.Module) -> bool:
         return self.only is None or any(id(t) in self.only for t in m._parameters.values() if t is not None)
 
+    def written_in_model_order(self) -> list[str]:
+        """The written tensors' names in the model's order (``named_parameters()``'s pre-order, each
+        module's parameters then its buffers), not in the order they were written (children first)."""
+        position = {tid: k for k, tid in enumerate(self.names)}
+        return [name for tid, name in sorted(self.written.items(), key=lambda kv: position.get(kv[0], len(position)))]
+
     def finish(self, warn_what: str | None) -> InitReport:
-        self.report.initialized = list(self.written.values())
+        self.report.initialized = self.written_in_model_order()
+        module_position = {prefix[:-1] or type(m).__name__: k for k, (prefix, m) in enumerate(self.modules)}
+        self.report.fallback.sort(key=lambda name: module_position.get(name, len(module_position)))
         for prefix, m in self.modules:
             for attr, t in m._parameters.items():
                 if t is not None and id(t) not in self.written and self.names[id(t)] == prefix + attr:
