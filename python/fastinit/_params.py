@@ -36,7 +36,7 @@ def scalar(value: object, name: str) -> object:
 
 
 def real(value: object, name: str) -> float:
-    """A real number (not a bool) as a float; NaN and infinity pass."""
+    """A real number (not a bool), or a 0-d array holding one, as a float; NaN and infinity pass."""
     if type(value) is float:  # the common case, without the slower ABC check below
         return value
     number = scalar(value, name)
