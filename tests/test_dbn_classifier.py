@@ -182,3 +182,82 @@ def test_pretraining_rescues_a_deep_sigmoid_network_from_sgd():
             accuracy[pretrain].append(clf.score(Xte, yte))
     assert np.mean(accuracy[True]) >= 0.85, accuracy
     assert np.mean(accuracy[False]) < 0.5, accuracy
+
+
+# ---------------------------------------------------------------------------
+# Ctrl-C: scikit-learn's MLP catches KeyboardInterrupt in its epoch loop and
+# returns as if training had ended; DBNClassifier.fit must raise it.
+
+_INTERRUPTED_FIT = """
+import numpy as np
+from fastinit import DBNClassifier
+rng = np.random.default_rng(0)
+X = rng.random((600, 20))
+y = (X[:, 0] > 0.5).astype(int)
+clf = DBNClassifier((16,), pretrain={pretrain}, pretrain_n_iter=1, max_iter=1_000_000, tol=0.0,
+                    n_iter_no_change=1_000_000, verbose=1, random_state=0)
+try:
+    clf.fit(X, y)
+except KeyboardInterrupt:
+    print("RAISED KeyboardInterrupt", flush=True)
+    print("FITTED" if hasattr(clf, "mlp_") else "UNFITTED", flush=True)
+    raise SystemExit(130)
+print("RETURNED", flush=True)
+"""
+
+
+@pytest.mark.parametrize("pretrain", [True, False])
+def test_ctrl_c_during_fine_tuning_raises_keyboard_interrupt(pretrain):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-u", "-c", _INTERRUPTED_FIT.format(pretrain=pretrain)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        seen = []
+        # The MLP's own per-epoch lines; epoch 3 is past warm_start_mlp's
+        # one-epoch priming fit: fine-tuning is running.
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("Iteration 3,"):
+                break
+        assert seen and seen[-1].startswith("Iteration 3,"), (seen, proc.stderr.read())
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)  # generous: no speed threshold
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert "RETURNED" not in out, "fit returned normally after Ctrl-C"
+    assert "RAISED KeyboardInterrupt" in out, (out[-2000:], err[-2000:])
+    assert "UNFITTED" in out  # never a half-trained classifier
+    assert proc.returncode == 130
+
+
+def test_swallowed_interrupt_is_raised_and_a_callers_handler_is_respected():
+    import signal
+
+    from fastinit.dbn_classifier import _interrupts_propagate
+
+    def swallowing():  # what scikit-learn's MLP does with Ctrl-C
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts_propagate():
+            swallowing()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+    calls = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+    try:
+        with _interrupts_propagate():
+            signal.raise_signal(signal.SIGINT)  # the caller's handler takes it; nothing raised
+        assert calls == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -17,7 +17,10 @@ all and every default is a plain value.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
 
@@ -49,6 +52,42 @@ PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
+
+
+@contextmanager
+def _interrupts_propagate() -> Iterator[None]:
+    """Ctrl-C inside the block raises KeyboardInterrupt out of it, even where a
+    library caught it.
+
+    scikit-learn's MLP catches KeyboardInterrupt in its epoch loop, warns
+    "Training interrupted by user." and returns as if training had ended. In
+    the main thread, while the block runs, SIGINT's Python handler is wrapped
+    so that a KeyboardInterrupt it raises is recorded; if the block then ends
+    normally, KeyboardInterrupt is raised at its end. A handler that does not
+    raise (the caller's own) is respected, and outside the main thread (which
+    never receives SIGINT's handler) nothing changes.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    interrupted = False
+
+    def handler(signum: int, frame: Any) -> Any:
+        nonlocal interrupted
+        try:
+            return previous(signum, frame)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 class DBNClassifier(ClassifierMixin, BaseEstimator):
@@ -234,7 +273,21 @@ n_iter_no_change, early_stopping, validation_fraction
         Returns
         -------
         self
+
+        A failure (bad input, a diverging layer) or Ctrl-C, which raises
+        KeyboardInterrupt also during the fine-tuning (scikit-learn's MLP
+        would stop quietly), leaves the classifier unfitted.
         """
+        try:
+            with _interrupts_propagate():
+                self._fit(X, y)
+        except BaseException:
+            for name in ("dbn_", "mlp_", "classes_", "n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
+            raise
+        return self
+
+    def _fit(self, X: Any, y: Any) -> None:
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), reset=True)
         check_classification_targets(y)
@@ -260,7 +313,6 @@ n_iter_no_change, early_stopping, validation_fraction
         self.dbn_ = dbn
         self.mlp_ = mlp
         self.classes_ = mlp.classes_
-        return self
 
     @property
     def loss_curve_(self) -> list[float]:
