@@ -64,6 +64,29 @@ PER_LAYER_PARAMS = ("learning_rate", "batch_size", "n_iter", "k", "persistent", 
 OUTPUT_INITS = ("xavier_uniform", "xavier_normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
                 "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal", "orthogonal")
 
+#: The rate ``learning_rate="auto"`` gives every layer of a stack with Bernoulli visible units
+#: (BernoulliRBM's default); with Gaussian visible units every layer gets a tenth of it.
+DEFAULT_LEARNING_RATE = 0.1
+#: Gaussian visible units take a step an order of magnitude smaller (Hinton 2010, "A Practical
+#: Guide to Training Restricted Boltzmann Machines", section 13.2: one to two orders of
+#: magnitude smaller than for binary units): their reconstructions are unbounded real values,
+#: and at 0.1 (0.05 with momentum 0.5 in DBNClassifier) the first layer diverges on
+#: standardized data. The layers above get the smaller rate too: over a Gaussian layer whose
+#: hidden probabilities barely vary between samples, a Bernoulli layer at the full rate drives
+#: its units off, and fine-tuning from there stays at chance (docs/dbn.md, measured).
+GAUSSIAN_LEARNING_RATE_DIVISOR = 10
+
+
+def resolve_learning_rates(values: Sequence[Any], visible_units: str, base: float) -> list[Any]:
+    """Each layer's learning rate with ``"auto"`` replaced (other values untouched)::
+
+        auto = base                                   (visible_units="bernoulli")
+        auto = base / GAUSSIAN_LEARNING_RATE_DIVISOR  (visible_units="gaussian", every layer)
+    """
+    rate = base if visible_units == "bernoulli" else base / GAUSSIAN_LEARNING_RATE_DIVISOR
+    return [rate if isinstance(v, str) and v == "auto" else v for v in values]
+
+
 #: The way out that the [0, 1] error of a Bernoulli first layer suggests for real-valued data.
 TO_GAUSSIAN_UNITS = "standardize them and use visible_units='gaussian'"
 
@@ -146,12 +169,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
         The first layer's visible units: a :class:`~fastinit.BernoulliRBM`
         (inputs in [0, 1]) or a :class:`~fastinit.GaussianBernoulliRBM`
-        (standardized real-valued inputs; use a learning rate around 0.001-0.01
-        for that layer). Higher layers are always Bernoulli.
-    learning_rate, batch_size, n_iter, k, persistent, momentum, weight_decay, sparsity_target, sparsity_cost
-        The RBMs' training parameters (see :class:`~fastinit.BernoulliRBM`):
+        (standardized real-valued inputs). Higher layers are always Bernoulli.
+    learning_rate : float, "auto" or sequence of them, default="auto"
+        Each RBM's step size (one value for every layer or one per layer,
+        bottom first). "auto" is ``0.1 / (10 if visible_units == "gaussian"
+        else 1)`` in every layer: 0.1 (:data:`DEFAULT_LEARNING_RATE`,
+        BernoulliRBM's default) with Bernoulli visible units, 0.01 with
+        Gaussian ones, an order of magnitude smaller as Hinton's practical
+        guide (2010, section 13.2) advises for Gaussian units: at 0.1 the
+        first layer diverges (see :data:`GAUSSIAN_LEARNING_RATE_DIVISOR` for
+        why the layers above get it too). The resolved values are
+        ``learning_rate_``.
+    batch_size, n_iter, k, persistent, momentum, weight_decay, sparsity_target, sparsity_cost
+        The RBMs' other training parameters (see :class:`~fastinit.BernoulliRBM`):
         one value for every layer, or a list/tuple with one value per layer
-        (bottom first). Defaults: 0.1, 10, 10, 1, True, 0.0, 0.0, None, 0.0.
+        (bottom first). Defaults: 10, 10, 1, True, 0.0, 0.0, None, 0.0.
     verbose : int, default=0
         1: a line per layer and the RBM's line per epoch (its training
         objective: pseudo-likelihood, or mean -F(v) for Gaussian units);
@@ -172,6 +204,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     rbms_ : list of BernoulliRBM / GaussianBernoulliRBM
         The fitted layers, bottom first; each is a complete estimator
         (``rbms_[l].transform``, ``score_samples``, ...).
+    learning_rate_ : list of float
+        The learning rate of each layer, bottom first (``learning_rate`` with
+        "auto" resolved; ``rbms_[l].learning_rate``).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string feature names.
@@ -225,7 +260,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         hidden_layer_sizes: int | Sequence[int] = (256, 256),
         *,
         visible_units: str = "bernoulli",
-        learning_rate: PerLayer[float] = 0.1,
+        learning_rate: PerLayer[float | str] = "auto",
         batch_size: PerLayer[int] = 10,
         n_iter: PerLayer[int] = 10,
         k: PerLayer[int] = 1,
@@ -282,17 +317,22 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         n = len(sizes)
         per_layer = {name: self._layer_values(name, n) for name in PER_LAYER_PARAMS}
+        learning_rates = resolve_learning_rates(per_layer["learning_rate"], self.visible_units,
+                                                DEFAULT_LEARNING_RATE)
         seeds = derive_layer_seeds(self.random_state, n)
         rbms: list[Layer] = []
         for layer, size in enumerate(sizes):
             cls = GaussianBernoulliRBM if (layer == 0 and self.visible_units == "gaussian") else BernoulliRBM
             params = {name: values[layer] for name, values in per_layer.items()}
             label = {name: self._param_names.get(name, name) for name in params}
+            constraints = {name: cls._parameter_constraints[name] for name in params}
+            constraints["learning_rate"] = [StrOptions({"auto"}), *constraints["learning_rate"]]
             validate_parameter_constraints(  # named as the caller passed them
-                {label[name]: cls._parameter_constraints[name] for name in params},
+                {label[name]: constraints[name] for name in params},
                 {label[name]: value for name, value in params.items()},
                 caller_name=f"{self._param_owner} (layer {layer})",
             )
+            params["learning_rate"] = learning_rates[layer]
             # (the other RBM parameters are the DBN's own, validated by fit with the same constraints)
             rbm = cls(size, verbose=self.verbose, random_state=seeds[layer], n_jobs=self.n_jobs,
                       dtype=self.dtype, **params)
@@ -327,7 +367,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         except BaseException:
             # Never a half-built stack: a failure (bad X, a diverging layer,
             # Ctrl-C) leaves the estimator unfitted.
-            for name in ("rbms_", "n_features_in_", "feature_names_in_", "_n_features_out"):
+            for name in ("rbms_", "learning_rate_", "n_features_in_", "feature_names_in_", "_n_features_out"):
                 self.__dict__.pop(name, None)
             raise
         return self
@@ -356,6 +396,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             if layer + 1 < len(rbms):
                 data = self._propagate_in_place(rbm, data, buffer)
         self.rbms_ = rbms
+        self.learning_rate_ = [float(rbm.learning_rate) for rbm in rbms]
         self._n_features_out = widths[-1]
 
     @staticmethod

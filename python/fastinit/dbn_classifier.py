@@ -41,6 +41,7 @@ from .dbn import (
     PerLayer,
     check_hidden_layer_sizes,
     output_layer_weights,
+    resolve_learning_rates,
 )
 from .mlp_warm_start import warm_start_mlp
 from .rbm import _blas_gemm, _fit_context, check_unit_interval
@@ -49,6 +50,9 @@ __all__ = ["DBNClassifier"]
 
 #: DBNClassifier parameter -> the DBN parameter it sets.
 PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
+#: ``pretrain_learning_rate="auto"`` with Bernoulli visible units (with Gaussian ones: a tenth
+#: of it in every layer, see ``fastinit.dbn.GAUSSIAN_LEARNING_RATE_DIVISOR``).
+DEFAULT_PRETRAIN_LEARNING_RATE = 0.05
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
@@ -103,13 +107,20 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         and optimizer.
     visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
         The DBN's first layer: inputs in [0, 1] (checked, also with
-        ``pretrain=False``) or standardized real values (then use a smaller
-        ``pretrain_learning_rate`` for that layer, e.g. ``[0.005, 0.05]``).
-    pretrain_learning_rate, pretrain_batch_size, pretrain_n_iter, pretrain_k, pretrain_persistent, \
-pretrain_momentum, pretrain_weight_decay, pretrain_sparsity_target, pretrain_sparsity_cost
-        The DBN's ``learning_rate``, ``batch_size``, ``n_iter``, ... (one value
-        or one per layer). Defaults: 0.05, 10, 20, 1, True, 0.5, 0.0, None,
-        0.0 (20 epochs per layer of PCD-1 with momentum 0.5).
+        ``pretrain=False``) or standardized real values.
+    pretrain_learning_rate : float, "auto" or sequence of them, default="auto"
+        The DBN's ``learning_rate`` (one value or one per layer). "auto":
+        0.05 with Bernoulli visible units; with Gaussian ones 0.005 in every
+        layer (a tenth: Gaussian units need a step an order of magnitude
+        smaller, Hinton's guide; at 0.05 the first layer diverges, and with
+        0.005 below and 0.05 above, fine-tuning gets stuck at chance on
+        small data sets, see docs/dbn.md). The resolved values are
+        ``pretrain_learning_rate_``.
+    pretrain_batch_size, pretrain_n_iter, pretrain_k, pretrain_persistent, pretrain_momentum, \
+pretrain_weight_decay, pretrain_sparsity_target, pretrain_sparsity_cost
+        The DBN's ``batch_size``, ``n_iter``, ... (one value or one per
+        layer). Defaults: 10, 20, 1, True, 0.5, 0.0, None, 0.0 (20 epochs per
+        layer of PCD-1 with momentum 0.5).
     solver, alpha, batch_size, learning_rate_init, momentum, nesterovs_momentum, max_iter, shuffle, tol, \
 n_iter_no_change, early_stopping, validation_fraction
         Fine-tuning: MLPClassifier's parameters of the same names. Defaults:
@@ -141,6 +152,9 @@ n_iter_no_change, early_stopping, validation_fraction
         threads made each epoch 15x slower (2.2 s against 0.15 s for
         64-256-256-10 on 1257 digits). Do the same around your own
         ``mlp_.partial_fit`` loops: ``with threadpoolctl.threadpool_limits(1):``.
+    pretrain_learning_rate_ : list of float or None
+        The DBN's learning rate per layer, bottom first (``pretrain_learning_rate``
+        with "auto" resolved; ``dbn_.learning_rate_``); None with ``pretrain=False``.
     classes_ : ndarray of shape (n_classes,)
     loss_curve_ : list of float
         ``mlp_.loss_curve_`` (grows with ``mlp_.partial_fit``; "sgd"/"adam").
@@ -179,7 +193,7 @@ n_iter_no_change, early_stopping, validation_fraction
         *,
         pretrain: bool = True,
         visible_units: str = "bernoulli",
-        pretrain_learning_rate: PerLayer[float] = 0.05,
+        pretrain_learning_rate: PerLayer[float | str] = "auto",
         pretrain_batch_size: PerLayer[int] = 10,
         pretrain_n_iter: PerLayer[int] = 20,
         pretrain_k: PerLayer[int] = 1,
@@ -253,6 +267,9 @@ n_iter_no_change, early_stopping, validation_fraction
                   n_jobs=self.n_jobs, **params)
         dbn._param_owner = type(self).__name__  # its errors name our pretrain_* parameters
         dbn._param_names = {dbn_name: name for name, dbn_name in PRETRAIN_PARAMS.items()}
+        # "auto" resolved with this classifier's base rate (the DBN's own is 0.1)
+        dbn.learning_rate = resolve_learning_rates(dbn._layer_values("learning_rate", len(sizes)),
+                                                   self.visible_units, DEFAULT_PRETRAIN_LEARNING_RATE)
         return dbn
 
     def _make_mlp(self, sizes: tuple[int, ...], seed: int | None) -> MLPClassifier:
@@ -282,7 +299,8 @@ n_iter_no_change, early_stopping, validation_fraction
             with _interrupts_propagate():
                 self._fit(X, y)
         except BaseException:
-            for name in ("dbn_", "mlp_", "classes_", "n_features_in_", "feature_names_in_"):
+            for name in ("dbn_", "mlp_", "pretrain_learning_rate_", "classes_", "n_features_in_",
+                         "feature_names_in_"):
                 self.__dict__.pop(name, None)
             raise
         return self
@@ -312,6 +330,7 @@ n_iter_no_change, early_stopping, validation_fraction
             mlp.fit(X, y)
         self.dbn_ = dbn
         self.mlp_ = mlp
+        self.pretrain_learning_rate_ = None if dbn is None else list(dbn.learning_rate_)
         self.classes_ = mlp.classes_
 
     @property
