@@ -35,7 +35,7 @@ def _blas_threads():
 @pytest.fixture
 def two_blas_threads():
     """BLAS at 2 threads (whatever the machine), so that a leaked limit of 1 shows."""
-    from fastinit.rbm import _blas_gemm  # loads SciPy's BLAS before threadpoolctl looks
+    from fastinit._blas import blas_gemm as _blas_gemm  # loads SciPy's BLAS before threadpoolctl looks
 
     _blas_gemm(np.float64)
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
@@ -98,12 +98,12 @@ def test_concurrent_rbm_fits_leave_blas_threads_unchanged(two_blas_threads, monk
         def __getattr__(self, name):
             return getattr(_core, name)
 
-        def rbm_train(self, *args):
+        def rbm_train(self, *args, **kwargs):
             both_inside.wait()
             if threading.current_thread().name == "second":
                 first_done.wait(60)  # the first fit leaves its limit before the second one
                 inside_second.append(_blas_threads())  # still one BLAS thread: a fit is running
-            return train(*args)
+            return train(*args, **kwargs)
 
     from fastinit import _core
 

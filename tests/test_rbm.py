@@ -457,7 +457,7 @@ def _raw_model(dtype, nh=40, nv=50):
 def test_trainer_writes_the_weights_back_before_python_sees_them(momentum):
     # The trainer works on a transposed copy of the weights (and velocity):
     # the caller's arrays must hold the trained values whenever Python runs.
-    from fastinit.rbm import _blas_gemm
+    from fastinit._blas import blas_gemm as _blas_gemm
 
     f8 = np.float64
     model = _raw_model(f8)
@@ -499,7 +499,7 @@ _DICT_CLEARED_MID_TRAINING = """
 import gc
 import numpy as np
 from fastinit import _core
-from fastinit.rbm import _blas_gemm
+from fastinit._blas import blas_gemm as _blas_gemm
 nh, nv, rows = 4, 4, 400000
 f4 = np.float32
 model = dict(weights=np.zeros((nh, nv), f4), hidden_bias=np.zeros(nh, f4), visible_bias=np.zeros(nv, f4),

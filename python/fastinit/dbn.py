@@ -38,21 +38,21 @@ from typing import Any, TypeVar, Union
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Options, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
-from ._blas import single_threaded_blas
-from ._philox import philox4x32
-from .rbm import (
-    BernoulliRBM,
-    GaussianBernoulliRBM,
-    _blas_gemm,
-    _fit_context,
+from ._blas import blas_gemm, single_threaded_blas
+from ._estimator_helpers import (
+    Options,
+    StrOptions,
     check_unit_interval,
+    fit_context,
+    random_state_key,
     sigmoid,
     validate_float_X,
+    validate_parameter_constraints,
 )
+from ._philox import philox4x32
+from .rbm import BernoulliRBM, GaussianBernoulliRBM
 
 __all__ = ["DBN"]
 
@@ -123,8 +123,7 @@ def derive_layer_seeds(random_state: Any, n_layers: int) -> list[int]:
     elif isinstance(random_state, Integral):
         key = int(random_state)
     else:
-        words = check_random_state(random_state).randint(0, 2**32, size=2, dtype=np.uint64)
-        key = int(words[0]) | (int(words[1]) << 32)
+        key = random_state_key(random_state)
     ctr = np.zeros((n_layers, 4), dtype=np.uint32)
     ctr[:, 0] = np.arange(n_layers, dtype=np.uint32)
     ctr[:, 3] = _LAYER_SEED_DOMAIN
@@ -132,11 +131,15 @@ def derive_layer_seeds(random_state: Any, n_layers: int) -> list[int]:
     return [int(w) for w in words[:, 0]]
 
 
+def check_output_init(output_init: Any) -> None:
+    if output_init not in OUTPUT_INITS:
+        raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+
+
 def output_layer_weights(n_in: int, n_out: int, output_init: str, seed: Any) -> np.ndarray:
     """A fresh output layer's weights, shape (n_out, n_in) (PyTorch layout):
     ``fastinit.<output_init>((n_out, n_in), seed=seed)`` in float32."""
-    if output_init not in OUTPUT_INITS:
-        raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+    check_output_init(output_init)
     from . import initializers, structured
 
     init = getattr(initializers, output_init, None) or getattr(structured, output_init)
@@ -345,7 +348,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return validate_float_X(self, X, self.dtype, fitted_dtype=fitted_dtype)
 
     # ---------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> DBN:
         """Train the layers greedily, bottom to top.
 
@@ -415,7 +418,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         step = _chunk_rows(max(w_in, w_out))
         rows = range(0, n, step)
         starts: Iterable[int] = reversed(rows) if w_out > w_in else rows
-        _blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
             for s in starts:
                 dst[s : s + step] = rbm._hidden_probabilities(src[s : s + step])
@@ -443,14 +446,14 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         for layer in range(len(self.rbms_) - 1, -1, -1):
             rbm = self.rbms_[layer]
             h = h @ rbm.components_ + rbm.intercept_visible_
-            if layer > 0 or self.visible_units == "bernoulli":
+            if self._decodes_with_sigmoid(layer):
                 h = sigmoid(h)
         return h
 
     def _map_chunks(self, X: Any, out: np.ndarray, chunk_fn: Callable[[Any], np.ndarray]) -> np.ndarray:
         """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with single_threaded_blas():
             for s in range(0, X.shape[0], step):
                 out[s : s + step] = chunk_fn(X[s : s + step])
@@ -529,12 +532,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if n_outputs is not None and (isinstance(n_outputs, bool) or not isinstance(n_outputs, Integral)
                                       or n_outputs < 1):
             raise ValueError(f"n_outputs must be None or a positive int; got {n_outputs!r}")
-        if output_init not in OUTPUT_INITS:
-            raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+        check_output_init(output_init)
         dtype = torch.get_default_dtype()
-        layers = []
-        for w, b in self.export_weights("torch"):
-            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        layers = self._encoder_layers(torch, dtype)
         if n_outputs is not None:
             top = self.rbms_[-1].n_components
             w = output_layer_weights(top, n_outputs, output_init, seed)
@@ -556,15 +556,25 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         torch = _import_torch("DBN.to_torch_autoencoder")
         check_is_fitted(self)
         dtype = torch.get_default_dtype()
-        layers = []
-        for w, b in self.export_weights("torch"):
-            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        layers = self._encoder_layers(torch, dtype)
         for layer in range(len(self.rbms_) - 1, -1, -1):
             rbm = self.rbms_[layer]
             layers.append(_linear(torch, rbm.components_.T, rbm.intercept_visible_, dtype))
-            if layer > 0 or self.visible_units == "bernoulli":
+            if self._decodes_with_sigmoid(layer):
                 layers.append(torch.nn.Sigmoid())
         return torch.nn.Sequential(*layers)
+
+    def _encoder_layers(self, torch: Any, dtype: Any) -> list[Any]:
+        """``Linear`` + ``Sigmoid`` per layer, holding copies of the weights and hidden biases."""
+        layers = []
+        for w, b in self.export_weights("torch"):
+            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        return layers
+
+    def _decodes_with_sigmoid(self, layer: int) -> bool:
+        """Whether the reconstruction of layer ``layer``'s visible units ends in a sigmoid:
+        yes for Bernoulli units (every layer but a Gaussian first one, which is linear)."""
+        return layer > 0 or self.visible_units == "bernoulli"
 
 
 def _import_torch(what: str) -> Any:

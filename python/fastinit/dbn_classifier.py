@@ -28,11 +28,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blas import single_threaded_blas
+from ._blas import blas_gemm, single_threaded_blas
+from ._estimator_helpers import StrOptions, check_unit_interval, fit_context
 from .dbn import (
     DBN,
     OUTPUT_INITS,
@@ -44,7 +44,6 @@ from .dbn import (
     resolve_learning_rates,
 )
 from .mlp_warm_start import warm_start_mlp
-from .rbm import _blas_gemm, _fit_context, check_unit_interval
 
 __all__ = ["DBNClassifier"]
 
@@ -277,7 +276,7 @@ n_iter_no_change, early_stopping, validation_fraction
                              **{name: getattr(self, name) for name in MLP_PARAMS})
 
     # -------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> DBNClassifier:
         """Pretrain (unless ``pretrain=False``), then fine-tune for up to ``max_iter`` epochs.
 
@@ -325,7 +324,7 @@ n_iter_no_change, early_stopping, validation_fraction
         else:
             dbn = None
             mlp = clone(template)
-        _blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
+        blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
         with single_threaded_blas():
             mlp.fit(X, y)
         self.dbn_ = dbn

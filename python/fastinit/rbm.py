@@ -43,19 +43,26 @@ from __future__ import annotations
 import sys
 import time
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context as _sklearn_fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._blas import single_threaded_blas
+from ._blas import blas_gemm, single_threaded_blas
+from ._estimator_helpers import (
+    Interval,
+    Options,
+    StrOptions,
+    check_unit_interval,
+    fit_context,
+    random_state_key,
+    sigmoid,
+    validate_float_X,
+)
 from ._generator import Generator
 from ._philox import philox4x32
 from ._sampling import NORMAL, UNIFORM, fill_
@@ -82,20 +89,6 @@ _MAX_DIRECT_ROWS = 32
 # Counter word 3 of the Philox stream that picks score_samples' flipped bits
 # (domain 255 of fastinit's stream layout: never used by a random call).
 _SCORE_DOMAIN = 0xFF << 24
-
-
-def _blas_gemm(dtype: npt.DTypeLike) -> Any:
-    """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
-    from scipy.linalg import cython_blas
-
-    return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
-
-
-def sigmoid(z: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The logistic function in z's dtype, without overflow warnings (exp of non-positive numbers only)."""
-    e = np.exp(-np.abs(z))
-    out: npt.NDArray[Any] = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
-    return out
 
 
 def _mix64(z):
@@ -130,66 +123,16 @@ def _row_hashes(X):
         return out
 
 
-def check_unit_interval(X: Any, owner: str, alternative: str) -> None:
-    """Bernoulli visible units need X in [0, 1] (binary data or probabilities).
-
-    The ValueError names ``owner`` (the estimator and its setting) and, after
-    the MinMaxScaler advice, ``alternative`` (the way to real-valued data).
-    """
-    data = X.data if sp.issparse(X) else X
-    if not data.size:
-        return
-    low, high = data.min(), data.max()
-    if low < 0 or high > 1:
-        # scikit-learn's common checks expect "Negative values in data" from
-        # estimators tagged positive_only.
-        negative = "Negative values in data: " if low < 0 else ""
-        raise ValueError(
-            f"{negative}{owner} expects X with values in [0, 1] (binary data or probabilities); got values in "
-            f"[{low:.6g}, {high:.6g}]. Scale the features to [0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), "
-            f"or {alternative}."
-        )
-
-
-def validate_float_X(estimator: Any, X: Any, dtype: npt.DTypeLike | None, *,
-                     fitted_dtype: np.dtype[Any] | None = None) -> Any:
-    """scikit-learn's ``validate_data`` for the RBMs and the DBN: finite, non-empty, CSR or C-ordered dense.
-
-    ``fitted_dtype`` None: X fits ``estimator`` (``n_features_in_`` is set)
-    and is converted to the ``dtype`` parameter, or with ``dtype=None`` keeps
-    float32/float64 and turns everything else into float32. Otherwise X is
-    checked against the fitted estimator and cast to ``fitted_dtype``.
-    """
-    dt = getattr(X, "dtype", None)
-    if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
-        X = X.astype(dt.newbyteorder("="))
-    reset = fitted_dtype is None
-    accepted = np.dtype(dtype) if reset and dtype is not None else (np.float32, np.float64)
-    X = validate_data(estimator, X, accept_sparse="csr", dtype=accepted, order="C", reset=reset)
-    if fitted_dtype is not None:
-        X = X.astype(fitted_dtype, copy=False)
-    if sp.issparse(X):
-        # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
-        # malformed matrix: check its structure before anything touches it.
-        X.check_format(full_check=True)
-    return X
-
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _fit_context(prefer_skip_nested_validation: bool) -> Callable[[_Method], _Method]:
-    """scikit-learn's ``_fit_context`` (parameter validation, nested-validation
-    skipping), with the decorated method's signature kept for type checkers."""
-    decorator: Callable[[_Method], _Method] = _sklearn_fit_context(
-        prefer_skip_nested_validation=prefer_skip_nested_validation)
-    return decorator
-
-
 class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared implementation, with BernoulliRBM's parameters and defaults; use BernoulliRBM or GaussianBernoulliRBM."""
 
-    _visible = "bernoulli"
+    # What the two visible-unit types answer differently (set by each subclass):
+    # the unit type named as rbm_evaluation's ``visible=``, its code for the C++
+    # trainer (0 Bernoulli, 1 Gaussian), whether X must lie in [0, 1], and
+    # _sample_visible (a sample of v given the mean a + W^T h).
+    _visible: str
+    _visible_code: int
+    _unit_interval_input: bool
 
     _parameter_constraints: dict[str, list[Any]] = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -253,14 +196,14 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         tags.input_tags.sparse = True
         # Bernoulli units take X in [0, 1]: negative values are refused with
         # scikit-learn's "Negative values in data" ValueError.
-        tags.input_tags.positive_only = self._visible == "bernoulli"
+        tags.input_tags.positive_only = self._unit_interval_input
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     # ------------------------------------------------------------ validation
     def _check_values(self, X):
         """Bernoulli units need X in [0, 1]; Gaussian units take any finite value."""
-        if self._visible == "bernoulli":
+        if self._unit_interval_input:
             check_unit_interval(X, type(self).__name__, "use GaussianBernoulliRBM for real-valued (standardized) data")
 
     def _validate_X(self, X, *, reset):
@@ -284,8 +227,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         elif isinstance(rs, Integral):
             gen = Generator(int(rs))
         else:  # a numpy RandomState: draw a 64-bit key from it
-            words = check_random_state(rs).randint(0, 2**32, size=2, dtype=np.uint64)
-            gen = Generator(int(words[0]) | (int(words[1]) << 32))
+            gen = Generator(random_state_key(rs))
         self._rng = gen
         dtype = np.dtype(dtype)
         W = np.empty((self.n_components, n_features), dtype=dtype)
@@ -383,18 +325,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             data, indices, indptr = X, None, None
         key0, key1, first_call = self._rng.spawn_call()
         progress = np.zeros(1, dtype=np.int64)
-        gemm = _blas_gemm(self.components_.dtype)
+        gemm = blas_gemm(self.components_.dtype)
         try:
             # BLAS's own pool is held at one thread: fastinit's pool makes one BLAS call
             # per column slice of each product (see fastinit._blas).
             with single_threaded_blas():
                 _core.rbm_train(
-                    model, data, indices, indptr, int(batch_size), first_call, progress,
-                    gemm, 0 if self._visible == "bernoulli" else 1,
-                    float(self.learning_rate), float(self.momentum), float(self.weight_decay),
-                    None if self.sparsity_target is None else float(self.sparsity_target),
-                    float(self.sparsity_cost), _SPARSITY_DAMPING, int(self.k), bool(self.persistent),
-                    self._max_threads(), key0, key1, callback, _MAX_SPARSE_DENSITY, _MAX_DIRECT_ROWS,
+                    model=model, X=data, csr_indices=indices, csr_indptr=indptr, batch_size=int(batch_size),
+                    first_call=first_call, progress=progress, gemm=gemm, visible=self._visible_code,
+                    learning_rate=float(self.learning_rate), momentum=float(self.momentum),
+                    weight_decay=float(self.weight_decay),
+                    sparsity_target=None if self.sparsity_target is None else float(self.sparsity_target),
+                    sparsity_cost=float(self.sparsity_cost), sparsity_damping=_SPARSITY_DAMPING,
+                    k=int(self.k), persistent=bool(self.persistent), max_threads=self._max_threads(),
+                    key0=key0, key1=key1, callback=callback, max_sparse_density=_MAX_SPARSE_DENSITY,
+                    max_direct_rows=_MAX_DIRECT_ROWS,
                 )
         finally:
             # update u used call first_call + u; the next random call follows them
@@ -409,7 +354,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: object = None) -> Self:
         """Fit the model to X: ``n_iter`` passes of minibatch CD/PCD.
 
@@ -463,7 +408,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         return show
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: object = None) -> Self:
         """One CD/PCD update with all of X as a single minibatch.
 
@@ -520,10 +465,13 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _sample_visibles(self, h, rng):
         """A sample of v given h: bool for Bernoulli units, a + W^T h + N(0, I) for Gaussian ones."""
         mean = np.dot(h, self.components_) + self.intercept_visible_
-        if self._visible == "gaussian":
-            return mean + rng.standard_normal(size=mean.shape)
-        p = sigmoid(mean)
-        return rng.uniform(size=p.shape) < p
+        return self._sample_visible(mean, lambda shape: rng.uniform(size=shape),
+                                    lambda shape: rng.standard_normal(size=shape))
+
+    def _sample_visible(self, mean, uniform, normal):
+        """A sample of v given its mean ``a + W^T h``, with ``uniform(shape)`` and
+        ``normal(shape)`` the random draws (each subclass uses the one it needs)."""
+        raise NotImplementedError
 
     def _free_energy(self, v):
         """Free energy F(v) of each row of v (float64); as :meth:`free_energy`, unvalidated."""
@@ -535,6 +483,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _uniforms(self, shape):
         u = np.empty(shape, dtype=self.components_.dtype)
         return fill_(u, UNIFORM, (0.0, 1.0), seed=self._rng)
+
+    def _normals(self, shape):
+        z = np.empty(shape, dtype=self.components_.dtype)
+        return fill_(z, NORMAL, (0.0, 1.0), seed=self._rng)
 
     def gibbs(self, v: Any) -> npt.NDArray[Any]:
         """One block-Gibbs step v -> h -> v' with sampled states.
@@ -549,13 +501,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         p_h = self._hidden_probabilities(v)
         h = (self._uniforms(p_h.shape) < p_h).astype(p_h.dtype)
         mean = h @ self.components_ + self.intercept_visible_
-        if self._visible == "bernoulli":
-            e = np.exp(-np.abs(mean))
-            p_v = np.where(mean >= 0, 1.0, e) / (1 + e)
-            return self._uniforms(p_v.shape) < p_v
-        z = np.empty(mean.shape, dtype=mean.dtype)
-        fill_(z, NORMAL, (0.0, 1.0), seed=self._rng)
-        return mean + z
+        return self._sample_visible(mean, self._uniforms, self._normals)
 
     def _flip_indices(self, X):
         """Which bit score_samples flips in each row: Philox(key = the model's
@@ -753,6 +699,13 @@ class BernoulliRBM(_RBMBase):
     """
 
     _visible = "bernoulli"
+    _visible_code = 0
+    _unit_interval_input = True
+
+    def _sample_visible(self, mean, uniform, normal):
+        """v_i = 1 with probability sigmoid(mean_i) (bool, as scikit-learn)."""
+        p = sigmoid(mean)
+        return uniform(p.shape) < p
 
 
 class GaussianBernoulliRBM(_RBMBase):
@@ -779,7 +732,13 @@ class GaussianBernoulliRBM(_RBMBase):
     """
 
     _visible = "gaussian"
+    _visible_code = 1
+    _unit_interval_input = False
     _monitor_label = "mean -F(v)"
+
+    def _sample_visible(self, mean, uniform, normal):
+        """v = mean + N(0, I) (unit variance)."""
+        return mean + normal(mean.shape)
 
     def __init__(
         self,

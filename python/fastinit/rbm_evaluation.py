@@ -31,7 +31,8 @@ import numbers
 
 import numpy as np
 
-from ._blas import blas_single_threaded
+from ._blas import single_threaded_blas
+from ._estimator_helpers import sigmoid
 from ._generator import resolve_generator
 
 try:  # SciPy is optional: only needed to accept sparse input
@@ -74,12 +75,6 @@ def _softplus(x):
     np.log1p(out, out=out)
     out += np.maximum(x, 0.0)
     return out
-
-
-def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow warnings."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0, e) / (1.0 + e)
 
 
 def _logsumexp(x):
@@ -174,7 +169,7 @@ def _visible_term(Xb, a, visible):
 
 
 # ----------------------------------------------------------------------------- free energy
-@blas_single_threaded
+@single_threaded_blas()
 def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each row of ``X``.
 
@@ -208,7 +203,7 @@ def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     return out
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     """``log p(v) = -F(v) - log Z`` for each row of ``X`` (nats).
 
@@ -222,7 +217,7 @@ def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     return -free_energy(X, W, visible_bias, hidden_bias, visible=visible) - float(log_z)
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def pseudo_likelihood(X, W, visible_bias, hidden_bias, flip_index):
     r"""scikit-learn's stochastic pseudo-likelihood of each row (Bernoulli units).
 
@@ -293,7 +288,7 @@ def _half_square_norm(x):
     return 0.5 * np.einsum("ij,ij->i", x, x)
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def exact_log_partition(W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""log Z by exact enumeration of the smaller layer (tiny RBMs, tests).
 
@@ -410,7 +405,7 @@ def _log_mean_exp_with_bars(log_w):
     return log_mean, lower, upper
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n_runs=100, betas=None,
                       seed=None, visible="bernoulli"):
     r"""Estimate log Z by annealed importance sampling (Salakhutdinov & Murray, 2008).
@@ -491,7 +486,7 @@ def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n
         v = a_base + rng.standard_normal((n_runs, n_visible))
         log_z_base = 0.5 * n_visible * _LOG_2PI + n_hidden * _LOG_2
     else:
-        v = (rng.random((n_runs, n_visible)) < _sigmoid(a_base)).astype(np.float64)
+        v = (rng.random((n_runs, n_visible)) < sigmoid(a_base)).astype(np.float64)
         log_z_base = float(_softplus(a_base).sum()) + n_hidden * _LOG_2
     # log p*_beta(v) = base(v) + beta d(v) + sum_j softplus(beta (W_j v + b_j)), where
     # base(v) = a_A.v or -|v - a_A|^2/2. Each v is added at one beta and subtracted at
@@ -514,7 +509,7 @@ def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n
             v = mean_v + u_v
         else:
             rng.random(out=u_v)
-            v = (u_v < _sigmoid(mean_v)).astype(np.float64)
+            v = (u_v < sigmoid(mean_v)).astype(np.float64)
         hidden_in, d = project(v)
         x = beta * hidden_in
         log_w -= beta * d + _softplus(x).sum(axis=1)
