@@ -85,7 +85,7 @@ def test_blas_limit_is_restored_by_the_last_thread_to_leave(two_blas_threads):
 
 def test_concurrent_rbm_fits_leave_blas_threads_unchanged(two_blas_threads, monkeypatch):
     """Defect 1: two overlapping RBM fits (the first one finishing first) took BLAS from 2 threads to 1."""
-    from fastinit import rbm as rbm_module
+    from fastinit import _rbm_trainer as rbm_module
 
     X = _binary()
     serial = fastinit.BernoulliRBM(16, n_iter=2, random_state=3).fit(X).components_
@@ -94,7 +94,7 @@ def test_concurrent_rbm_fits_leave_blas_threads_unchanged(two_blas_threads, monk
     inside_second = []
     train = rbm_module._core.rbm_train
 
-    class Core:  # rbm.py's _core, with both fits held inside their BLAS limits at once
+    class Core:  # the RBM trainer's _core, with both fits held inside their BLAS limits at once
         def __getattr__(self, name):
             return getattr(_core, name)
 

@@ -19,6 +19,7 @@ from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
 from sklearn.pipeline import Pipeline
 
 import fastinit
+import fastinit._rbm_trainer
 from fastinit import BernoulliRBM, GaussianBernoulliRBM, _core
 from fastinit._sampling import NORMAL, fill_
 
@@ -47,8 +48,8 @@ _TRAINER_PATHS = {"dense": (-1.0, 0), "sparse": (1.0, 1 << 20)}
 def trainer_path(request, monkeypatch):
     """Forces the trainer's BLAS products or its own kernels for every batch."""
     density, direct_rows = _TRAINER_PATHS[request.param]
-    monkeypatch.setattr(fastinit.rbm, "_MAX_SPARSE_DENSITY", density)
-    monkeypatch.setattr(fastinit.rbm, "_MAX_DIRECT_ROWS", direct_rows)
+    monkeypatch.setattr(fastinit._rbm_trainer, "_MAX_SPARSE_DENSITY", density)
+    monkeypatch.setattr(fastinit._rbm_trainer, "_MAX_DIRECT_ROWS", direct_rows)
     return request.param
 
 
