@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -60,55 +59,19 @@ from ._estimator_helpers import (
     sigmoid,
     validate_float_X,
 )
-from ._generator import Generator
-from ._philox import philox4x32
 from ._rbm_trainer import RBMTrainer
 from ._sampling import NORMAL, UNIFORM, fill_
-from ._typing import Seed
+from .rbm_evaluation import RBMScoring
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 
-# Counter word 3 of the Philox stream that picks score_samples' flipped bits
-# (domain 255 of fastinit's stream layout: never used by a random call).
-_SCORE_DOMAIN = 0xFF << 24
 
 
-def _mix64(z):
-    """splitmix64 finalizer on a uint64 array (wrapping arithmetic)."""
-    z = z ^ (z >> np.uint64(30))
-    z = z * np.uint64(0xBF58476D1CE4E5B9)
-    z = z ^ (z >> np.uint64(27))
-    z = z * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
-
-def _row_hashes(X):
-    """A 64-bit hash of each row's content: the nonzero (column, float64 value)
-    pairs, combined order-free. Dense and CSR rows with equal values hash alike."""
-    with np.errstate(over="ignore"):
-        if sp.issparse(X):
-            vals = np.asarray(X.data, dtype=np.float64)
-            cols = X.indices.astype(np.uint64)
-            t = _mix64(vals.view(np.uint64) ^ _mix64(cols + np.uint64(0x9E3779B97F4A7C15)))
-            t[vals == 0] = 0
-            csum = np.concatenate([np.zeros(1, np.uint64), np.cumsum(t, dtype=np.uint64)])
-            return _mix64(csum[X.indptr[1:]] - csum[X.indptr[:-1]])
-        n, d = X.shape
-        out = np.empty(n, np.uint64)
-        col_keys = _mix64(np.arange(d, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
-        step = max(1, (1 << 20) // max(d, 1))
-        for s in range(0, n, step):
-            vals = np.asarray(X[s : s + step], dtype=np.float64)
-            t = _mix64(vals.view(np.uint64) ^ col_keys)
-            t[vals == 0] = 0
-            out[s : s + step] = _mix64(t.sum(axis=1, dtype=np.uint64))
-        return out
-
-
-class _RBMBase(RBMTrainer, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _RBMBase(RBMTrainer, RBMScoring, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared implementation, with BernoulliRBM's parameters and defaults; use BernoulliRBM or GaussianBernoulliRBM."""
 
     # What the two visible-unit types answer differently (set by each subclass):
@@ -314,13 +277,6 @@ class _RBMBase(RBMTrainer, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``normal(shape)`` the random draws (each subclass uses the one it needs)."""
         raise NotImplementedError
 
-    def _free_energy(self, v):
-        """Free energy F(v) of each row of v (float64); as :meth:`free_energy`, unvalidated."""
-        from .rbm_evaluation import free_energy
-
-        return free_energy(v, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                           visible=self._visible)
-
     def _uniforms(self, shape):
         u = np.empty(shape, dtype=self.components_.dtype)
         return fill_(u, UNIFORM, (0.0, 1.0), seed=self._rng)
@@ -344,99 +300,7 @@ class _RBMBase(RBMTrainer, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         mean = h @ self.components_ + self.intercept_visible_
         return self._sample_visible(mean, self._uniforms, self._normals)
 
-    def _flip_indices(self, X):
-        """Which bit score_samples flips in each row: Philox(key = the model's
-        seed, counter = (hash of the row's content, domain 255)), word 0 mapped
-        to [0, n_features) by a 32x32 multiply-high. Independent of the row's
-        position, the other rows and the dtype/sparsity of X."""
-        h = _row_hashes(X)
-        ctr = np.empty((h.shape[0], 4), dtype=np.uint32)
-        ctr[:, 0] = (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        ctr[:, 1] = (h >> np.uint64(32)).astype(np.uint32)
-        ctr[:, 2] = 0
-        ctr[:, 3] = _SCORE_DOMAIN
-        words = philox4x32(ctr, np.array(self._rng.key, dtype=np.uint32))[:, 0].astype(np.uint64)
-        return ((words * np.uint64(X.shape[1])) >> np.uint64(32)).astype(np.intp)
-
     _monitor_label = "pseudo-likelihood"
-
-    def score_samples(self, X: Any) -> npt.NDArray[np.float64]:
-        r"""Pseudo-likelihood of each row (scikit-learn's definition).
-
-        ``n_features * log sigmoid(F(v~) - F(v))`` where ``v~`` is the row with
-        one component ``i`` flipped to ``1 - v_i``. Unlike scikit-learn, ``i``
-        is not drawn from a sequential RNG: it is a Philox draw keyed by
-        ``random_state`` and the row's content, so a row's score does not
-        depend on its position, on the other rows, or on how X is split.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        from .rbm_evaluation import pseudo_likelihood
-
-        return pseudo_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                 self._flip_indices(X))
-
-    def free_energy(self, X: Any) -> npt.NDArray[np.float64]:
-        """Free energy F(v) of each row (float64); see ``rbm_evaluation.free_energy``."""
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        from .rbm_evaluation import free_energy
-
-        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                           visible=self._visible)
-
-    def _base_rate(self):
-        """rbm_evaluation's base-rate visible bias of the training data, from
-        the stored column means and row count."""
-        from .rbm_evaluation import base_rate_from_sums
-
-        n = self.n_samples_seen_
-        return base_rate_from_sums(self.visible_marginals_ * n, n, visible=self._visible)
-
-    def log_partition(self, method: str = "exact", *, base_visible_bias: npt.ArrayLike | None = None,
-                      n_runs: int = 100, betas: npt.ArrayLike | None = None, seed: Seed = None) -> Any:
-        """log Z of the fitted model.
-
-        Parameters
-        ----------
-        method : {"exact", "ais"}
-            "exact": enumeration of the smaller layer (``rbm_evaluation.exact_log_partition``;
-            at most 24 units in it). "ais": annealed importance sampling
-            (``rbm_evaluation.ais_log_partition``), started from the base-rate
-            model of the training data (``visible_marginals_``) unless
-            ``base_visible_bias`` is given.
-        base_visible_bias, n_runs, betas, seed :
-            Passed to ``ais_log_partition`` (ignored for "exact"). ``seed=None``
-            uses a seed derived from ``random_state``.
-
-        Returns
-        -------
-        float for "exact"; ``(log_z, (lo, hi))`` for "ais".
-        """
-        check_is_fitted(self)
-        from . import rbm_evaluation as ev
-
-        if method == "exact":
-            return ev.exact_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                          visible=self._visible)
-        if method != "ais":
-            raise ValueError(f"method must be one of 'exact', 'ais'; got {method!r}")
-        if base_visible_bias is None:
-            base_visible_bias = self._base_rate()
-        if seed is None:
-            seed = Generator(self._rng.seed ^ 0xA15A15A15A15A15A)
-        return ev.ais_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                    base_visible_bias=base_visible_bias, n_runs=n_runs, betas=betas, seed=seed,
-                                    visible=self._visible)
-
-    def log_likelihood(self, X: Any, *, method: str = "exact", **kwargs: Any) -> npt.NDArray[np.float64]:
-        """log p(v) = -F(v) - log Z for each row (nats; a log density for
-        Gaussian visible units). ``method`` and ``kwargs`` go to :meth:`log_partition`;
-        with "ais" the result is an estimate (AIS tends to overestimate it)."""
-        log_z = self.log_partition(method, **kwargs)
-        if method == "ais":
-            log_z = log_z[0]
-        return -self.free_energy(X) - log_z
 
 
 class BernoulliRBM(_RBMBase):
