@@ -124,7 +124,7 @@ def test_fills_during_set_num_threads_from_another_thread(restore_threads):
 def test_rbm_fits_in_parallel_threads_match_serial_and_restore_blas():
     """RBM fits in 4 threads give the serial models; BLAS thread counts are restored (defect 1)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from fastinit.rbm import _blas_gemm
+    from fastinit._blas import blas_gemm as _blas_gemm
 
     _blas_gemm(np.float32)  # SciPy's BLAS loaded before threadpoolctl looks
 

@@ -444,7 +444,8 @@ def _dbn_expected_failures(estimator):
 @parametrize_with_checks(
     [DBN((5, 3), n_iter=2, random_state=0),
      _RangeUncheckedDBN((5, 3), n_iter=2, random_state=0),
-     DBN((5, 3), visible_units="gaussian", learning_rate=0.01, n_iter=2, random_state=0)],
+     DBN((5, 3), visible_units="gaussian", learning_rate=0.01, n_iter=2, random_state=0),
+     DBN(visible_units="gaussian")],  # at its defaults (issue 17: diverged with learning rate 0.1)
     expected_failed_checks=_dbn_expected_failures,
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -464,3 +465,33 @@ def test_clone_set_params_pipeline(digits):
     np.testing.assert_array_equal(pipe[:-1].transform(digits), pipe.named_steps["dbn"].transform(digits))
     assert pipe.named_steps["clf"].n_features_in_ == 32
     assert list(pipe.named_steps["dbn"].get_feature_names_out()) == [f"dbn{i}" for i in range(32)]
+
+
+def test_auto_learning_rate_depends_on_the_visible_units(digits):
+    X = digits[:200]
+    # Bernoulli: "auto" is 0.1 in every layer, the same stack as an explicit 0.1
+    auto = DBN((8, 4), n_iter=1, random_state=0).fit(X)
+    assert auto.learning_rate == "auto" and auto.learning_rate_ == [0.1, 0.1]
+    explicit = DBN((8, 4), learning_rate=0.1, n_iter=1, random_state=0).fit(X)
+    for a, b in zip(auto.rbms_, explicit.rbms_):
+        _assert_same_rbm(a, b)
+    # Gaussian: a tenth in every layer; "auto" mixes with numbers per layer
+    Z = (X - X.mean(0)) / (X.std(0) + 1e-3)
+    dbn = DBN((8, 4), visible_units="gaussian", n_iter=1, random_state=0).fit(Z)
+    assert dbn.learning_rate_ == [0.01, 0.01] == [r.learning_rate for r in dbn.rbms_]
+    dbn = DBN((8, 4), visible_units="gaussian", learning_rate=["auto", 0.05], n_iter=1, random_state=0).fit(Z)
+    assert dbn.learning_rate_ == [0.01, 0.05]
+    with pytest.raises(ValueError, match=r"learning_rate.*'auto'"):
+        DBN((8,), learning_rate="fast").fit(X)
+    assert not hasattr(DBN(), "learning_rate_")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gaussian_defaults_train_on_standardized_data(seed):
+    # issue 17: DBN(visible_units="gaussian") diverged at its defaults on
+    # every seed (learning rate 0.1); measured over seeds 0-9 in docs/dbn.md.
+    X = load_digits().data
+    Z = (X - X.mean(0)) / (X.std(0) + 1e-3)
+    dbn = DBN(visible_units="gaussian", random_state=seed).fit(Z)
+    assert all(np.isfinite(r.components_).all() for r in dbn.rbms_)
+    assert dbn.learning_rate_ == [0.01, 0.01]

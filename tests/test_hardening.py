@@ -35,7 +35,7 @@ def _blas_threads():
 @pytest.fixture
 def two_blas_threads():
     """BLAS at 2 threads (whatever the machine), so that a leaked limit of 1 shows."""
-    from fastinit.rbm import _blas_gemm  # loads SciPy's BLAS before threadpoolctl looks
+    from fastinit._blas import blas_gemm as _blas_gemm  # loads SciPy's BLAS before threadpoolctl looks
 
     _blas_gemm(np.float64)
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
@@ -85,7 +85,7 @@ def test_blas_limit_is_restored_by_the_last_thread_to_leave(two_blas_threads):
 
 def test_concurrent_rbm_fits_leave_blas_threads_unchanged(two_blas_threads, monkeypatch):
     """Defect 1: two overlapping RBM fits (the first one finishing first) took BLAS from 2 threads to 1."""
-    from fastinit import rbm as rbm_module
+    from fastinit import _rbm_trainer as rbm_module
 
     X = _binary()
     serial = fastinit.BernoulliRBM(16, n_iter=2, random_state=3).fit(X).components_
@@ -94,16 +94,16 @@ def test_concurrent_rbm_fits_leave_blas_threads_unchanged(two_blas_threads, monk
     inside_second = []
     train = rbm_module._core.rbm_train
 
-    class Core:  # rbm.py's _core, with both fits held inside their BLAS limits at once
+    class Core:  # the RBM trainer's _core, with both fits held inside their BLAS limits at once
         def __getattr__(self, name):
             return getattr(_core, name)
 
-        def rbm_train(self, *args):
+        def rbm_train(self, *args, **kwargs):
             both_inside.wait()
             if threading.current_thread().name == "second":
                 first_done.wait(60)  # the first fit leaves its limit before the second one
                 inside_second.append(_blas_threads())  # still one BLAS thread: a fit is running
-            return train(*args)
+            return train(*args, **kwargs)
 
     from fastinit import _core
 

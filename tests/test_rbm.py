@@ -19,6 +19,7 @@ from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
 from sklearn.pipeline import Pipeline
 
 import fastinit
+import fastinit._rbm_trainer
 from fastinit import BernoulliRBM, GaussianBernoulliRBM, _core
 from fastinit._sampling import NORMAL, fill_
 
@@ -47,8 +48,8 @@ _TRAINER_PATHS = {"dense": (-1.0, 0), "sparse": (1.0, 1 << 20)}
 def trainer_path(request, monkeypatch):
     """Forces the trainer's BLAS products or its own kernels for every batch."""
     density, direct_rows = _TRAINER_PATHS[request.param]
-    monkeypatch.setattr(fastinit.rbm, "_MAX_SPARSE_DENSITY", density)
-    monkeypatch.setattr(fastinit.rbm, "_MAX_DIRECT_ROWS", direct_rows)
+    monkeypatch.setattr(fastinit._rbm_trainer, "_MAX_SPARSE_DENSITY", density)
+    monkeypatch.setattr(fastinit._rbm_trainer, "_MAX_DIRECT_ROWS", direct_rows)
     return request.param
 
 
@@ -457,7 +458,7 @@ def _raw_model(dtype, nh=40, nv=50):
 def test_trainer_writes_the_weights_back_before_python_sees_them(momentum):
     # The trainer works on a transposed copy of the weights (and velocity):
     # the caller's arrays must hold the trained values whenever Python runs.
-    from fastinit.rbm import _blas_gemm
+    from fastinit._blas import blas_gemm as _blas_gemm
 
     f8 = np.float64
     model = _raw_model(f8)
@@ -499,7 +500,7 @@ _DICT_CLEARED_MID_TRAINING = """
 import gc
 import numpy as np
 from fastinit import _core
-from fastinit.rbm import _blas_gemm
+from fastinit._blas import blas_gemm as _blas_gemm
 nh, nv, rows = 4, 4, 400000
 f4 = np.float32
 model = dict(weights=np.zeros((nh, nv), f4), hidden_bias=np.zeros(nh, f4), visible_bias=np.zeros(nv, f4),

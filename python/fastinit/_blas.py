@@ -20,22 +20,21 @@ after each change made here.
 """
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, TypeVar
+from typing import Any
 
-__all__ = ["single_threaded_blas", "blas_single_threaded"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["single_threaded_blas", "blas_gemm"]
 
 _lock = threading.Lock()
 _users = 0
 _limiter: Any = None
 _controller: Any = None
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _make_controller() -> Any:
     """A ThreadpoolController that sees NumPy's and SciPy's BLAS, or None without threadpoolctl."""
@@ -100,12 +99,8 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def blas_single_threaded(function: F) -> F:
-    """Decorator: run ``function`` inside :func:`single_threaded_blas`."""
+def blas_gemm(dtype: npt.DTypeLike) -> Any:
+    """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
+    from scipy.linalg import cython_blas
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with single_threaded_blas():
-            return function(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]

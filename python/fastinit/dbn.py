@@ -38,21 +38,21 @@ from typing import Any, TypeVar, Union
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Options, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
-from ._blas import single_threaded_blas
-from ._philox import philox4x32
-from .rbm import (
-    BernoulliRBM,
-    GaussianBernoulliRBM,
-    _blas_gemm,
-    _fit_context,
+from ._blas import blas_gemm, single_threaded_blas
+from ._estimator_helpers import (
+    Options,
+    StrOptions,
     check_unit_interval,
+    fit_context,
+    random_state_key,
     sigmoid,
     validate_float_X,
+    validate_parameter_constraints,
 )
+from ._philox import philox4x32
+from .rbm import BernoulliRBM, GaussianBernoulliRBM
 
 __all__ = ["DBN"]
 
@@ -63,6 +63,29 @@ PER_LAYER_PARAMS = ("learning_rate", "batch_size", "n_iter", "k", "persistent", 
 #: Initializers accepted for a freshly initialized output layer (``fastinit.<name>``).
 OUTPUT_INITS = ("xavier_uniform", "xavier_normal", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
                 "kaiming_uniform", "kaiming_normal", "lecun_uniform", "lecun_normal", "orthogonal")
+
+#: The rate ``learning_rate="auto"`` gives every layer of a stack with Bernoulli visible units
+#: (BernoulliRBM's default); with Gaussian visible units every layer gets a tenth of it.
+DEFAULT_LEARNING_RATE = 0.1
+#: Gaussian visible units take a step an order of magnitude smaller (Hinton 2010, "A Practical
+#: Guide to Training Restricted Boltzmann Machines", section 13.2: one to two orders of
+#: magnitude smaller than for binary units): their reconstructions are unbounded real values,
+#: and at 0.1 (0.05 with momentum 0.5 in DBNClassifier) the first layer diverges on
+#: standardized data. The layers above get the smaller rate too: over a Gaussian layer whose
+#: hidden probabilities barely vary between samples, a Bernoulli layer at the full rate drives
+#: its units off, and fine-tuning from there stays at chance (docs/dbn.md, measured).
+GAUSSIAN_LEARNING_RATE_DIVISOR = 10
+
+
+def resolve_learning_rates(values: Sequence[Any], visible_units: str, base: float) -> list[Any]:
+    """Each layer's learning rate with ``"auto"`` replaced (other values untouched)::
+
+        auto = base                                   (visible_units="bernoulli")
+        auto = base / GAUSSIAN_LEARNING_RATE_DIVISOR  (visible_units="gaussian", every layer)
+    """
+    rate = base if visible_units == "bernoulli" else base / GAUSSIAN_LEARNING_RATE_DIVISOR
+    return [rate if isinstance(v, str) and v == "auto" else v for v in values]
+
 
 #: The way out that the [0, 1] error of a Bernoulli first layer suggests for real-valued data.
 TO_GAUSSIAN_UNITS = "standardize them and use visible_units='gaussian'"
@@ -100,8 +123,7 @@ def derive_layer_seeds(random_state: Any, n_layers: int) -> list[int]:
     elif isinstance(random_state, Integral):
         key = int(random_state)
     else:
-        words = check_random_state(random_state).randint(0, 2**32, size=2, dtype=np.uint64)
-        key = int(words[0]) | (int(words[1]) << 32)
+        key = random_state_key(random_state)
     ctr = np.zeros((n_layers, 4), dtype=np.uint32)
     ctr[:, 0] = np.arange(n_layers, dtype=np.uint32)
     ctr[:, 3] = _LAYER_SEED_DOMAIN
@@ -109,11 +131,15 @@ def derive_layer_seeds(random_state: Any, n_layers: int) -> list[int]:
     return [int(w) for w in words[:, 0]]
 
 
+def check_output_init(output_init: Any) -> None:
+    if output_init not in OUTPUT_INITS:
+        raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+
+
 def output_layer_weights(n_in: int, n_out: int, output_init: str, seed: Any) -> np.ndarray:
     """A fresh output layer's weights, shape (n_out, n_in) (PyTorch layout):
     ``fastinit.<output_init>((n_out, n_in), seed=seed)`` in float32."""
-    if output_init not in OUTPUT_INITS:
-        raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+    check_output_init(output_init)
     from . import initializers, structured
 
     init = getattr(initializers, output_init, None) or getattr(structured, output_init)
@@ -146,12 +172,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
         The first layer's visible units: a :class:`~fastinit.BernoulliRBM`
         (inputs in [0, 1]) or a :class:`~fastinit.GaussianBernoulliRBM`
-        (standardized real-valued inputs; use a learning rate around 0.001-0.01
-        for that layer). Higher layers are always Bernoulli.
-    learning_rate, batch_size, n_iter, k, persistent, momentum, weight_decay, sparsity_target, sparsity_cost
-        The RBMs' training parameters (see :class:`~fastinit.BernoulliRBM`):
+        (standardized real-valued inputs). Higher layers are always Bernoulli.
+    learning_rate : float, "auto" or sequence of them, default="auto"
+        Each RBM's step size (one value for every layer or one per layer,
+        bottom first). "auto" is ``0.1 / (10 if visible_units == "gaussian"
+        else 1)`` in every layer: 0.1 (:data:`DEFAULT_LEARNING_RATE`,
+        BernoulliRBM's default) with Bernoulli visible units, 0.01 with
+        Gaussian ones, an order of magnitude smaller as Hinton's practical
+        guide (2010, section 13.2) advises for Gaussian units: at 0.1 the
+        first layer diverges (see :data:`GAUSSIAN_LEARNING_RATE_DIVISOR` for
+        why the layers above get it too). The resolved values are
+        ``learning_rate_``.
+    batch_size, n_iter, k, persistent, momentum, weight_decay, sparsity_target, sparsity_cost
+        The RBMs' other training parameters (see :class:`~fastinit.BernoulliRBM`):
         one value for every layer, or a list/tuple with one value per layer
-        (bottom first). Defaults: 0.1, 10, 10, 1, True, 0.0, 0.0, None, 0.0.
+        (bottom first). Defaults: 10, 10, 1, True, 0.0, 0.0, None, 0.0.
     verbose : int, default=0
         1: a line per layer and the RBM's line per epoch (its training
         objective: pseudo-likelihood, or mean -F(v) for Gaussian units);
@@ -172,6 +207,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     rbms_ : list of BernoulliRBM / GaussianBernoulliRBM
         The fitted layers, bottom first; each is a complete estimator
         (``rbms_[l].transform``, ``score_samples``, ...).
+    learning_rate_ : list of float
+        The learning rate of each layer, bottom first (``learning_rate`` with
+        "auto" resolved; ``rbms_[l].learning_rate``).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string feature names.
@@ -225,7 +263,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         hidden_layer_sizes: int | Sequence[int] = (256, 256),
         *,
         visible_units: str = "bernoulli",
-        learning_rate: PerLayer[float] = 0.1,
+        learning_rate: PerLayer[float | str] = "auto",
         batch_size: PerLayer[int] = 10,
         n_iter: PerLayer[int] = 10,
         k: PerLayer[int] = 1,
@@ -282,17 +320,22 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         n = len(sizes)
         per_layer = {name: self._layer_values(name, n) for name in PER_LAYER_PARAMS}
+        learning_rates = resolve_learning_rates(per_layer["learning_rate"], self.visible_units,
+                                                DEFAULT_LEARNING_RATE)
         seeds = derive_layer_seeds(self.random_state, n)
         rbms: list[Layer] = []
         for layer, size in enumerate(sizes):
             cls = GaussianBernoulliRBM if (layer == 0 and self.visible_units == "gaussian") else BernoulliRBM
             params = {name: values[layer] for name, values in per_layer.items()}
             label = {name: self._param_names.get(name, name) for name in params}
+            constraints = {name: cls._parameter_constraints[name] for name in params}
+            constraints["learning_rate"] = [StrOptions({"auto"}), *constraints["learning_rate"]]
             validate_parameter_constraints(  # named as the caller passed them
-                {label[name]: cls._parameter_constraints[name] for name in params},
+                {label[name]: constraints[name] for name in params},
                 {label[name]: value for name, value in params.items()},
                 caller_name=f"{self._param_owner} (layer {layer})",
             )
+            params["learning_rate"] = learning_rates[layer]
             # (the other RBM parameters are the DBN's own, validated by fit with the same constraints)
             rbm = cls(size, verbose=self.verbose, random_state=seeds[layer], n_jobs=self.n_jobs,
                       dtype=self.dtype, **params)
@@ -305,7 +348,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return validate_float_X(self, X, self.dtype, fitted_dtype=fitted_dtype)
 
     # ---------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> DBN:
         """Train the layers greedily, bottom to top.
 
@@ -327,7 +370,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         except BaseException:
             # Never a half-built stack: a failure (bad X, a diverging layer,
             # Ctrl-C) leaves the estimator unfitted.
-            for name in ("rbms_", "n_features_in_", "feature_names_in_", "_n_features_out"):
+            for name in ("rbms_", "learning_rate_", "n_features_in_", "feature_names_in_", "_n_features_out"):
                 self.__dict__.pop(name, None)
             raise
         return self
@@ -356,6 +399,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             if layer + 1 < len(rbms):
                 data = self._propagate_in_place(rbm, data, buffer)
         self.rbms_ = rbms
+        self.learning_rate_ = [float(rbm.learning_rate) for rbm in rbms]
         self._n_features_out = widths[-1]
 
     @staticmethod
@@ -374,7 +418,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         step = _chunk_rows(max(w_in, w_out))
         rows = range(0, n, step)
         starts: Iterable[int] = reversed(rows) if w_out > w_in else rows
-        _blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        blas_gemm(dst.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with single_threaded_blas():  # many small products: BLAS's own threads only wait (as in training)
             for s in starts:
                 dst[s : s + step] = rbm._hidden_probabilities(src[s : s + step])
@@ -402,14 +446,14 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         for layer in range(len(self.rbms_) - 1, -1, -1):
             rbm = self.rbms_[layer]
             h = h @ rbm.components_ + rbm.intercept_visible_
-            if layer > 0 or self.visible_units == "bernoulli":
+            if self._decodes_with_sigmoid(layer):
                 h = sigmoid(h)
         return h
 
     def _map_chunks(self, X: Any, out: np.ndarray, chunk_fn: Callable[[Any], np.ndarray]) -> np.ndarray:
         """``out[rows] = chunk_fn(X[rows])`` over chunks of rows, BLAS at one thread."""
         step = _chunk_rows(max(max(r.n_components for r in self.rbms_), X.shape[1]))
-        _blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
+        blas_gemm(out.dtype)  # SciPy's BLAS loaded before the limit below looks for it
         with single_threaded_blas():
             for s in range(0, X.shape[0], step):
                 out[s : s + step] = chunk_fn(X[s : s + step])
@@ -488,12 +532,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if n_outputs is not None and (isinstance(n_outputs, bool) or not isinstance(n_outputs, Integral)
                                       or n_outputs < 1):
             raise ValueError(f"n_outputs must be None or a positive int; got {n_outputs!r}")
-        if output_init not in OUTPUT_INITS:
-            raise ValueError(f"output_init must be one of {', '.join(OUTPUT_INITS)}; got {output_init!r}")
+        check_output_init(output_init)
         dtype = torch.get_default_dtype()
-        layers = []
-        for w, b in self.export_weights("torch"):
-            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        layers = self._encoder_layers(torch, dtype)
         if n_outputs is not None:
             top = self.rbms_[-1].n_components
             w = output_layer_weights(top, n_outputs, output_init, seed)
@@ -515,15 +556,25 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)  # before the import: an unfitted model is the error to report, torch or not
         torch = _import_torch("DBN.to_torch_autoencoder")
         dtype = torch.get_default_dtype()
-        layers = []
-        for w, b in self.export_weights("torch"):
-            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        layers = self._encoder_layers(torch, dtype)
         for layer in range(len(self.rbms_) - 1, -1, -1):
             rbm = self.rbms_[layer]
             layers.append(_linear(torch, rbm.components_.T, rbm.intercept_visible_, dtype))
-            if layer > 0 or self.visible_units == "bernoulli":
+            if self._decodes_with_sigmoid(layer):
                 layers.append(torch.nn.Sigmoid())
         return torch.nn.Sequential(*layers)
+
+    def _encoder_layers(self, torch: Any, dtype: Any) -> list[Any]:
+        """``Linear`` + ``Sigmoid`` per layer, holding copies of the weights and hidden biases."""
+        layers = []
+        for w, b in self.export_weights("torch"):
+            layers += [_linear(torch, w, b, dtype), torch.nn.Sigmoid()]
+        return layers
+
+    def _decodes_with_sigmoid(self, layer: int) -> bool:
+        """Whether the reconstruction of layer ``layer``'s visible units ends in a sigmoid:
+        yes for Bernoulli units (every layer but a Gaussian first one, which is linear)."""
+        return layer > 0 or self.visible_units == "bernoulli"
 
 
 def _import_torch(what: str) -> Any:

@@ -17,8 +17,11 @@ all and every default is a plain value.
 """
 from __future__ import annotations
 
+import signal
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
 
@@ -26,11 +29,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blas import single_threaded_blas
+from ._blas import blas_gemm, single_threaded_blas
+from ._estimator_helpers import StrOptions, check_unit_interval, fit_context
 from .dbn import (
     DBN,
     OUTPUT_INITS,
@@ -39,9 +42,9 @@ from .dbn import (
     PerLayer,
     check_hidden_layer_sizes,
     output_layer_weights,
+    resolve_learning_rates,
 )
 from .mlp_warm_start import warm_start_mlp
-from .rbm import _blas_gemm, _fit_context, check_unit_interval
 
 __all__ = ["DBNClassifier"]
 
@@ -49,9 +52,48 @@ __all__ = ["DBNClassifier"]
 PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
 #: scikit-learn's MLP warns when its batch_size exceeds the training rows (then clipped to them).
 BATCH_CLIPPED = "Got `batch_size` less than 1 or larger than sample size"
+#: ``pretrain_learning_rate="auto"`` with Bernoulli visible units (with Gaussian ones: a tenth
+#: of it in every layer, see ``fastinit.dbn.GAUSSIAN_LEARNING_RATE_DIVISOR``).
+DEFAULT_PRETRAIN_LEARNING_RATE = 0.05
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
+
+
+@contextmanager
+def _interrupts_propagate() -> Iterator[None]:
+    """Ctrl-C inside the block raises KeyboardInterrupt out of it, even where a
+    library caught it.
+
+    scikit-learn's MLP catches KeyboardInterrupt in its epoch loop, warns
+    "Training interrupted by user." and returns as if training had ended. In
+    the main thread, while the block runs, SIGINT's Python handler is wrapped
+    so that a KeyboardInterrupt it raises is recorded; if the block then ends
+    normally, KeyboardInterrupt is raised at its end. A handler that does not
+    raise (the caller's own) is respected, and outside the main thread (which
+    never receives SIGINT's handler) nothing changes.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    interrupted = False
+
+    def handler(signum: int, frame: Any) -> Any:
+        nonlocal interrupted
+        try:
+            return previous(signum, frame)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 class DBNClassifier(ClassifierMixin, BaseEstimator):
@@ -67,13 +109,20 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         and optimizer.
     visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
         The DBN's first layer: inputs in [0, 1] (checked, also with
-        ``pretrain=False``) or standardized real values (then use a smaller
-        ``pretrain_learning_rate`` for that layer, e.g. ``[0.005, 0.05]``).
-    pretrain_learning_rate, pretrain_batch_size, pretrain_n_iter, pretrain_k, pretrain_persistent, \
-pretrain_momentum, pretrain_weight_decay, pretrain_sparsity_target, pretrain_sparsity_cost
-        The DBN's ``learning_rate``, ``batch_size``, ``n_iter``, ... (one value
-        or one per layer). Defaults: 0.05, 10, 20, 1, True, 0.5, 0.0, None,
-        0.0 (20 epochs per layer of PCD-1 with momentum 0.5).
+        ``pretrain=False``) or standardized real values.
+    pretrain_learning_rate : float, "auto" or sequence of them, default="auto"
+        The DBN's ``learning_rate`` (one value or one per layer). "auto":
+        0.05 with Bernoulli visible units; with Gaussian ones 0.005 in every
+        layer (a tenth: Gaussian units need a step an order of magnitude
+        smaller, Hinton's guide; at 0.05 the first layer diverges, and with
+        0.005 below and 0.05 above, fine-tuning gets stuck at chance on
+        small data sets, see docs/dbn.md). The resolved values are
+        ``pretrain_learning_rate_``.
+    pretrain_batch_size, pretrain_n_iter, pretrain_k, pretrain_persistent, pretrain_momentum, \
+pretrain_weight_decay, pretrain_sparsity_target, pretrain_sparsity_cost
+        The DBN's ``batch_size``, ``n_iter``, ... (one value or one per
+        layer). Defaults: 10, 20, 1, True, 0.5, 0.0, None, 0.0 (20 epochs per
+        layer of PCD-1 with momentum 0.5).
     solver, alpha, batch_size, learning_rate_init, momentum, nesterovs_momentum, max_iter, shuffle, tol, \
 n_iter_no_change, early_stopping, validation_fraction
         Fine-tuning: MLPClassifier's parameters of the same names. Defaults:
@@ -110,6 +159,9 @@ n_iter_no_change, early_stopping, validation_fraction
         threads made each epoch 15x slower (2.2 s against 0.15 s for
         64-256-256-10 on 1257 digits). Do the same around your own
         ``mlp_.partial_fit`` loops: ``with threadpoolctl.threadpool_limits(1):``.
+    pretrain_learning_rate_ : list of float or None
+        The DBN's learning rate per layer, bottom first (``pretrain_learning_rate``
+        with "auto" resolved; ``dbn_.learning_rate_``); None with ``pretrain=False``.
     classes_ : ndarray of shape (n_classes,)
     loss_curve_ : list of float
         ``mlp_.loss_curve_`` (grows with ``mlp_.partial_fit``; "sgd"/"adam").
@@ -148,7 +200,7 @@ n_iter_no_change, early_stopping, validation_fraction
         *,
         pretrain: bool = True,
         visible_units: str = "bernoulli",
-        pretrain_learning_rate: PerLayer[float] = 0.05,
+        pretrain_learning_rate: PerLayer[float | str] = "auto",
         pretrain_batch_size: PerLayer[int] = 10,
         pretrain_n_iter: PerLayer[int] = 20,
         pretrain_k: PerLayer[int] = 1,
@@ -222,6 +274,9 @@ n_iter_no_change, early_stopping, validation_fraction
                   n_jobs=self.n_jobs, **params)
         dbn._param_owner = type(self).__name__  # its errors name our pretrain_* parameters
         dbn._param_names = {dbn_name: name for name, dbn_name in PRETRAIN_PARAMS.items()}
+        # "auto" resolved with this classifier's base rate (the DBN's own is 0.1)
+        dbn.learning_rate = resolve_learning_rates(dbn._layer_values("learning_rate", len(sizes)),
+                                                   self.visible_units, DEFAULT_PRETRAIN_LEARNING_RATE)
         return dbn
 
     def _make_mlp(self, sizes: tuple[int, ...], seed: int | None) -> MLPClassifier:
@@ -229,7 +284,7 @@ n_iter_no_change, early_stopping, validation_fraction
                              **{name: getattr(self, name) for name in MLP_PARAMS})
 
     # -------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> DBNClassifier:
         """Pretrain (unless ``pretrain=False``), then fine-tune for up to ``max_iter`` epochs.
 
@@ -242,7 +297,22 @@ n_iter_no_change, early_stopping, validation_fraction
         Returns
         -------
         self
+
+        A failure (bad input, a diverging layer) or Ctrl-C, which raises
+        KeyboardInterrupt also during the fine-tuning (scikit-learn's MLP
+        would stop quietly), leaves the classifier unfitted.
         """
+        try:
+            with _interrupts_propagate():
+                self._fit(X, y)
+        except BaseException:
+            for name in ("dbn_", "mlp_", "pretrain_learning_rate_", "classes_", "n_features_in_",
+                         "feature_names_in_"):
+                self.__dict__.pop(name, None)
+            raise
+        return self
+
+    def _fit(self, X: Any, y: Any) -> None:
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), reset=True)
         check_classification_targets(y)
@@ -262,15 +332,15 @@ n_iter_no_change, early_stopping, validation_fraction
         else:
             dbn = None
             mlp = clone(template)
-        _blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
+        blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
         with single_threaded_blas(), warnings.catch_warnings():
             # a batch larger than the data is one batch of all of it, as for pretrain_batch_size (documented)
             warnings.filterwarnings("ignore", message=BATCH_CLIPPED, category=UserWarning)
             mlp.fit(X, y)
         self.dbn_ = dbn
         self.mlp_ = mlp
+        self.pretrain_learning_rate_ = None if dbn is None else list(dbn.learning_rate_)
         self.classes_ = mlp.classes_
-        return self
 
     @property
     def loss_curve_(self) -> list[float]:

@@ -6,10 +6,36 @@ block of a larger tensor (``full_shape=``, ``offset=``) with exactly the
 values of the whole. Each ``name(shape, ...)`` is the out-of-place form: it
 allocates a new C-contiguous array in the C++ core and fills it in place.
 
-Conventions follow ``torch.nn.init`` (absolute truncation bounds, untruncated
-``xavier_normal``/``he_normal``, ``gain``/``a``/``nonlinearity``); Keras 3
-semantics are available through :func:`variance_scaling`. See
-``docs/initializers.md`` for the framework differences.
+Parameters follow ``torch.nn.init`` (absolute truncation bounds,
+``gain``/``a``/``nonlinearity``); Keras 3 semantics are available through
+:func:`variance_scaling`. The normal fan-scaled initializers come in pairs
+under the two frameworks' names, which differ in truncation: the PyTorch
+names draw untruncated normals, the Keras/JAX names truncated ones (to
++-2 std, rescaled to keep the variance), each with ``truncated=`` to choose.
+The ``*_uniform`` pairs are one function under two names (aliases).
+
+=====================  =========================  ======================================
+name                   truncated by default       framework's name
+=====================  =========================  ======================================
+``uniform``            (uniform)                  torch ``uniform_``, Keras ``RandomUniform``
+``normal``             no                         torch ``normal_``, Keras ``RandomNormal``, JAX ``normal``
+``truncated_normal``   yes (bounds ``a, b``)      torch ``trunc_normal_``, Keras ``TruncatedNormal``
+``xavier_uniform``     (uniform)                  torch ``xavier_uniform_``
+``glorot_uniform``     (uniform)                  Keras ``GlorotUniform``, JAX ``glorot_uniform`` (alias)
+``xavier_normal``      no                         torch ``xavier_normal_``
+``glorot_normal``      yes                        Keras ``GlorotNormal``, JAX ``glorot_normal``
+``he_uniform``         (uniform)                  Keras ``HeUniform``, JAX ``he_uniform``
+``kaiming_uniform``    (uniform)                  torch ``kaiming_uniform_`` (alias)
+``kaiming_normal``     no                         torch ``kaiming_normal_``
+``he_normal``          yes                        Keras ``HeNormal``, JAX ``he_normal``
+``lecun_uniform``      (uniform)                  Keras ``LecunUniform``, JAX ``lecun_uniform``
+``lecun_normal``       yes                        Keras ``LecunNormal``, JAX ``lecun_normal``
+``variance_scaling``   yes ("truncated_normal")   Keras ``VarianceScaling``, JAX ``variance_scaling``
+=====================  =========================  ======================================
+
+``zeros``, ``ones`` and ``constant`` are torch's ``zeros_``/``ones_``/``constant_``
+and Keras's ``Zeros``/``Ones``/``Constant``. See ``docs/initializers.md`` for
+the framework differences.
 """
 from __future__ import annotations
 

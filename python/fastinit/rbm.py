@@ -43,153 +43,44 @@ from __future__ import annotations
 import sys
 import time
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context as _sklearn_fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from . import _core
-from ._blas import single_threaded_blas
-from ._generator import Generator
-from ._philox import philox4x32
+from ._estimator_helpers import (
+    Interval,
+    Options,
+    StrOptions,
+    check_unit_interval,
+    fit_context,
+    sigmoid,
+    validate_float_X,
+)
+from ._rbm_trainer import RBMTrainer
 from ._sampling import NORMAL, UNIFORM, fill_
-from ._typing import Seed
+from .rbm_evaluation import RBMScoring
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 
-# Damping of the running hidden-activity estimate used by the sparsity penalty:
-# q <- 0.9 q + 0.1 mean(h+) (Hinton's guide suggests 0.9-0.99).
-_SPARSITY_DAMPING = 0.9
-# The trainer multiplies visible rows by the weights with its own sparse kernel
-# (skipping zeros) when at most this fraction of their entries is nonzero, and
-# with dense BLAS products otherwise. Measured on RBM shapes (200 rows, 784
-# visible, 500 hidden, float32, one Zen 4 core): 0.53 ms against 1.53 ms for
-# OpenBLAS's sgemm at 13% density, 1.19 ms at 30%, break-even near 35%.
-_MAX_SPARSE_DENSITY = 0.3
-# Products of at most this many dense hidden rows with the weights (the
-# Gibbs chain's v given h at small batch sizes) skip BLAS, which repacks all
-# the weights for every call: fastinit's dot-product kernel instead.
-_MAX_DIRECT_ROWS = 32
-# Counter word 3 of the Philox stream that picks score_samples' flipped bits
-# (domain 255 of fastinit's stream layout: never used by a random call).
-_SCORE_DOMAIN = 0xFF << 24
 
 
-def _blas_gemm(dtype: npt.DTypeLike) -> Any:
-    """SciPy's BLAS ?gemm as a PyCapsule (resolved here, called by C++ without the GIL)."""
-    from scipy.linalg import cython_blas
 
-    return cython_blas.__pyx_capi__["sgemm" if dtype == np.float32 else "dgemm"]
-
-
-def sigmoid(z: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The logistic function in z's dtype, without overflow warnings (exp of non-positive numbers only)."""
-    e = np.exp(-np.abs(z))
-    out: npt.NDArray[Any] = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False) / (1 + e)
-    return out
-
-
-def _mix64(z):
-    """splitmix64 finalizer on a uint64 array (wrapping arithmetic)."""
-    z = z ^ (z >> np.uint64(30))
-    z = z * np.uint64(0xBF58476D1CE4E5B9)
-    z = z ^ (z >> np.uint64(27))
-    z = z * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def _row_hashes(X):
-    """A 64-bit hash of each row's content: the nonzero (column, float64 value)
-    pairs, combined order-free. Dense and CSR rows with equal values hash alike."""
-    with np.errstate(over="ignore"):
-        if sp.issparse(X):
-            vals = np.asarray(X.data, dtype=np.float64)
-            cols = X.indices.astype(np.uint64)
-            t = _mix64(vals.view(np.uint64) ^ _mix64(cols + np.uint64(0x9E3779B97F4A7C15)))
-            t[vals == 0] = 0
-            csum = np.concatenate([np.zeros(1, np.uint64), np.cumsum(t, dtype=np.uint64)])
-            return _mix64(csum[X.indptr[1:]] - csum[X.indptr[:-1]])
-        n, d = X.shape
-        out = np.empty(n, np.uint64)
-        col_keys = _mix64(np.arange(d, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
-        step = max(1, (1 << 20) // max(d, 1))
-        for s in range(0, n, step):
-            vals = np.asarray(X[s : s + step], dtype=np.float64)
-            t = _mix64(vals.view(np.uint64) ^ col_keys)
-            t[vals == 0] = 0
-            out[s : s + step] = _mix64(t.sum(axis=1, dtype=np.uint64))
-        return out
-
-
-def check_unit_interval(X: Any, owner: str, alternative: str) -> None:
-    """Bernoulli visible units need X in [0, 1] (binary data or probabilities).
-
-    The ValueError names ``owner`` (the estimator and its setting) and, after
-    the MinMaxScaler advice, ``alternative`` (the way to real-valued data).
-    """
-    data = X.data if sp.issparse(X) else X
-    if not data.size:
-        return
-    low, high = data.min(), data.max()
-    if low < 0 or high > 1:
-        # scikit-learn's common checks expect "Negative values in data" from
-        # estimators tagged positive_only.
-        negative = "Negative values in data: " if low < 0 else ""
-        raise ValueError(
-            f"{negative}{owner} expects X with values in [0, 1] (binary data or probabilities); got values in "
-            f"[{low:.6g}, {high:.6g}]. Scale the features to [0, 1] (e.g. sklearn.preprocessing.MinMaxScaler), "
-            f"or {alternative}."
-        )
-
-
-def validate_float_X(estimator: Any, X: Any, dtype: npt.DTypeLike | None, *,
-                     fitted_dtype: np.dtype[Any] | None = None) -> Any:
-    """scikit-learn's ``validate_data`` for the RBMs and the DBN: finite, non-empty, CSR or C-ordered dense.
-
-    ``fitted_dtype`` None: X fits ``estimator`` (``n_features_in_`` is set)
-    and is converted to the ``dtype`` parameter, or with ``dtype=None`` keeps
-    float32/float64 and turns everything else into float32. Otherwise X is
-    checked against the fitted estimator and cast to ``fitted_dtype``.
-    """
-    dt = getattr(X, "dtype", None)
-    if isinstance(dt, np.dtype) and dt.kind == "f" and not dt.isnative:  # big-endian floats keep their width
-        X = X.astype(dt.newbyteorder("="))
-    reset = fitted_dtype is None
-    accepted = np.dtype(dtype) if reset and dtype is not None else (np.float32, np.float64)
-    X = validate_data(estimator, X, accept_sparse="csr", dtype=accepted, order="C", reset=reset)
-    if fitted_dtype is not None:
-        X = X.astype(fitted_dtype, copy=False)
-    if sp.issparse(X):
-        # SciPy's own sparse kernels (X.sum, X @ W) read out of bounds on a
-        # malformed matrix: check its structure before anything touches it.
-        X.check_format(full_check=True)
-    return X
-
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _fit_context(prefer_skip_nested_validation: bool) -> Callable[[_Method], _Method]:
-    """scikit-learn's ``_fit_context`` (parameter validation, nested-validation
-    skipping), with the decorated method's signature kept for type checkers."""
-    decorator: Callable[[_Method], _Method] = _sklearn_fit_context(
-        prefer_skip_nested_validation=prefer_skip_nested_validation)
-    return decorator
-
-
-class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _RBMBase(RBMTrainer, RBMScoring, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared implementation, with BernoulliRBM's parameters and defaults; use BernoulliRBM or GaussianBernoulliRBM."""
 
-    _visible = "bernoulli"
+    # What the two visible-unit types answer differently (set by each subclass):
+    # the unit type named as rbm_evaluation's ``visible=``, its code for the C++
+    # trainer (0 Bernoulli, 1 Gaussian), whether X must lie in [0, 1], and
+    # _sample_visible (a sample of v given the mean a + W^T h).
+    _visible: str
+    _visible_code: int
+    _unit_interval_input: bool
 
     _parameter_constraints: dict[str, list[Any]] = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -253,163 +144,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         tags.input_tags.sparse = True
         # Bernoulli units take X in [0, 1]: negative values are refused with
         # scikit-learn's "Negative values in data" ValueError.
-        tags.input_tags.positive_only = self._visible == "bernoulli"
+        tags.input_tags.positive_only = self._unit_interval_input
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     # ------------------------------------------------------------ validation
     def _check_values(self, X):
         """Bernoulli units need X in [0, 1]; Gaussian units take any finite value."""
-        if self._visible == "bernoulli":
+        if self._unit_interval_input:
             check_unit_interval(X, type(self).__name__, "use GaussianBernoulliRBM for real-valued (standardized) data")
 
     def _validate_X(self, X, *, reset):
         return validate_float_X(self, X, self.dtype, fitted_dtype=None if reset else self.components_.dtype)
 
-    def _max_threads(self) -> int:
-        n = self.n_jobs
-        if n is None:
-            return 0
-        if n == 0:
-            raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or -1 (all CPUs)")
-        if n < 0:
-            return max(1, _core.default_num_threads() + 1 + int(n))
-        return int(n)
-
-    # ---------------------------------------------------------------- model
-    def _init_model(self, n_features, dtype):
-        rs = self.random_state
-        if rs is None:
-            gen = Generator()
-        elif isinstance(rs, Integral):
-            gen = Generator(int(rs))
-        else:  # a numpy RandomState: draw a 64-bit key from it
-            words = check_random_state(rs).randint(0, 2**32, size=2, dtype=np.uint64)
-            gen = Generator(int(words[0]) | (int(words[1]) << 32))
-        self._rng = gen
-        dtype = np.dtype(dtype)
-        W = np.empty((self.n_components, n_features), dtype=dtype)
-        fill_(W, NORMAL, (0.0, 0.01), seed=gen)  # call 0 of the generator
-        self.components_ = W
-        self.intercept_hidden_ = np.zeros(self.n_components, dtype=dtype)
-        self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
-        self.h_samples_ = np.zeros((self.batch_size, self.n_components), dtype=dtype)
-        self.visible_marginals_ = np.zeros(n_features)
-        self.n_samples_seen_ = 0
-        self._velocity = None
-        self._hidden_activity = None
-        self._n_features_out = self.n_components
-
-    # Fitted arrays and the shape each must have: (attribute, shape from (n_hidden, n_visible)).
-    _FITTED_ARRAYS = (
-        ("components_", lambda nh, nv, rows: (nh, nv)),
-        ("intercept_hidden_", lambda nh, nv, rows: (nh,)),
-        ("intercept_visible_", lambda nh, nv, rows: (nv,)),
-        ("h_samples_", lambda nh, nv, rows: (rows, nh)),
-    )
-
-    def _check_fitted_arrays(self):
-        """Make the fitted arrays usable by the trainer, which writes them in place.
-
-        A user may assign them (docs/rbm.md's recipe sets ``intercept_visible_``).
-        The model's dtype is ``components_``'s (float32 or float64); an array of
-        another real dtype, or not C-contiguous, is converted to it and stored
-        back; anything else is an error naming the attribute, the dtype and the
-        shape it must have.
-        """
-        W = self.components_
-        if not isinstance(W, np.ndarray) or W.dtype not in (np.float32, np.float64) or W.ndim != 2:
-            raise TypeError(
-                f"components_ must be a 2-D float32 or float64 NumPy array, got "
-                f"{type(W).__name__} of dtype {getattr(W, 'dtype', None)} and shape {np.shape(W)}"
-            )
-        dt = W.dtype
-        nh, nv = W.shape
-        rows = np.shape(self.h_samples_)[0] if np.ndim(self.h_samples_) == 2 else self.batch_size
-        for name, shape_of in self._FITTED_ARRAYS:
-            value = getattr(self, name)
-            shape = shape_of(nh, nv, rows)
-            if isinstance(value, np.ndarray) and value.dtype == dt and value.flags.c_contiguous \
-                    and value.flags.writeable and value.shape == shape:
-                continue
-            arr = np.asarray(value)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"{name} must be a {dt} array of shape {shape} (the dtype of components_), "
-                                f"got dtype {arr.dtype}")
-            if arr.shape != shape:
-                raise ValueError(f"{name} must have shape {shape} for a model with {nh} hidden and {nv} "
-                                 f"visible units, got {arr.shape}")
-            setattr(self, name, np.array(arr, dtype=dt, order="C"))  # a converted, owned copy
-        if self._velocity is not None and self._velocity[0].dtype != dt:
-            self._velocity = tuple(v.astype(dt) for v in self._velocity)
-        if self._hidden_activity is not None and self._hidden_activity.dtype != dt:
-            self._hidden_activity = self._hidden_activity.astype(dt)
-
-    def _model_arrays(self):
-        self._check_fitted_arrays()
-        dt = self.components_.dtype
-        if self.momentum > 0 and self._velocity is None:
-            self._velocity = (np.zeros_like(self.components_), np.zeros_like(self.intercept_hidden_),
-                              np.zeros_like(self.intercept_visible_))
-        if self.sparsity_target is not None and self._hidden_activity is None:
-            self._hidden_activity = np.full(self.n_components, self.sparsity_target, dtype=dt)
-        vel: Any = self._velocity if self.momentum > 0 else (None, None, None)
-        return {
-            "weights": self.components_,
-            "hidden_bias": self.intercept_hidden_,
-            "visible_bias": self.intercept_visible_,
-            "chain": self.h_samples_,
-            "weights_velocity": vel[0],
-            "hidden_bias_velocity": vel[1],
-            "visible_bias_velocity": vel[2],
-            "hidden_activity": self._hidden_activity,
-        }
-
-    def _update_marginals(self, X):
-        sums = np.asarray(X.sum(axis=0, dtype=np.float64)).ravel()
-        n = self.n_samples_seen_ + X.shape[0]
-        self.visible_marginals_ = (self.visible_marginals_ * self.n_samples_seen_ + sums) / n
-        self.n_samples_seen_ = n
-
-    def _train(self, X, batch_size, callback=None):
-        """One pass over X in minibatches of batch_size (C++; Ctrl-C safe)."""
-        model = self._model_arrays()
-        if sp.issparse(X):
-            indices, indptr = X.indices, X.indptr
-            if indices.dtype != indptr.dtype:
-                indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
-            data = X.data
-        else:
-            data, indices, indptr = X, None, None
-        key0, key1, first_call = self._rng.spawn_call()
-        progress = np.zeros(1, dtype=np.int64)
-        gemm = _blas_gemm(self.components_.dtype)
-        try:
-            # BLAS's own pool is held at one thread: fastinit's pool makes one BLAS call
-            # per column slice of each product (see fastinit._blas).
-            with single_threaded_blas():
-                _core.rbm_train(
-                    model, data, indices, indptr, int(batch_size), first_call, progress,
-                    gemm, 0 if self._visible == "bernoulli" else 1,
-                    float(self.learning_rate), float(self.momentum), float(self.weight_decay),
-                    None if self.sparsity_target is None else float(self.sparsity_target),
-                    float(self.sparsity_cost), _SPARSITY_DAMPING, int(self.k), bool(self.persistent),
-                    self._max_threads(), key0, key1, callback, _MAX_SPARSE_DENSITY, _MAX_DIRECT_ROWS,
-                )
-        finally:
-            # update u used call first_call + u; the next random call follows them
-            self._rng.set_state({"seed": self._rng.seed, "calls": first_call + max(1, int(progress[0]))})
-        if not (np.isfinite(self.components_).all() and np.isfinite(self.intercept_visible_).all()
-                and np.isfinite(self.intercept_hidden_).all()):
-            raise ValueError(
-                f"training diverged: the parameters of {type(self).__name__} became non-finite "
-                f"(learning_rate={self.learning_rate!r}, momentum={self.momentum!r}); lower the "
-                "learning rate or momentum (Gaussian visible units need standardized data and "
-                "a learning rate around 0.001-0.01)"
-            )
-
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: object = None) -> Self:
         """Fit the model to X: ``n_iter`` passes of minibatch CD/PCD.
 
@@ -463,7 +212,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         return show
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: object = None) -> Self:
         """One CD/PCD update with all of X as a single minibatch.
 
@@ -520,21 +269,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _sample_visibles(self, h, rng):
         """A sample of v given h: bool for Bernoulli units, a + W^T h + N(0, I) for Gaussian ones."""
         mean = np.dot(h, self.components_) + self.intercept_visible_
-        if self._visible == "gaussian":
-            return mean + rng.standard_normal(size=mean.shape)
-        p = sigmoid(mean)
-        return rng.uniform(size=p.shape) < p
+        return self._sample_visible(mean, lambda shape: rng.uniform(size=shape),
+                                    lambda shape: rng.standard_normal(size=shape))
 
-    def _free_energy(self, v):
-        """Free energy F(v) of each row of v (float64); as :meth:`free_energy`, unvalidated."""
-        from .rbm_evaluation import free_energy
-
-        return free_energy(v, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                           visible=self._visible)
+    def _sample_visible(self, mean, uniform, normal):
+        """A sample of v given its mean ``a + W^T h``, with ``uniform(shape)`` and
+        ``normal(shape)`` the random draws (each subclass uses the one it needs)."""
+        raise NotImplementedError
 
     def _uniforms(self, shape):
         u = np.empty(shape, dtype=self.components_.dtype)
         return fill_(u, UNIFORM, (0.0, 1.0), seed=self._rng)
+
+    def _normals(self, shape):
+        z = np.empty(shape, dtype=self.components_.dtype)
+        return fill_(z, NORMAL, (0.0, 1.0), seed=self._rng)
 
     def gibbs(self, v: Any) -> npt.NDArray[Any]:
         """One block-Gibbs step v -> h -> v' with sampled states.
@@ -549,107 +298,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         p_h = self._hidden_probabilities(v)
         h = (self._uniforms(p_h.shape) < p_h).astype(p_h.dtype)
         mean = h @ self.components_ + self.intercept_visible_
-        if self._visible == "bernoulli":
-            e = np.exp(-np.abs(mean))
-            p_v = np.where(mean >= 0, 1.0, e) / (1 + e)
-            return self._uniforms(p_v.shape) < p_v
-        z = np.empty(mean.shape, dtype=mean.dtype)
-        fill_(z, NORMAL, (0.0, 1.0), seed=self._rng)
-        return mean + z
-
-    def _flip_indices(self, X):
-        """Which bit score_samples flips in each row: Philox(key = the model's
-        seed, counter = (hash of the row's content, domain 255)), word 0 mapped
-        to [0, n_features) by a 32x32 multiply-high. Independent of the row's
-        position, the other rows and the dtype/sparsity of X."""
-        h = _row_hashes(X)
-        ctr = np.empty((h.shape[0], 4), dtype=np.uint32)
-        ctr[:, 0] = (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        ctr[:, 1] = (h >> np.uint64(32)).astype(np.uint32)
-        ctr[:, 2] = 0
-        ctr[:, 3] = _SCORE_DOMAIN
-        words = philox4x32(ctr, np.array(self._rng.key, dtype=np.uint32))[:, 0].astype(np.uint64)
-        return ((words * np.uint64(X.shape[1])) >> np.uint64(32)).astype(np.intp)
+        return self._sample_visible(mean, self._uniforms, self._normals)
 
     _monitor_label = "pseudo-likelihood"
-
-    def score_samples(self, X: Any) -> npt.NDArray[np.float64]:
-        r"""Pseudo-likelihood of each row (scikit-learn's definition).
-
-        ``n_features * log sigmoid(F(v~) - F(v))`` where ``v~`` is the row with
-        one component ``i`` flipped to ``1 - v_i``. Unlike scikit-learn, ``i``
-        is not drawn from a sequential RNG: it is a Philox draw keyed by
-        ``random_state`` and the row's content, so a row's score does not
-        depend on its position, on the other rows, or on how X is split.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        from .rbm_evaluation import pseudo_likelihood
-
-        return pseudo_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                 self._flip_indices(X))
-
-    def free_energy(self, X: Any) -> npt.NDArray[np.float64]:
-        """Free energy F(v) of each row (float64); see ``rbm_evaluation.free_energy``."""
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        from .rbm_evaluation import free_energy
-
-        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
-                           visible=self._visible)
-
-    def _base_rate(self):
-        """rbm_evaluation's base-rate visible bias of the training data, from
-        the stored column means and row count."""
-        from .rbm_evaluation import base_rate_from_sums
-
-        n = self.n_samples_seen_
-        return base_rate_from_sums(self.visible_marginals_ * n, n, visible=self._visible)
-
-    def log_partition(self, method: str = "exact", *, base_visible_bias: npt.ArrayLike | None = None,
-                      n_runs: int = 100, betas: npt.ArrayLike | None = None, seed: Seed = None) -> Any:
-        """log Z of the fitted model.
-
-        Parameters
-        ----------
-        method : {"exact", "ais"}
-            "exact": enumeration of the smaller layer (``rbm_evaluation.exact_log_partition``;
-            at most 24 units in it). "ais": annealed importance sampling
-            (``rbm_evaluation.ais_log_partition``), started from the base-rate
-            model of the training data (``visible_marginals_``) unless
-            ``base_visible_bias`` is given.
-        base_visible_bias, n_runs, betas, seed :
-            Passed to ``ais_log_partition`` (ignored for "exact"). ``seed=None``
-            uses a seed derived from ``random_state``.
-
-        Returns
-        -------
-        float for "exact"; ``(log_z, (lo, hi))`` for "ais".
-        """
-        check_is_fitted(self)
-        from . import rbm_evaluation as ev
-
-        if method == "exact":
-            return ev.exact_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                          visible=self._visible)
-        if method != "ais":
-            raise ValueError(f"method must be one of 'exact', 'ais'; got {method!r}")
-        if base_visible_bias is None:
-            base_visible_bias = self._base_rate()
-        if seed is None:
-            seed = Generator(self._rng.seed ^ 0xA15A15A15A15A15A)
-        return ev.ais_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
-                                    base_visible_bias=base_visible_bias, n_runs=n_runs, betas=betas, seed=seed,
-                                    visible=self._visible)
-
-    def log_likelihood(self, X: Any, *, method: str = "exact", **kwargs: Any) -> npt.NDArray[np.float64]:
-        """log p(v) = -F(v) - log Z for each row (nats; a log density for
-        Gaussian visible units). ``method`` and ``kwargs`` go to :meth:`log_partition`;
-        with "ais" the result is an estimate (AIS tends to overestimate it)."""
-        log_z = self.log_partition(method, **kwargs)
-        if method == "ais":
-            log_z = log_z[0]
-        return -self.free_energy(X) - log_z
 
 
 class BernoulliRBM(_RBMBase):
@@ -753,6 +404,13 @@ class BernoulliRBM(_RBMBase):
     """
 
     _visible = "bernoulli"
+    _visible_code = 0
+    _unit_interval_input = True
+
+    def _sample_visible(self, mean, uniform, normal):
+        """v_i = 1 with probability sigmoid(mean_i) (bool, as scikit-learn)."""
+        p = sigmoid(mean)
+        return uniform(p.shape) < p
 
 
 class GaussianBernoulliRBM(_RBMBase):
@@ -779,7 +437,13 @@ class GaussianBernoulliRBM(_RBMBase):
     """
 
     _visible = "gaussian"
+    _visible_code = 1
+    _unit_interval_input = False
     _monitor_label = "mean -F(v)"
+
+    def _sample_visible(self, mean, uniform, normal):
+        """v = mean + N(0, I) (unit variance)."""
+        return mean + normal(mean.shape)
 
     def __init__(
         self,

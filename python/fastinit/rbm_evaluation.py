@@ -28,12 +28,17 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from ._blas import blas_single_threaded
-from ._generator import resolve_generator
+from ._blas import single_threaded_blas
+from ._estimator_helpers import sigmoid
+from ._generator import Generator, resolve_generator
 from ._params import scalar
+from ._philox import philox4x32
+from ._typing import Seed
 
 try:  # SciPy is optional: only needed to accept sparse input
     import scipy.sparse as _sparse
@@ -75,12 +80,6 @@ def _softplus(x):
     np.log1p(out, out=out)
     out += np.maximum(x, 0.0)
     return out
-
-
-def _sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow warnings."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0, e) / (1.0 + e)
 
 
 def _logsumexp(x):
@@ -175,7 +174,7 @@ def _visible_term(Xb, a, visible):
 
 
 # ----------------------------------------------------------------------------- free energy
-@blas_single_threaded
+@single_threaded_blas()
 def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each row of ``X``.
 
@@ -209,7 +208,7 @@ def free_energy(X, W, visible_bias, hidden_bias, visible="bernoulli"):
     return out
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     """``log p(v) = -F(v) - log Z`` for each row of ``X`` (nats).
 
@@ -224,7 +223,7 @@ def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     return -free_energy(X, W, visible_bias, hidden_bias, visible=visible) - float(log_z)
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def pseudo_likelihood(X, W, visible_bias, hidden_bias, flip_index):
     r"""scikit-learn's stochastic pseudo-likelihood of each row (Bernoulli units).
 
@@ -295,7 +294,7 @@ def _half_square_norm(x):
     return 0.5 * np.einsum("ij,ij->i", x, x)
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def exact_log_partition(W, visible_bias, hidden_bias, visible="bernoulli"):
     r"""log Z by exact enumeration of the smaller layer (tiny RBMs, tests).
 
@@ -412,7 +411,7 @@ def _log_mean_exp_with_bars(log_w):
     return log_mean, lower, upper
 
 
-@blas_single_threaded
+@single_threaded_blas()
 def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n_runs=100, betas=None,
                       seed=None, visible="bernoulli"):
     r"""Estimate log Z by annealed importance sampling (Salakhutdinov & Murray, 2008).
@@ -493,7 +492,7 @@ def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n
         v = a_base + rng.standard_normal((n_runs, n_visible))
         log_z_base = 0.5 * n_visible * _LOG_2PI + n_hidden * _LOG_2
     else:
-        v = (rng.random((n_runs, n_visible)) < _sigmoid(a_base)).astype(np.float64)
+        v = (rng.random((n_runs, n_visible)) < sigmoid(a_base)).astype(np.float64)
         log_z_base = float(_softplus(a_base).sum()) + n_hidden * _LOG_2
     # log p*_beta(v) = base(v) + beta d(v) + sum_j softplus(beta (W_j v + b_j)), where
     # base(v) = a_A.v or -|v - a_A|^2/2. Each v is added at one beta and subtracted at
@@ -516,7 +515,7 @@ def ais_log_partition(W, visible_bias, hidden_bias, *, base_visible_bias=None, n
             v = mean_v + u_v
         else:
             rng.random(out=u_v)
-            v = (u_v < _sigmoid(mean_v)).astype(np.float64)
+            v = (u_v < sigmoid(mean_v)).astype(np.float64)
         hidden_in, d = project(v)
         x = beta * hidden_in
         log_w -= beta * d + _softplus(x).sum(axis=1)
@@ -571,3 +570,153 @@ def base_rate_from_sums(column_sums, n_samples, pseudo_count=5, visible="bernoul
     lam = float(pseudo_count)
     p = (np.clip(counts, 0.0, n - 0.5) + lam) / (n + lam)
     return np.log(p) - np.log1p(-p)
+
+
+# ----------------------------------------------------------------------------- the estimators' scoring
+# Counter word 3 of the Philox stream that picks score_samples' flipped bits
+# (domain 255 of fastinit's stream layout: never used by a random call).
+_SCORE_DOMAIN = 0xFF << 24
+
+
+def _mix64(z):
+    """splitmix64 finalizer on a uint64 array (wrapping arithmetic)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _row_hashes(X):
+    """A 64-bit hash of each row's content: the nonzero (column, float64 value)
+    pairs, combined order-free. Dense and CSR rows with equal values hash alike."""
+    with np.errstate(over="ignore"):
+        if _sparse is not None and _sparse.issparse(X):
+            vals = np.asarray(X.data, dtype=np.float64)
+            cols = X.indices.astype(np.uint64)
+            t = _mix64(vals.view(np.uint64) ^ _mix64(cols + np.uint64(0x9E3779B97F4A7C15)))
+            t[vals == 0] = 0
+            csum = np.concatenate([np.zeros(1, np.uint64), np.cumsum(t, dtype=np.uint64)])
+            return _mix64(csum[X.indptr[1:]] - csum[X.indptr[:-1]])
+        n, d = X.shape
+        out = np.empty(n, np.uint64)
+        col_keys = _mix64(np.arange(d, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
+        step = max(1, (1 << 20) // max(d, 1))
+        for s in range(0, n, step):
+            vals = np.asarray(X[s : s + step], dtype=np.float64)
+            t = _mix64(vals.view(np.uint64) ^ col_keys)
+            t[vals == 0] = 0
+            out[s : s + step] = _mix64(t.sum(axis=1, dtype=np.uint64))
+        return out
+
+
+def _check_is_fitted(estimator):
+    from sklearn.utils.validation import check_is_fitted  # the estimators' dependency, not this module's
+
+    check_is_fitted(estimator)
+
+
+class RBMScoring:
+    """Scoring of a fitted ``fastinit.rbm`` estimator with the functions above
+    (mixin of ``fastinit.rbm._RBMBase``): the pseudo-likelihood, free energy,
+    log Z and log-likelihood of its model (``components_``, the intercepts,
+    the visible-unit type ``_visible``)."""
+
+    # the estimator's fitted state and validation, declared for type checkers
+    components_: Any
+    intercept_visible_: Any
+    intercept_hidden_: Any
+    visible_marginals_: Any
+    n_samples_seen_: int
+    _visible: str
+    _rng: Any
+    _validate_X: Any
+
+    def _free_energy(self, v):
+        """Free energy F(v) of each row of v (float64); as :meth:`free_energy`, unvalidated."""
+        return free_energy(v, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                           visible=self._visible)
+
+    def _flip_indices(self, X):
+        """Which bit score_samples flips in each row: Philox(key = the model's
+        seed, counter = (hash of the row's content, domain 255)), word 0 mapped
+        to [0, n_features) by a 32x32 multiply-high. Independent of the row's
+        position, the other rows and the dtype/sparsity of X."""
+        h = _row_hashes(X)
+        ctr = np.empty((h.shape[0], 4), dtype=np.uint32)
+        ctr[:, 0] = (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        ctr[:, 1] = (h >> np.uint64(32)).astype(np.uint32)
+        ctr[:, 2] = 0
+        ctr[:, 3] = _SCORE_DOMAIN
+        words = philox4x32(ctr, np.array(self._rng.key, dtype=np.uint32))[:, 0].astype(np.uint64)
+        return ((words * np.uint64(X.shape[1])) >> np.uint64(32)).astype(np.intp)
+
+    def score_samples(self, X: Any) -> npt.NDArray[np.float64]:
+        r"""Pseudo-likelihood of each row (scikit-learn's definition).
+
+        ``n_features * log sigmoid(F(v~) - F(v))`` where ``v~`` is the row with
+        one component ``i`` flipped to ``1 - v_i``. Unlike scikit-learn, ``i``
+        is not drawn from a sequential RNG: it is a Philox draw keyed by
+        ``random_state`` and the row's content, so a row's score does not
+        depend on its position, on the other rows, or on how X is split.
+        """
+        _check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return pseudo_likelihood(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                 self._flip_indices(X))
+
+    def free_energy(self, X: Any) -> npt.NDArray[np.float64]:
+        """Free energy F(v) of each row (float64); see ``rbm_evaluation.free_energy``."""
+        _check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_,
+                           visible=self._visible)
+
+    def _base_rate(self):
+        """rbm_evaluation's base-rate visible bias of the training data, from
+        the stored column means and row count."""
+        n = self.n_samples_seen_
+        return base_rate_from_sums(self.visible_marginals_ * n, n, visible=self._visible)
+
+    def log_partition(self, method: str = "exact", *, base_visible_bias: npt.ArrayLike | None = None,
+                      n_runs: int = 100, betas: npt.ArrayLike | None = None, seed: Seed = None) -> Any:
+        """log Z of the fitted model.
+
+        Parameters
+        ----------
+        method : {"exact", "ais"}
+            "exact": enumeration of the smaller layer (``rbm_evaluation.exact_log_partition``;
+            at most 24 units in it). "ais": annealed importance sampling
+            (``rbm_evaluation.ais_log_partition``), started from the base-rate
+            model of the training data (``visible_marginals_``) unless
+            ``base_visible_bias`` is given.
+        base_visible_bias, n_runs, betas, seed :
+            Passed to ``ais_log_partition`` (ignored for "exact"). ``seed=None``
+            uses a seed derived from ``random_state``.
+
+        Returns
+        -------
+        float for "exact"; ``(log_z, (lo, hi))`` for "ais".
+        """
+        _check_is_fitted(self)
+        if method == "exact":
+            return exact_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                          visible=self._visible)
+        if method != "ais":
+            raise ValueError(f"method must be one of 'exact', 'ais'; got {method!r}")
+        if base_visible_bias is None:
+            base_visible_bias = self._base_rate()
+        if seed is None:
+            seed = Generator(self._rng.seed ^ 0xA15A15A15A15A15A)
+        return ais_log_partition(self.components_, self.intercept_visible_, self.intercept_hidden_,
+                                    base_visible_bias=base_visible_bias, n_runs=n_runs, betas=betas, seed=seed,
+                                    visible=self._visible)
+
+    def log_likelihood(self, X: Any, *, method: str = "exact", **kwargs: Any) -> npt.NDArray[np.float64]:
+        """log p(v) = -F(v) - log Z for each row (nats; a log density for
+        Gaussian visible units). ``method`` and ``kwargs`` go to :meth:`log_partition`;
+        with "ais" the result is an estimate (AIS tends to overestimate it)."""
+        log_z = self.log_partition(method, **kwargs)
+        if method == "ais":
+            log_z = log_z[0]
+        return -self.free_energy(X) - log_z
