@@ -1,9 +1,9 @@
 """Fast construction: ``materialize`` (meta-built models) and ``fast_init`` (ordinary construction).
 
-Both give, for models built from the modules ``reset_parameters`` knows, the
-values ``reset_parameters(model, seed)`` gives, and they touch each
-parameter's memory once: construction itself draws nothing from torch's
-generator.
+Both give the values ``reset_parameters(model, seed)`` gives (torch's module
+defaults, then the model library's own init hook where it has one, e.g.
+Hugging Face's ``init_weights``), and construction itself draws nothing from
+torch's generator.
 """
 from __future__ import annotations
 
@@ -182,11 +182,18 @@ class fast_init:
       call (for example a ``trunc_normal_`` on a model's head in its
       constructor) are recorded;
 
+    * a model library's init hook called during construction (transformers'
+      ``post_init`` -> ``init_weights``) does nothing;
+
     and at the end of the block, every model built in it (each module created
     in the block that is not a submodule of another one) gets
     ``reset_parameters(model, seed)`` (unknown modules' own
     ``reset_parameters`` with name-keyed streams), then the recorded calls
-    are replayed in order, each with its parameter's name-keyed stream.
+    are replayed in order, each with its parameter's name-keyed stream, then
+    the library's init hook runs (``init_hook``: see :func:`reset_parameters`;
+    a Hugging Face model gets its own ``_init_weights`` and ties, every draw on
+    fastinit's streams). So ``from_config`` under the block gives the model's
+    own initialization, the bits ``materialize`` gives the meta-built model.
 
     **Values become final when the block exits.** Until then parameters of
     known modules are uninitialized memory. Code that *reads* parameters in a
@@ -195,7 +202,8 @@ class fast_init:
     ``torch.nn.utils.weight_norm``), sees or is overwritten by the final values
     (``torch.nn.utils.parametrizations`` get theirs through ``right_inverse``):
     for such models use ``reset_parameters``/``init_module`` after
-    construction. ``torch.nn.init`` functions imported by name before the
+    construction (a library's init hook is the exception: it runs at the end,
+    with its tensor methods routed). ``torch.nn.init`` functions imported by name before the
     block are not intercepted. The block applies to the thread that enters
     it: other threads build and initialize models as torch does meanwhile,
     and may hold their own blocks (one block at a time per thread).
