@@ -136,12 +136,14 @@ def medium_binary():
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 3, -1])
+@pytest.mark.threads
 def test_same_model_for_any_n_jobs(medium_binary, n_jobs, trainer_path):
     ref = _fit_bits(medium_binary, n_jobs=None)
     for a, b in zip(ref, _fit_bits(medium_binary, n_jobs=n_jobs)):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.threads
 def test_same_model_with_fastinit_threads(medium_binary, trainer_path):
     ref = _fit_bits(medium_binary)
     old = fastinit.get_num_threads()
@@ -345,8 +347,8 @@ def test_bernoulli_rejects_values_outside_unit_interval():
     ("sparsity_target", 1.5, "sparsity_target"),
     ("sparsity_cost", -1.0, "sparsity_cost"),
     ("dtype", "int8", "dtype"),
-    ("n_jobs", 1.5, "n_jobs"),
-    ("n_jobs", 0, "n_jobs"),
+    pytest.param("n_jobs", 1.5, "n_jobs", marks=pytest.mark.threads),
+    pytest.param("n_jobs", 0, "n_jobs", marks=pytest.mark.threads),
     ("persistent", "yes", "persistent"),
     ("random_state", "seed", "random_state"),
 ])

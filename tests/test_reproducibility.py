@@ -134,6 +134,7 @@ N_THREADED = 3 * 65536 + 37
 
 @pytest.mark.parametrize("dist", DIST_IDS)
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.threads
 def test_every_isa_and_thread_count_gives_the_same_bits(dtype, dist):
     expected = reference(N_THREADED, dtype, dist)
     for isa in ISAS:
@@ -145,6 +146,7 @@ def test_every_isa_and_thread_count_gives_the_same_bits(dtype, dist):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.threads
 def test_threaded_shards_start_mid_block(dtype):
     # An odd base index puts every chunk boundary of the thread split inside a
     # Philox block and inside a vector group.
@@ -384,6 +386,7 @@ def _child_fill(queue):
         queue.put(repr(exc))
 
 
+@pytest.mark.threads
 def test_thread_pool_survives_fork():
     with runtime(threads=2):
         a = np.empty(4 * 65536, np.float32)
@@ -412,12 +415,14 @@ def _python(code, env_update, remove=(), preexec_fn=None):
 
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-2", "1.5"])
+@pytest.mark.threads
 def test_bad_thread_env_var_is_a_clear_error(raw):
     res = _python("import fastinit", {"FASTINIT_NUM_THREADS": raw})
     assert res.returncode != 0
     assert f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}" in res.stderr
 
 
+@pytest.mark.threads
 def test_thread_env_var_and_isa_env_var_are_used():
     res = _python("import fastinit; i = fastinit.info(); print(fastinit.get_num_threads(), i['threads'], i['isa'])",
                   {"FASTINIT_NUM_THREADS": " 3 ", "FASTINIT_ISA": "generic"})
@@ -432,6 +437,7 @@ def test_bad_isa_env_var_is_a_clear_error():
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
+@pytest.mark.threads
 def test_default_threads_are_the_cpus_this_process_may_use():
     res = _python("import os, fastinit; print(fastinit.get_num_threads(), len(os.sched_getaffinity(0)))", {})
     assert res.returncode == 0, res.stderr
@@ -444,6 +450,7 @@ def test_default_threads_are_the_cpus_this_process_may_use():
     assert res.stdout.split() == ["1"]
 
 
+@pytest.mark.threads
 def test_set_num_threads_validates_and_round_trips():
     with runtime():
         fastinit.set_num_threads(5)

@@ -113,6 +113,7 @@ def test_generator_replay_for_shards():
     np.testing.assert_array_equal(np.concatenate([top, bottom]), whole)
 
 
+@pytest.mark.threads
 def test_sharded_fill_is_independent_of_thread_count():
     # The block must exceed the core's 65536-element grain, or every thread count fills it on one thread.
     full_shape = (640, 300)
