@@ -1,4 +1,4 @@
-"""calculate_gain and compute_fans: exact tables (PyTorch's test values) and errors."""
+"""fastinit.fans: calculate_gain and compute_fans (exact tables, PyTorch's test values, fan axes) and errors."""
 import math
 import random
 import string
