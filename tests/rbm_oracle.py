@@ -12,6 +12,11 @@ import fastinit
 from fastinit._sampling import NORMAL, fill_
 
 
+def random_binary(n=300, d=32, seed=0):
+    """n rows of d independent Bernoulli(0.3) units, as float64."""
+    return (np.random.default_rng(seed).random((n, d)) < 0.3).astype(np.float64)
+
+
 def _blocks(key, call, phase, first, count):
     b = (np.uint64(phase) << np.uint64(40)) + np.arange(first, first + count, dtype=np.uint64)
     ctr = np.empty((count, 4), dtype=np.uint32)

@@ -16,6 +16,8 @@ import pytest
 
 import fastinit
 
+pytestmark = pytest.mark.threads
+
 #: Under AddressSanitizer/ThreadSanitizer (.ci/run preloads their runtimes)
 #: freed memory sits in a quarantine, so RSS keeps growing, and a request the
 #: system cannot serve aborts inside the sanitizer's allocator instead of

@@ -1,10 +1,11 @@
-"""Distributions and properties of every initializer (KS tests, exact formulas, structure, seeds)."""
+"""Distributions and properties of the element-wise and fan-based initializers (KS tests, formulas, seeds)."""
 import math
 
 import numpy as np
 import pytest
 from initializer_checks import (
     DTYPES,
+    TRUNCATED_STD_2SIGMA,
     as_float64,
     assert_normal,
     assert_same_distribution,
@@ -16,6 +17,7 @@ from initializer_checks import (
 )
 from scipy import stats
 
+import fastinit
 import fastinit as fi
 
 SHAPES = [(20000,), (150, 133), (40, 25, 3, 7), (7, 9, 11, 13)]
@@ -331,154 +333,6 @@ def test_variance_scaling_max_one_guard():
 
 
 # --------------------------------------------------------------------------
-# Orthogonal
-
-
-@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (20, 2, 3, 4), (2, 3, 4, 5), (4, 4), (1, 7), (64, 1)])
-@pytest.mark.parametrize("gain", [1.0, 0.37, 1.9])
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_orthogonal_float32_to_1e6(shape, gain, order):
-    t = empty(shape, "float32", order)
-    assert fi.orthogonal_(t, gain, seed=60) is t
-    w = t.reshape(shape[0], -1).astype(np.float64)
-    rows, cols = w.shape
-    gram = w.T @ w if rows > cols else w @ w.T
-    np.testing.assert_allclose(gram, gain**2 * np.eye(min(rows, cols)), atol=1e-6, rtol=0)
-
-
-@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float16", 4e-3), ("bfloat16", 3e-2)])
-def test_orthogonal_other_dtypes(dtype, atol):
-    w = as_float64(fi.orthogonal((6, 10), dtype=dtype, seed=61)).reshape(6, 10)
-    np.testing.assert_allclose(w @ w.T, np.eye(6), atol=atol, rtol=0)
-
-
-def test_orthogonal_follows_pytorch_algorithm_on_fastinit_draws():
-    for shape in [(4, 9), (9, 4), (3, 2, 2, 2)]:
-        rows, cols = shape[0], int(np.prod(shape[1:]))
-        a = fi.normal((rows, cols), dtype="float64", seed=62)
-        if rows < cols:
-            a = a.T
-        q, r = np.linalg.qr(a)
-        q = q * np.sign(np.diag(r))
-        if rows < cols:
-            q = q.T
-        np.testing.assert_allclose(fi.orthogonal(shape, 1.5, dtype="float64", seed=62), 1.5 * q.reshape(shape),
-                                   rtol=0, atol=1e-13)
-
-
-def test_orthogonal_entries_are_haar_distributed():
-    # Entries of a Haar-random n x n orthogonal matrix are close to N(0, 1/n) for large n.
-    n = 200
-    w = fi.orthogonal((n, n), seed=63)
-    assert_normal(w, 0.0, 1 / math.sqrt(n))
-
-
-def test_orthogonal_zero_elements_unchanged_and_advances_generator():
-    g = fi.Generator(1)
-    t = np.empty((0, 4), dtype=np.float32)
-    assert fi.orthogonal_(t, seed=g) is t and g.calls == 1
-
-
-# --------------------------------------------------------------------------
-# Sparse
-
-
-@pytest.mark.parametrize("rows, cols, sparsity", [(30, 40, 0.1), (33, 35, 0.17), (10, 5, 0.0), (10, 5, 1.0),
-                                                  (7, 300, 0.5), (300, 7, 0.333)])
-@pytest.mark.parametrize("std", [0.01, 0.2])
-def test_sparse_zero_counts_and_values(rows, cols, sparsity, std):
-    w = fi.sparse((rows, cols), sparsity, std, seed=70)
-    zeros_per_column = np.count_nonzero(w == 0, axis=0)
-    np.testing.assert_array_equal(zeros_per_column, math.ceil(sparsity * rows))
-    nonzero = w[w != 0]
-    if nonzero.size > 500:
-        assert_normal(nonzero, 0.0, std)
-
-
-def test_sparse_values_are_the_normal_stream_and_pattern_is_seeded():
-    w = fi.sparse((50, 60), 0.3, 0.05, seed=71)
-    n = fi.normal((50, 60), 0.0, 0.05, seed=71)
-    kept = w != 0
-    np.testing.assert_array_equal(w[kept], n[kept])
-    np.testing.assert_array_equal(w, fi.sparse((50, 60), 0.3, 0.05, seed=71))
-    assert not np.array_equal(w, fi.sparse((50, 60), 0.3, 0.05, seed=72))
-    # The pattern comes from the seed: the global default generator does not matter.
-    fi.manual_seed(1)
-    a = fi.sparse((50, 60), 0.3, seed=71)
-    fi.manual_seed(2)
-    np.testing.assert_array_equal(a, fi.sparse((50, 60), 0.3, seed=71))
-
-
-def test_sparse_zero_rows_are_uniform_over_positions():
-    # Over many columns each row is zeroed with probability num_zeros / rows.
-    w = fi.sparse((10, 20000), 0.3, seed=73)
-    freq = np.count_nonzero(w == 0, axis=1) / 20000
-    np.testing.assert_allclose(freq, 0.3, atol=0.015)
-
-
-def test_sparse_uses_two_generator_calls():
-    g = fi.Generator(3)
-    fi.sparse((4, 5), 0.5, seed=g)
-    assert g.calls == 2
-
-
-# --------------------------------------------------------------------------
-# Eye and Dirac
-
-
-@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (2, 4), (5, 2), (0, 3)])
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_eye(shape, dtype):
-    t = np.full(shape, 9, dtype=np.dtype(dtype))
-    assert fi.eye_(t) is t
-    np.testing.assert_array_equal(as_float64(t).reshape(shape), np.eye(*shape))
-    np.testing.assert_array_equal(as_float64(fi.eye(shape, dtype=dtype)).reshape(shape), np.eye(*shape))
-
-
-@pytest.mark.parametrize("dims", [3, 4, 5])
-@pytest.mark.parametrize("groups", [1, 2, 3])
-def test_dirac_properties(dims, groups):
-    rng = np.random.default_rng(dims * 10 + groups)
-    for _ in range(5):
-        a, c, d, e = rng.integers(1, 6, size=4)
-        b = int(rng.integers(1, 5 * groups + 1))
-        shape = (int(a) * groups, b, int(c), int(d), int(e))[:dims]
-        t = fi.normal(shape, seed=1)
-        fi.dirac_(t, groups)
-        expected = min(shape[0] // groups, shape[1]) * groups
-        assert np.count_nonzero(t) == expected and t.sum() == expected
-
-
-def test_dirac_positions_match_pytorch_example():
-    w = fi.dirac((6, 2, 3, 3), groups=3)
-    nz = sorted(zip(*np.nonzero(w)))
-    assert nz == [(0, 0, 1, 1), (1, 1, 1, 1), (2, 0, 1, 1), (3, 1, 1, 1), (4, 0, 1, 1), (5, 1, 1, 1)]
-
-
-def test_dirac_even_kernel_centre_is_k_over_2():
-    w = fi.dirac((2, 2, 4))
-    assert w[0, 0, 2] == 1 and w[1, 1, 2] == 1 and np.count_nonzero(w) == 2
-
-
-@pytest.mark.parametrize("dims", [3, 4, 5])
-@pytest.mark.parametrize("groups", [1, 3])
-def test_dirac_is_identity_convolution(dims, groups):
-    torch = pytest.importorskip("torch")
-    conv = {3: torch.nn.functional.conv1d, 4: torch.nn.functional.conv2d, 5: torch.nn.functional.conv3d}[dims]
-    batch, in_c, out_c, size, k = 8, 3, 9, 5, 3
-    eff = out_c // groups  # output channels per group; the first in_c of each copy the input
-    x = torch.randn((batch, in_c * groups) + (size,) * (dims - 2), generator=torch.Generator().manual_seed(0))
-    w = torch.zeros((out_c, in_c) + (k,) * (dims - 2))
-    assert fi.dirac_(w, groups) is w
-    y = conv(x, w, groups=groups)
-    inner = (slice(None), slice(None)) + (slice(1, -1),) * (dims - 2)
-    for g in range(groups):
-        torch.testing.assert_close(y[:, g * eff:g * eff + in_c], x[:, g * in_c:(g + 1) * in_c][inner],
-                                   rtol=0, atol=0)
-        assert torch.count_nonzero(y[:, g * eff + in_c:(g + 1) * eff]) == 0
-
-
-# --------------------------------------------------------------------------
 # Seeds and generators
 
 
@@ -551,3 +405,192 @@ def test_in_place_and_out_of_place_forms_agree():
         t = empty(shape)
         assert inplace(t, *args) is t
         np.testing.assert_array_equal(t, new(shape, *args))
+
+
+# Far tails of the truncated normal, parameters beyond the float range
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_truncated_normal_far_mean_puts_the_mass_at_the_near_bound(dtype):
+    """Issue 10, defect 2: mean -1e16 with [5, 6]: every value at 5 (was 5.5, the midpoint, everywhere)."""
+    x = fastinit.truncated_normal((1000,), mean=-1e16, std=1.0, a=5.0, b=6.0, dtype=dtype, seed=0)
+    assert np.all(x >= 5.0) and np.all(x <= 5.0 + 1e-12)
+    y = fastinit.truncated_normal((1000,), mean=1e16, std=1.0, a=-6.0, b=-5.0, dtype=dtype, seed=0)  # mirrored
+    assert np.all(y <= -5.0) and np.all(y >= -5.0 - 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_truncated_normal_extreme_mean_stays_finite_and_in_bounds(dtype):
+    """Issue 10, defect 2: mean -1e300 with [-2, 1.8e308] gave inf in float32; every value must be -2."""
+    x = fastinit.truncated_normal((257,), mean=-1e300, std=0.5, a=-2.0, b=1.7976931348623157e308, dtype=dtype,
+                                  seed=1)
+    assert np.all(x == -2.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_truncated_normal_far_tail_at_an_unrepresentable_bound(dtype):
+    """Issue 10, defect 2: a = 0.7 is not a float32/float16 value; the far-tail mass rounds to the first value >= a."""
+    x = fastinit.truncated_normal((100,), mean=-1e16, std=1.0, a=0.7, b=6.0, dtype=dtype, seed=2)
+    first = np.asarray(0.7, dtype=dtype)
+    if float(first) < 0.7:
+        first = np.nextafter(first, np.asarray(np.inf, dtype=dtype))
+    assert np.all(x == first) and float(first) >= 0.7
+
+
+def test_truncated_normal_far_tail_is_exact_in_distribution():
+    """Issue 10, defect 2: with mean -1e9 the offset (x - a) is Exp(a - mean) (cancellation erased it before)."""
+    mean, a = -1e9, 5.0
+    x = fastinit.truncated_normal((4000,), mean=mean, std=1.0, a=a, b=6.0, dtype=np.float64, seed=3)
+    scaled = (x - a) * (a - mean)  # the density exp(-alpha d - d^2/2) is Exp(alpha) to 1e-9
+    assert stats.kstest(scaled, "expon").pvalue > 1e-3
+    low = fastinit.truncated_normal((4000,), mean=-mean, std=1.0, a=-6.0, b=-a, dtype=np.float64, seed=4)
+    assert stats.kstest((-a - low) * (a - mean), "expon").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda a, w: fastinit.normal_(a, std=2**1100), "std"),
+    (lambda a, w: fastinit.normal_(a, mean=-(2**1100)), "mean"),
+    (lambda a, w: fastinit.uniform_(a, 0, 2**1100), "high"),
+    (lambda a, w: fastinit.constant_(a, 2**1100), "value"),
+    (lambda a, w: fastinit.truncated_normal_(a, a=-(2**1100)), "a"),
+    (lambda a, w: fastinit.he_normal_(w, fan_in=2**1100), "fan_in"),
+    (lambda a, w: fastinit.xavier_uniform_(w, fan_out=2**65), "fan_out"),
+])
+def test_huge_parameters_are_value_errors_naming_the_argument(call, name):
+    """Issue 10, defect 3: parameters beyond the float range raised OverflowError; now a ValueError naming them."""
+    a, w = np.zeros(4, np.float32), np.zeros((4, 4), np.float32)
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        call(a, w)
+    assert not a.any() and not w.any()
+
+
+@pytest.mark.parametrize("call", [
+    lambda w: fastinit.xavier_uniform_(w, gain=1.7e308),
+    lambda w: fastinit.variance_scaling_(w, 1e308, distribution="uniform"),
+    lambda w: fastinit.xavier_uniform_(w.view(np.float16)[:, :4], gain=1e6),  # bound 8.7e5 > 65504
+])
+def test_derived_bounds_beyond_the_dtype_are_value_errors(call):
+    """Issue 10, defect 3 (same family): a gain/scale whose bound overflows gave NaN arrays; now a ValueError."""
+    w = np.zeros((4, 8), np.float32)
+    with pytest.raises(ValueError, match="gain/scale"):
+        call(w)
+    assert not w.any()
+
+
+# Truncation: the default of each name, and truncated= both ways; constants of every dtype
+
+
+# name -> (function, default truncated?, std of the values for shape (300, 200) in torch layout)
+NORMAL_FANS = {
+    "xavier_normal": (fi.xavier_normal, False, math.sqrt(2 / 500)),
+    "glorot_normal": (fi.glorot_normal, True, math.sqrt(2 / 500)),
+    "kaiming_normal": (fi.kaiming_normal, False, math.sqrt(2 / 200)),
+    "he_normal": (fi.he_normal, True, math.sqrt(2 / 200)),
+    "lecun_normal": (fi.lecun_normal, True, math.sqrt(1 / 200)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORMAL_FANS))
+@pytest.mark.parametrize("truncated", [None, True, False])
+def test_truncation_defaults_and_choice(name, truncated):
+    fn, default, std = NORMAL_FANS[name]
+    kw = {} if truncated is None else {"truncated": truncated}
+    x = as_float64(fn((300, 200), seed=6, **kw))
+    is_truncated = default if truncated is None else truncated
+    if is_truncated:
+        s = std / TRUNCATED_STD_2SIGMA
+        assert np.abs(x).max() <= 2 * s and np.abs(x).max() > 1.9 * s
+        assert_truncated_normal(x, 0.0, s, -2 * s, 2 * s)
+        assert abs(x.std() / std - 1) < 0.02  # the rescaling keeps the std
+    else:
+        assert np.abs(x).max() > 2.6 * std  # 60000 untruncated draws reach beyond 2.6 sigma
+        assert_normal(x, 0.0, std)
+
+
+@pytest.mark.parametrize("fn", [fi.xavier_normal, fi.glorot_normal, fi.kaiming_normal, fi.he_normal,
+                                fi.lecun_normal], ids=lambda f: f.__name__)
+def test_truncated_must_be_a_bool(fn):
+    with pytest.raises(TypeError, match="truncated must be True or False, got 'yes'"):
+        fn((3, 4), truncated="yes")
+
+
+def test_truncated_works_in_place_and_sharded():
+    whole = fi.he_normal((20, 6, 3), seed=4)
+    block = np.empty((5, 6, 3), np.float32)
+    fi.he_normal_(block, seed=4, full_shape=(20, 6, 3), offset=(10, 0, 0))
+    np.testing.assert_array_equal(block, whole[10:15])
+    t = np.empty((8, 9), np.float64)
+    assert fi.glorot_normal_(t, truncated=False, seed=2) is t
+    np.testing.assert_array_equal(t, fi.xavier_normal((8, 9), dtype="float64", seed=2))
+
+
+def test_zero_gain_truncated_is_zero():
+    assert not np.any(fi.glorot_normal((4, 5), gain=0.0, seed=1))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "int64", "uint64", "bool"])
+def test_integer_and_bool_constants(dtype):
+    np.testing.assert_array_equal(fi.zeros((3, 4), dtype=dtype), np.zeros((3, 4), dtype))
+    np.testing.assert_array_equal(fi.ones((3, 4), dtype=dtype), np.ones((3, 4), dtype))
+    assert fi.zeros((3, 4), dtype=dtype).dtype == np.dtype(dtype)
+    value = True if dtype == "bool" else 7
+    np.testing.assert_array_equal(fi.constant((2, 5), value, dtype=dtype), np.full((2, 5), value, dtype))
+    np.testing.assert_array_equal(fi.eye((3, 4), dtype=dtype), np.eye(3, 4, dtype=dtype))
+    t = np.full((4, 4), 9 if dtype != "bool" else True, dtype=dtype, order="F")
+    assert fi.eye_(t, 1) is t
+    np.testing.assert_array_equal(t, np.eye(4, dtype=dtype))
+
+
+def test_integer_constants_in_torch_tensors():
+    torch = pytest.importorskip("torch")
+    t = torch.full((3, 3), 5, dtype=torch.int64)
+    assert fi.constant_(t, -2) is t
+    assert torch.equal(t, torch.full((3, 3), -2, dtype=torch.int64))
+    b = torch.zeros(2, 3, dtype=torch.bool)
+    fi.ones_(b)
+    assert bool(b.all())
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: fi.constant(3, 2.5, dtype="int32"), ValueError, "value must hold whole numbers for an int32 array"),
+    (lambda: fi.constant(3, 300, dtype="uint8"), ValueError,
+     r"value=300 is outside the range of uint8: need 0 <= value <= 255"),
+    (lambda: fi.constant(3, -1, dtype="uint32"), ValueError, "outside the range of uint32"),
+    (lambda: fi.constant(3, 2, dtype="bool"), ValueError, "value must be 0, 1, False or True for a bool array"),
+    (lambda: fi.constant(3, float("nan"), dtype="int64"), ValueError, "value must be finite"),
+    (lambda: fi.constant(3, True, dtype="int64"), TypeError, "value must be a real number, got bool"),
+    (lambda: fi.constant(3, [1.0, 1e6], dtype="float16"), ValueError, "outside the finite range of float16"),
+    (lambda: fi.constant(3, ["a"]), TypeError, "value must be a number or an array of numbers"),
+    (lambda: fi.constant((2, 3), [1, 2]), ValueError,
+     r"value of shape \(2,\) cannot be broadcast to the shape \(2, 3\)"),
+    (lambda: fi.eye((2, 2), 0.5, dtype="int8"), ValueError, "gain must hold whole numbers for an int8 array"),
+    (lambda: fi.eye((2, 2), [1, 2]), TypeError, r"gain must be a number, got an array of shape \(2,\)"),
+    (lambda: fi.eye((2, 2), float("inf")), ValueError, "gain must be finite"),
+    (lambda: fi.zeros(3, dtype="complex64"), TypeError, "dtype must be one of .*or an integer or bool dtype"),
+    (lambda: fi.normal(3, dtype="int32"), TypeError,
+     r"dtype must be one of float16, float32, float64(, bfloat16)?; got int32"),
+    (lambda: fi.he_uniform((3, 3), dtype="bool"), TypeError, "dtype must be one of"),
+])
+def test_bad_constant_values(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "bool"])
+def test_array_value_broadcasts(dtype):
+    value = np.array([[1], [0], [1]])
+    expected = np.broadcast_to(value, (3, 4)).astype(dtype)
+    np.testing.assert_array_equal(fi.constant((3, 4), value, dtype=dtype), expected)
+    np.testing.assert_array_equal(fi.constant((2, 3, 4), value.tolist(), dtype=dtype),
+                                  np.broadcast_to(expected, (2, 3, 4)))
+
+
+def test_array_value_sharded_is_the_block_of_the_whole():
+    value = np.arange(6.0)
+    whole = fi.constant((4, 6), value, dtype="float64")
+    block = np.empty((2, 3))
+    fi.constant_(block, value, full_shape=(4, 6), offset=(1, 3))
+    np.testing.assert_array_equal(block, whole[1:3, 3:6])
+
+
+def test_float_scalar_constant_is_unchanged():
+    np.testing.assert_array_equal(fi.constant((3, 3), 0.1), np.full((3, 3), 0.1, np.float32))
+    np.testing.assert_array_equal(fi.constant((3, 3), np.float64(2.0), dtype="float16"), np.full((3, 3), 2, np.float16))

@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+import fastinit
 import fastinit as fi
 
 NAN, INF = float("nan"), float("inf")
@@ -329,3 +330,17 @@ def test_extreme_but_valid_parameters_do_not_crash():
     x = fi.uniform(1000, -1e300, 1e300, dtype="float64", seed=1)
     assert np.all(np.isfinite(x))
     assert math.isfinite(float(fi.he_uniform((1, 1), seed=1)[0, 0]))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fastinit.normal((2**63,)), r"^shape=\(9223372036854775808,\) needs"),
+    (lambda: fastinit.normal((2**64, 2)), r"^shape="),
+    (lambda: fastinit.set_num_threads(2**31), r"^n must be a positive int, got 2147483648"),
+    (lambda: fastinit.set_num_threads(10**30), r"^n must be a positive int"),
+    (lambda: fastinit.normal_(np.zeros(3), full_shape=(2**60,), offset=(2**65,)), r"^offset\[0\]"),
+    (lambda: fastinit.normal_(np.zeros(3), full_shape=(2**70,), offset=(0,)), r"^full_shape="),
+])
+def test_out_of_range_integers_are_clear_value_errors(call, message):
+    """Issue 10, defect 6: pybind11's raw 'incompatible function arguments' TypeError reached users."""
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -32,3 +32,14 @@ def test_package_is_marked_typed_and_ships_the_core_stub():
     package = pathlib.Path(fastinit.__file__).parent
     assert (package / "py.typed").is_file()
     assert (package / "_core.pyi").is_file()
+
+
+def test_import_fastinit_imports_no_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys, fastinit; fastinit.he_normal((3, 4), seed=0); "
+            "print(sorted(m for m in ('keras', 'jax', 'flax', 'torch', 'sklearn', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from rbm_oracle import OracleRBM
+from rbm_oracle import OracleRBM, random_binary
 from scipy import stats
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -136,12 +136,14 @@ def medium_binary():
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 3, -1])
+@pytest.mark.threads
 def test_same_model_for_any_n_jobs(medium_binary, n_jobs, trainer_path):
     ref = _fit_bits(medium_binary, n_jobs=None)
     for a, b in zip(ref, _fit_bits(medium_binary, n_jobs=n_jobs)):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.threads
 def test_same_model_with_fastinit_threads(medium_binary, trainer_path):
     ref = _fit_bits(medium_binary)
     old = fastinit.get_num_threads()
@@ -345,8 +347,8 @@ def test_bernoulli_rejects_values_outside_unit_interval():
     ("sparsity_target", 1.5, "sparsity_target"),
     ("sparsity_cost", -1.0, "sparsity_cost"),
     ("dtype", "int8", "dtype"),
-    ("n_jobs", 1.5, "n_jobs"),
-    ("n_jobs", 0, "n_jobs"),
+    pytest.param("n_jobs", 1.5, "n_jobs", marks=pytest.mark.threads),
+    pytest.param("n_jobs", 0, "n_jobs", marks=pytest.mark.threads),
     ("persistent", "yes", "persistent"),
     ("random_state", "seed", "random_state"),
 ])
@@ -546,3 +548,92 @@ def test_divergence_is_a_clear_error_not_silent_nans():
 def test_gibbs_steps_are_bounded():
     with pytest.raises(ValueError, match="'k' parameter"):
         BernoulliRBM(3, k=2**20 + 1).fit(small_binary())
+
+
+# Ctrl-C inside one minibatch, assigned fitted arrays, input tags
+def test_ctrl_c_interrupts_one_long_minibatch_and_keeps_the_model():
+    """Issue 10, defect 8: Ctrl-C was only checked between minibatches; one long partial_fit batch ran to its end.
+
+    With CD-20 on 20000 rows almost all of the batch's time (about 0.8 s
+    here) goes to the Gibbs steps, before the update changes the model: a
+    SIGINT sent halfway through must stop it there, with every fitted array
+    unchanged. (The trainer looks for signals about every 0.1 s, so the batch
+    must be much longer than that.)
+    """
+    import copy
+    import signal
+    import time
+
+    X = random_binary(20000, 200, seed=4).astype(np.float32)
+    rbm = fastinit.BernoulliRBM(100, k=20, persistent=False, random_state=0).partial_fit(X[:10])
+    timing = copy.deepcopy(rbm)
+    start = time.perf_counter()
+    timing.partial_fit(X)
+    elapsed = time.perf_counter() - start
+    names = ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_")
+    before = {k: np.copy(getattr(rbm, k)) for k in names}
+    # On a loaded machine a batch can run faster than the timing run did, and
+    # the signal then lands after it: such an attempt proves nothing and is
+    # repeated with an earlier signal. An attempt whose signal arrived while
+    # the batch ran must end inside it, with the model unchanged.
+    for fraction in (0.5, 0.25, 0.1, 0.05):
+        model = copy.deepcopy(rbm)
+        returned = []
+        timer = threading.Timer(fraction * elapsed, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                model.partial_fit(X)
+                returned.append(True)
+                time.sleep(10 * elapsed + 5)  # the batch ended first: wait for the signal here
+        finally:
+            timer.cancel()
+        if not returned:
+            break
+    else:
+        pytest.fail("the batch always finished before its SIGINT arrived")
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(model, name), value, err_msg=name)
+    model.partial_fit(X[:10])  # still trainable
+    assert np.isfinite(model.components_).all()
+
+
+def test_assigned_fitted_arrays_are_converted_to_the_model_dtype():
+    """Issue 10, defect 11: a float64 intercept_visible_ on a float32 model failed later with an internal name."""
+    X = random_binary()
+    rbm = fastinit.BernoulliRBM(8, n_iter=1, random_state=0, dtype="float32").fit(X)
+    p = X.mean(axis=0).clip(0.01, 0.99)
+    rbm.intercept_visible_ = np.log(p / (1 - p))  # docs/rbm.md's recipe, in float64
+    rbm.components_ = np.asfortranarray(rbm.components_)  # e.g. copied from scikit-learn (Fortran order)
+    ref = fastinit.BernoulliRBM(8, n_iter=1, random_state=0, dtype="float32").fit(X)
+    ref.intercept_visible_ = np.log(p / (1 - p)).astype(np.float32)
+    rbm.partial_fit(X[:10])
+    ref.partial_fit(X[:10])
+    assert rbm.intercept_visible_.dtype == np.float32 and rbm.components_.flags.c_contiguous
+    np.testing.assert_array_equal(rbm.components_, ref.components_)
+    np.testing.assert_array_equal(rbm.intercept_visible_, ref.intercept_visible_)
+
+
+@pytest.mark.parametrize("name, value, error, message", [
+    ("intercept_visible_", np.zeros(31), ValueError, r"intercept_visible_ must have shape \(32,\)"),
+    ("intercept_hidden_", np.zeros(8, complex), TypeError, "intercept_hidden_ must be a float32 array"),
+    ("h_samples_", np.array([["a"] * 8] * 10), TypeError, "h_samples_ must be a float32 array of shape"),
+])
+def test_unusable_fitted_arrays_are_named(name, value, error, message):
+    """Issue 10, defect 11: the error names the attribute and the dtype/shape it must have."""
+    rbm = fastinit.BernoulliRBM(8, n_iter=1, random_state=0, dtype="float32").fit(random_binary())
+    setattr(rbm, name, value)
+    with pytest.raises(error, match=message):
+        rbm.partial_fit(random_binary(10))
+
+
+def test_bernoulli_rbm_declares_positive_only_input():
+    """Issue 10, defect 13: BernoulliRBM's tags now declare input_tags.positive_only; the sklearn check passes."""
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_positive_only_tag_during_fit
+
+    assert get_tags(fastinit.BernoulliRBM()).input_tags.positive_only
+    assert not get_tags(fastinit.GaussianBernoulliRBM()).input_tags.positive_only
+    check_positive_only_tag_during_fit("BernoulliRBM", fastinit.BernoulliRBM(4, n_iter=1, random_state=0))
+    check_positive_only_tag_during_fit("GaussianBernoulliRBM",
+                                       fastinit.GaussianBernoulliRBM(4, n_iter=1, random_state=0))

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from blas_checks import blas_threads
+from rbm_oracle import random_binary
 from scipy import integrate
 from scipy.special import logsumexp
 
@@ -426,3 +428,25 @@ def test_plain_importance_sampling_from_the_base_model(visible):
                                         seed=3, visible=visible)
     assert lo < exact < hi
     assert hi - lo < 0.25
+
+
+def test_rbm_evaluation_runs_with_one_blas_thread(two_blas_threads, monkeypatch):
+    """Issue 10, defect 10: AIS, free energy and pseudo-likelihood ran NumPy products on the default BLAS threads."""
+    from fastinit import rbm_evaluation as ev
+
+    seen = []
+    softplus = ev._softplus
+
+    def spy(x):
+        seen.append(blas_threads())
+        return softplus(x)
+
+    monkeypatch.setattr(ev, "_softplus", spy)
+    X = random_binary(60, 12)
+    rbm = fastinit.BernoulliRBM(6, n_iter=2, random_state=0).fit(X)
+    rbm.log_likelihood(X, method="ais", n_runs=4, betas=np.linspace(0, 1, 20))
+    rbm.score_samples(X)
+    rbm.free_energy(X)
+    rbm.log_partition("exact")
+    assert seen and all(s == [1] for s in seen)
+    assert blas_threads() == [2]

@@ -20,11 +20,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from subprocess_checks import run_python
 
 import fastinit
 from fastinit import _core, _sampling
@@ -134,6 +133,7 @@ N_THREADED = 3 * 65536 + 37
 
 @pytest.mark.parametrize("dist", DIST_IDS)
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.threads
 def test_every_isa_and_thread_count_gives_the_same_bits(dtype, dist):
     expected = reference(N_THREADED, dtype, dist)
     for isa in ISAS:
@@ -145,6 +145,7 @@ def test_every_isa_and_thread_count_gives_the_same_bits(dtype, dist):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.threads
 def test_threaded_shards_start_mid_block(dtype):
     # An odd base index puts every chunk boundary of the thread split inside a
     # Philox block and inside a vector group.
@@ -384,6 +385,7 @@ def _child_fill(queue):
         queue.put(repr(exc))
 
 
+@pytest.mark.threads
 def test_thread_pool_survives_fork():
     with runtime(threads=2):
         a = np.empty(4 * 65536, np.float32)
@@ -404,46 +406,43 @@ def test_thread_pool_survives_fork():
         assert result == a.tobytes()
 
 
-def _python(code, env_update, remove=(), preexec_fn=None):
-    env = {k: v for k, v in os.environ.items() if k not in remove and not k.startswith("FASTINIT_")}
-    env.update(env_update)
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120, preexec_fn=preexec_fn)
-
-
 @pytest.mark.parametrize("raw", ["abc", "0", "-2", "1.5"])
+@pytest.mark.threads
 def test_bad_thread_env_var_is_a_clear_error(raw):
-    res = _python("import fastinit", {"FASTINIT_NUM_THREADS": raw})
+    res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": raw})
     assert res.returncode != 0
     assert f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}" in res.stderr
 
 
+@pytest.mark.threads
 def test_thread_env_var_and_isa_env_var_are_used():
-    res = _python("import fastinit; i = fastinit.info(); print(fastinit.get_num_threads(), i['threads'], i['isa'])",
+    res = run_python("import fastinit; i = fastinit.info(); print(fastinit.get_num_threads(), i['threads'], i['isa'])",
                   {"FASTINIT_NUM_THREADS": " 3 ", "FASTINIT_ISA": "generic"})
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["3", "3", "generic"]
 
 
 def test_bad_isa_env_var_is_a_clear_error():
-    res = _python("import fastinit", {"FASTINIT_ISA": "sse9"})
+    res = run_python("import fastinit", {"FASTINIT_ISA": "sse9"})
     assert res.returncode != 0
     assert "FASTINIT_ISA must be one of 'auto', 'generic', 'avx2', 'avx512'; got 'sse9'" in res.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
+@pytest.mark.threads
 def test_default_threads_are_the_cpus_this_process_may_use():
-    res = _python("import os, fastinit; print(fastinit.get_num_threads(), len(os.sched_getaffinity(0)))", {})
+    res = run_python("import os, fastinit; print(fastinit.get_num_threads(), len(os.sched_getaffinity(0)))", {})
     assert res.returncode == 0, res.stderr
     threads, usable = res.stdout.split()
     assert threads == usable
     one_cpu = min(os.sched_getaffinity(0))
-    res = _python("import fastinit; print(fastinit.get_num_threads())", {},
+    res = run_python("import fastinit; print(fastinit.get_num_threads())", {},
                   preexec_fn=lambda: os.sched_setaffinity(0, {one_cpu}))
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["1"]
 
 
+@pytest.mark.threads
 def test_set_num_threads_validates_and_round_trips():
     with runtime():
         fastinit.set_num_threads(5)
@@ -471,3 +470,13 @@ def test_info_reports_the_runtime():
     assert ("avx512" in ISAS) == ({"avx2", "fma", "f16c", "avx512f", "avx512vl", "avx512dq", "avx512bw"} <= features)
     with runtime("generic"):
         assert fastinit.info()["isa"] == "generic"
+
+
+def test_thread_count_environment_variable_out_of_range_is_a_clear_import_error():
+    """Issue 10, defect 6: FASTINIT_NUM_THREADS=99999999999 broke the import with pybind11's TypeError."""
+    res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": "99999999999"})
+    assert res.returncode != 0
+    assert "ValueError: FASTINIT_NUM_THREADS must be at most 4096, got '99999999999'" in res.stderr
+    assert "incompatible function arguments" not in res.stderr
+    ok = run_python("import fastinit; print(fastinit.get_num_threads())", {"FASTINIT_NUM_THREADS": "4096"})
+    assert ok.returncode == 0 and ok.stdout.strip() == "4096"

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from initializer_checks import DTYPES, bits, empty
 
+import fastinit
 import fastinit as fi
 
 # Every element-wise in-place initializer with arguments that exercise its sampler.
@@ -113,6 +114,7 @@ def test_generator_replay_for_shards():
     np.testing.assert_array_equal(np.concatenate([top, bottom]), whole)
 
 
+@pytest.mark.threads
 def test_sharded_fill_is_independent_of_thread_count():
     # The block must exceed the core's 65536-element grain, or every thread count fills it on one thread.
     full_shape = (640, 300)
@@ -143,3 +145,60 @@ def test_an_empty_block_of_a_non_empty_tensor_does_not_warn():
     assert block.shape == (0, 5)
     with pytest.warns(UserWarning, match="zero-element"):
         fi.he_uniform_(empty((0, 5)), seed=1, full_shape=(0, 5))
+
+
+# Logical indices near 2**63
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_full_shape_beyond_64_bit_indices_is_refused(order):
+    """Issue 10, defect 5: full_shape with more than 2**64 elements wrapped the logical index (C and F differed);
+    logical indices now stay below 2**63."""
+    block = np.zeros((8, 8), np.float32, order=order)
+    with pytest.raises(ValueError, match="full_shape=.* has more than 2\\*\\*63 elements"):
+        fastinit.normal_(block, seed=1, full_shape=(2**62, 8), offset=(2**61 - 1, 0))
+    with pytest.raises(ValueError, match="full_shape"):
+        fastinit.normal_(block, seed=1, full_shape=(2**31 + 1, 2**32), offset=(0, 0))
+    assert not block.any()
+
+
+def test_largest_full_shape_gives_the_same_block_in_every_order():
+    """Issue 10, defect 5: at the top of the index range C, F and strided blocks agree."""
+    full, off = (2**31, 2**32), (2**31 - 8, 2**32 - 9)  # 2**63 elements: the largest index is 2**63 - 1
+    blocks = [np.zeros((8, 9), np.float64, order=o) for o in "CF"]
+    strided = np.zeros((16, 18), np.float64)[::2, ::-2]
+    for b in [*blocks, strided]:
+        fastinit.normal_(b, seed=9, full_shape=full, offset=off)
+    np.testing.assert_array_equal(blocks[0], blocks[1])
+    np.testing.assert_array_equal(blocks[0], strided)
+    assert np.all(blocks[0] != 0)
+
+
+def test_values_at_the_top_of_the_index_range_follow_the_stream_contract():
+    """Issue 10, defect 5: the last indices below 2**63 get docs/streams.md's values (checked on float64 uniforms)."""
+    from stream_reference import blocks
+
+    full, off = (2**31, 2**32), (2**31 - 2, 2**32 - 5)
+    block = np.zeros((2, 5), np.float64)
+    fastinit.uniform_(block, seed=77, full_shape=full, offset=off)
+    rows = np.arange(2, dtype=np.uint64)[:, None] + np.uint64(off[0])
+    cols = np.arange(5, dtype=np.uint64)[None, :] + np.uint64(off[1])
+    i = (rows * np.uint64(full[1]) + cols).ravel()  # up to 2**63 - 1
+    assert int(i.max()) == 2**63 - 1
+    blk = blocks(77, 0, i // np.uint64(2))
+    j = (i % np.uint64(2)).astype(np.intp)
+    w = (blk[np.arange(i.size), 2 * j + 1].astype(np.uint64) << np.uint64(32)) | blk[np.arange(i.size), 2 * j]
+    np.testing.assert_array_equal(block.ravel(), (w >> np.uint64(11)).astype(np.float64) * 2.0**-53)
+
+
+def test_core_fill_refuses_wrapping_logical_indices():
+    """Issue 10, defect 5: the binding itself (the last line of defence) refuses indices from 2**63 on."""
+    from fastinit import _core
+
+    arr = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="logical indices of the block reach 2\\*\\*63"):
+        _core.fill(arr, 2, 2, 0, 0, 0, 0.0, 1.0, 0.0, 0.0, [2**63, 1], 2**63)  # wraps past 2**64
+    for base in (2**63 - 5, 2**64 - 6):  # the last index would be 2**63 or 2**64 - 1
+        with pytest.raises(ValueError, match="logical indices"):
+            _core.fill(arr, 2, 2, 0, 0, 0, 0.0, 1.0, 0.0, 0.0, [3, 1], base)
+    assert not arr.any()
+    _core.fill(arr, 2, 2, 0, 0, 0, 0.0, 1.0, 0.0, 0.0, [3, 1], 2**63 - 6)  # the last index is 2**63 - 1
+    assert arr.all()

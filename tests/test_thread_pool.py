@@ -6,6 +6,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.threads
+
 _SCRIPT = textwrap.dedent(
     """
     import resource, sys

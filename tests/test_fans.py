@@ -1,11 +1,13 @@
-"""calculate_gain and compute_fans: exact tables (PyTorch's test values) and errors."""
+"""fastinit.fans: calculate_gain and compute_fans (exact tables, PyTorch's test values, fan axes) and errors."""
 import math
 import random
 import string
 
 import numpy as np
 import pytest
+from initializer_checks import TRUNCATED_STD_2SIGMA, assert_normal, assert_truncated_normal, assert_uniform
 
+import fastinit
 import fastinit as fi
 
 GAIN_ONE = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -147,3 +149,89 @@ def test_layout_changes_the_fans_initializers_use():
     bound_keras, bound_torch = math.sqrt(3.0 * (1.0 / 12)), math.sqrt(3.0 * (1.0 / 32))
     np.testing.assert_array_equal(keras, fi.uniform((3, 4, 8), -bound_keras, bound_keras, seed=2))
     np.testing.assert_array_equal(torch_, fi.uniform((3, 4, 8), -bound_torch, bound_torch, seed=2))
+
+
+def test_huge_leaky_relu_slopes_give_the_exact_gain():
+    """Issue 10, defect 3: calculate_gain("leaky_relu", 1e200) overflowed; sqrt(2 / (1 + s**2)) is sqrt(2)/s there."""
+    assert fastinit.calculate_gain("leaky_relu", 1e200) == pytest.approx(math.sqrt(2.0) / 1e200, rel=1e-15)
+    assert fastinit.calculate_gain("leaky_relu", -1e200) == pytest.approx(math.sqrt(2.0) / 1e200, rel=1e-15)
+    with pytest.raises(ValueError, match="negative_slope"):
+        fastinit.calculate_gain("leaky_relu", 2**1100)
+    w = fastinit.kaiming_uniform((64, 64), a=1e150, seed=0, dtype=np.float64)  # bound sqrt(6/64)/1e150
+    bound = math.sqrt(3.0) * (math.sqrt(2.0) / 1e150) / 8.0
+    assert 0 < np.abs(w).max() <= bound
+
+
+# Fan axes (JAX/Keras)
+@pytest.mark.parametrize("shape, kwargs, expected", [
+    ((16, 3, 3, 5), {}, (45, 240)),
+    ((16, 3, 3, 5), {"in_axis": 1, "out_axis": 0}, (45, 240)),           # == layout="torch"
+    ((3, 5, 3, 16), {"layout": "keras"}, (45, 240)),
+    ((3, 5, 3, 16), {"in_axis": -2, "out_axis": -1}, (45, 240)),         # == layout="keras"
+    ((512, 8, 64), {"in_axis": 0, "out_axis": (1, 2)}, (512, 512)),      # Keras's compute_fans test
+    ((512, 8, 64), {"in_axis": (0, 1), "out_axis": 2}, (4096, 64)),
+    ((32, 4, 16), {"in_axis": 0, "out_axis": 1, "batch_axis": 2}, (32, 4)),
+    ((32, 4, 16), {"in_axis": 0, "out_axis": 1}, (32 * 16, 4 * 16)),    # axis 2 is receptive field
+    ((7, 2, 3, 5), {"layout": "keras", "batch_axis": 0}, (6, 10)),       # only batch_axis: rf = 2
+    ((6,), {"in_axis": 0, "out_axis": ()}, (6, 1)),                      # 1-D with explicit axes
+    ((4, 5), {"in_axis": (), "out_axis": ()}, (20, 20)),                 # everything is receptive field
+])
+def test_compute_fans_with_axes(shape, kwargs, expected):
+    assert fi.compute_fans(shape, **kwargs) == expected
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"in_axis": 2}, ValueError,
+     r"in_axis=2 is out of range for a shape with 2 dimensions: each axis must be in \[-2, 1\]"),
+    ({"out_axis": -3}, ValueError, "out_axis=-3 is out of range"),
+    ({"batch_axis": (0, 5)}, ValueError, r"batch_axis=\(0, 5\) is out of range"),
+    ({"in_axis": 0, "out_axis": 0}, ValueError, "must not overlap: axis 0 is in both in_axis and out_axis"),
+    ({"in_axis": -2, "out_axis": 1, "batch_axis": 0}, ValueError, "axis 0 is in both in_axis and batch_axis"),
+    ({"in_axis": (1, 1), "out_axis": 0}, ValueError, "axis 1 is in both in_axis and in_axis"),
+    ({"in_axis": 1.0}, TypeError, "in_axis must be an int or a sequence of ints"),
+    ({"out_axis": "1"}, TypeError, "out_axis must be an int or a sequence of ints"),
+])
+def test_bad_axes_are_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fi.compute_fans((3, 4), **kwargs)
+    with pytest.raises(error, match=match):
+        fi.variance_scaling((3, 4), **kwargs)
+
+
+def test_default_axes_need_two_dimensions():
+    with pytest.raises(ValueError, match="at least 2 dimensions.*in_axis= and out_axis="):
+        fi.compute_fans((5,), in_axis=0)
+
+
+def test_layout_equals_its_axes_bit_for_bit():
+    for layout, axes in (("torch", {"in_axis": 1, "out_axis": 0}), ("keras", {"in_axis": -2, "out_axis": -1})):
+        shape = (6, 5, 3, 4)
+        np.testing.assert_array_equal(fi.he_uniform(shape, layout=layout, seed=3), fi.he_uniform(shape, seed=3, **axes))
+        np.testing.assert_array_equal(fi.variance_scaling(shape, 2.0, "fan_avg", layout=layout, seed=3),
+                                      fi.variance_scaling(shape, 2.0, "fan_avg", seed=3, **axes))
+
+
+def test_axes_are_used_by_every_fan_based_initializer():
+    shape = (512, 8, 16)
+    kw = {"in_axis": 0, "out_axis": (1, 2)}  # fans (512, 128)
+    bound = math.sqrt(6 / (512 + 128))
+    assert np.abs(fi.xavier_uniform(shape, seed=1, **kw)).max() <= bound
+    assert np.abs(fi.xavier_uniform(shape, seed=1, **kw)).max() > 0.99 * bound
+    assert_uniform(fi.he_uniform(shape, seed=2, **kw), -math.sqrt(6 / 512), math.sqrt(6 / 512))
+    assert_uniform(fi.lecun_uniform(shape, seed=2, **kw), -math.sqrt(3 / 512), math.sqrt(3 / 512))
+    assert_normal(fi.kaiming_normal(shape, mode="fan_out", seed=3, **kw), 0.0, math.sqrt(2 / 128))
+    assert_normal(fi.xavier_normal(shape, seed=3, **kw), 0.0, math.sqrt(2 / 640))
+    s = math.sqrt(1 / 512) / TRUNCATED_STD_2SIGMA
+    assert_truncated_normal(fi.lecun_normal(shape, seed=4, **kw), 0.0, s, -2 * s, 2 * s)
+
+
+def test_fan_geo_avg():
+    shape = (200, 50)  # torch layout: fan_in 50, fan_out 200, geometric mean 100
+    x = fi.variance_scaling(shape, 3.0, "fan_geo_avg", "untruncated_normal", seed=5)
+    assert_normal(x, 0.0, math.sqrt(3.0 / 100))
+    y = fi.variance_scaling(shape, 3.0, "fan_geo_avg", "uniform", fan_in=4, fan_out=9, seed=5)
+    limit = math.sqrt(3 * 3.0 / 6)
+    assert np.abs(y).max() <= limit
+    assert_uniform(y, -limit, limit)
+    with pytest.raises(ValueError, match="fan_in and fan_out need a shape with at least 2 dimensions"):
+        fi.variance_scaling(7, 1.0, "fan_geo_avg", fan_in=3)  # needs both fans

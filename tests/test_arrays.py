@@ -1,8 +1,19 @@
-"""In-place forms write into the caller's memory (any layout, DLPack), out-of-place forms allocate in C++."""
+"""fastinit._arrays: in-place forms write into the caller's memory (any layout, DLPack, no overlapping
+views), out-of-place forms allocate in C++ and refuse byte counts that overflow; dtypes (bfloat16).
+
+The overflow checks were found by UndefinedBehaviorSanitizer (.ci/run's ASan+UBSan step): the C++
+allocator multiplied the shape unchecked, a signed overflow in the strides, and a wrapped byte count
+asked for a 1-byte buffer.
+"""
+import os
+
 import numpy as np
 import pytest
 from initializer_checks import DTYPES, bits, empty
+from numpy.lib.stride_tricks import as_strided
+from subprocess_checks import run_python
 
+import fastinit
 import fastinit as fi
 
 # (in-place, out-of-place, extra args) for every initializer; shapes that suit all but dirac.
@@ -207,3 +218,76 @@ def test_arrays_with_overlapping_elements_are_refused():
     one = np.lib.stride_tricks.as_strided(base, shape=(1, 4), strides=(0, 4), writeable=True)
     fi.uniform_(one, seed=0)
     np.testing.assert_array_equal(base, fi.uniform(4, seed=0))
+
+
+# Overlapping views; bfloat16 needs ml_dtypes
+@pytest.mark.parametrize("shape, strides", [((4, 4), (8, 4)), ((3, 3), (-4, 8)), ((5,), (2,)), ((2, 2, 2), (8, 4, 8))])
+def test_overlapping_views_are_refused(shape, strides):
+    """Issue 10, defect 4: views whose elements overlap without a zero stride were filled (values changing per call)."""
+    buf = np.zeros(64, np.float32)
+    view = as_strided(buf[8:], shape, strides)
+    with pytest.raises(ValueError, match="overlapping elements"):
+        fastinit.normal_(view, seed=0)
+    assert not buf.any()
+
+
+def test_interleaved_views_without_overlap_are_filled():
+    """Issue 10, defect 4: the overlap check is exact: an interleaved but one-to-one view is still accepted."""
+    buf = np.zeros(16, np.float32)
+    view = as_strided(buf, (2, 3), (12, 8))  # element offsets 0, 8, 16, 12, 20, 28 bytes
+    fastinit.normal_(view, seed=5)
+    np.testing.assert_array_equal(view, fastinit.normal((2, 3), seed=5))
+    assert np.count_nonzero(buf) == 6
+
+
+def test_bfloat16_without_ml_dtypes_names_the_install_command():
+    """Issue 10, defect 12: bfloat16 without ml_dtypes gave an error with no install hint."""
+    code = ("import sys; sys.modules['ml_dtypes'] = None\n"
+            "import fastinit\n"
+            "try:\n    fastinit.normal((2,), dtype='bfloat16')\n"
+            "except TypeError as e:\n    print(e)\n")
+    res = run_python(code)
+    assert res.returncode == 0, res.stderr
+    assert "pip install ml_dtypes" in res.stdout and "'bfloat16' extra" in res.stdout
+
+
+def test_bfloat16_extra_installs_ml_dtypes():
+    """Issue 10, defect 12: the 'bfloat16' extra of pyproject.toml provides ml_dtypes."""
+    tomllib = pytest.importorskip("tomllib")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    assert any(req.startswith("ml_dtypes") for req in extras["bfloat16"])
+
+
+# Out-of-place arrays whose byte count overflows are refused before allocating
+@pytest.mark.parametrize("shape", [(2**62,), (2**31, 2**31, 4), (2**40, 2**30), (0, 2**62, 2**62)])
+@pytest.mark.parametrize("make", [fastinit.normal, fastinit.zeros])
+def test_shapes_whose_byte_count_overflows_raise_value_error(make, shape):
+    with pytest.raises(ValueError, match=r"more than the 2\*\*63 - 1 bytes"):
+        make(shape)
+
+
+def test_zero_size_arrays_with_large_dimensions_still_work():
+    a = fastinit.normal((0, 2**40), seed=0)
+    assert a.shape == (0, 2**40) and a.dtype == np.float32 and a.size == 0
+
+
+@pytest.mark.parametrize("shape, dtype", [((2**62,), np.float32), ((2**31, 2**31, 2), np.float16),
+                                          ((2**61, 0, 2**61), np.float64)])
+def test_new_arrays_check_their_size_before_allocating(shape, dtype):
+    """Issue 10, defect 7: the allocator multiplied the shape without an overflow check (asked for 1 byte)."""
+    with pytest.raises(ValueError, match="more than the 2\\*\\*63 - 1 bytes"):
+        fastinit.normal(shape, dtype=dtype)
+
+
+def test_core_allocator_checks_its_products():
+    """Issue 10, defect 7: the binding itself refuses an overflowing product and reports memory it cannot get."""
+    from fastinit import _core
+
+    with pytest.raises(ValueError, match="too big"):
+        _core.empty([2**62, 4], np.dtype(np.float32))
+    if any(s in os.environ.get("LD_PRELOAD", "") for s in ("asan", "tsan")):
+        pytest.skip("a sanitizer's allocator aborts instead of throwing std::bad_alloc")
+    with pytest.raises(MemoryError, match="cannot allocate"):
+        fastinit.normal((2**60,), dtype=np.float32)  # 2**62 bytes: more than any address space
