@@ -20,6 +20,7 @@ from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._names import canonical_names, walk
+from ._partial import reporting_partial
 from ._patching import SharedPatch
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
@@ -62,7 +63,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     root = root_seed(seed)
     module.to_empty(device=device)
     session = Session(module, root)
-    with torch.no_grad():
+    with torch.no_grad(), session.reporting_partial("materialize"):
         if rules is None:
             report = session.run(None)
         else:
@@ -207,9 +208,18 @@ class fast_init:
                 seen.add(id(m))
                 self.models.append(m)
         named: dict[Hashable, str] = {}  # tensor key -> name, over all models, first wins
-        with torch.no_grad():
+        sessions: list[Session] = []  # each model's, for the names written if a step fails
+
+        def written() -> list[str]:
+            return [n for s in sessions for n in s.written.values()] + self.report.initialized
+
+        def names() -> list[str]:
+            return [n for m in self.models for n in canonical_names(walk(m)).values()]
+
+        with torch.no_grad(), reporting_partial("fast_init", written, names):
             for model in self.models:
                 session = Session(model, self._root)
+                sessions.append(session)
                 report = session.run(None)
                 self.report.initialized += report.initialized
                 self.report.fallback += report.fallback
