@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
-from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, resolve_init_hook
+from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, hooks_for, resolve_init_hook
 from ._names import canonical_names, walk
 from ._patching import SharedPatch
 from ._report import InitReport
@@ -71,11 +71,9 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     ties = _ties(module)
-    module.to_empty(device=device)
-    for owners in ties:  # to_empty gives each (module, attribute) a Parameter of its own: tie them again
-        first_module, first_attr = owners[0]
-        for m, attr in owners[1:]:
-            m._parameters[attr] = first_module._parameters[first_attr]
+    module.to_empty(device=device)  # gives each (module, attribute) a Parameter of its own
+    if not hooks_for(module, init_hook):
+        _tie(ties)
     session = Session(module, root)
     with torch.no_grad():
         if rules is None:
@@ -86,7 +84,8 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         for attr, b in m._buffers.items():
             if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
                 report.untouched.append(prefix + attr)
-    finish_with_hook(module, root, init_hook, report)
+    finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
+    _tie(ties)                                         # construction; what it leaves untied is tied here
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
     return report
 
@@ -99,6 +98,14 @@ def _ties(module: nn.Module) -> list[list[tuple[nn.Module, str]]]:
             if p is not None:
                 places.setdefault(id(p), []).append((m, attr))
     return [owners for owners in places.values() if len(owners) > 1]
+
+
+def _tie(ties: list[list[tuple[nn.Module, str]]]) -> None:
+    """Each group's places hold its first place's Parameter again."""
+    for owners in ties:
+        first_module, first_attr = owners[0]
+        for m, attr in owners[1:]:
+            m._parameters[attr] = first_module._parameters[first_attr]
 
 
 _RESET_METHODS: list[tuple[type[nn.Module], str]]

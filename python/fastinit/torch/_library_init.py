@@ -45,7 +45,7 @@ from ._routing import INIT_NAMES, call_keyed, routed_init
 from ._seeds import fold_in_seed
 
 __all__ = ["InitHook", "find_init_hooks", "run_init_hook", "resolve_init_hook", "deferred_hook_targets",
-           "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike"]
+           "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike", "hooks_for"]
 
 #: ``init_hook(model)``: a library's initialization of a whole model.
 InitHook = Callable[[nn.Module], object]
@@ -74,7 +74,7 @@ def _hf_init_weights(m: nn.Module) -> None:
         for x in (sub, *sub._parameters.values(), *sub._buffers.values()):
             if x is not None and HF_FLAG in vars(x):
                 delattr(x, HF_FLAG)
-    m.init_weights()  # type: ignore[operator]
+    m.init_weights()
 
 
 def find_init_hooks(model: nn.Module) -> list[tuple[str, nn.Module, InitHook]]:
@@ -117,7 +117,7 @@ class _HookState:
         modules = walk(model)
         self.names = canonical_names(modules)
         self.by_storage: dict[Hashable, str] = {}
-        for prefix, m in modules:
+        for _, m in modules:
             for table in (m._parameters, m._buffers):
                 for t in table.values():
                     if t is not None:
@@ -215,8 +215,15 @@ def _library_targets() -> list[Target]:
     table = getattr(hf, "TORCH_INIT_FUNCTIONS", None)
     if not isinstance(table, dict):
         return []
-    return [(table, name, lambda _original, name=name: getattr(torch.nn.init, name))
-            for name in INIT_NAMES if name in table]
+    return [(table, name, _routed_torch_function(name)) for name in INIT_NAMES if name in table]
+
+
+def _routed_torch_function(name: str) -> Callable[[Any], Any]:
+    """The replacement of an entry: ``torch.nn.init.<name>`` as it is now (routed, while a hook runs)."""
+    def replacement(original: Any) -> Any:
+        return getattr(torch.nn.init, name)
+
+    return replacement
 
 
 _tensor_patch = SharedPatch(_tensor_targets)
