@@ -326,15 +326,18 @@ def test_a_failing_layer_leaves_no_half_built_stack(digits, monkeypatch):
         dbn.transform(digits[:3, :32])
 
 
-def test_using_an_unfitted_dbn_raises_not_fitted(digits):
+@pytest.mark.parametrize("torch_installed", [True, False], ids=["torch", "no-torch"])
+def test_using_an_unfitted_dbn_raises_not_fitted(digits, monkeypatch, torch_installed):
+    # with or without PyTorch: the unfitted model is the error, not the missing package
+    if torch_installed:
+        pytest.importorskip("torch")
+    else:
+        monkeypatch.setitem(sys.modules, "torch", None)  # "import torch" raises ImportError
     dbn = DBN((4,))
     for call in (lambda: dbn.transform(digits), lambda: dbn.reconstruct(digits),
-                 lambda: dbn.export_weights(), lambda: dbn.to_torch_autoencoder()):
+                 lambda: dbn.export_weights(), lambda: dbn.to_torch(10), lambda: dbn.to_torch_autoencoder()):
         with pytest.raises(NotFittedError):
             call()
-    pytest.importorskip("torch")
-    with pytest.raises(NotFittedError):
-        dbn.to_torch(10)
 
 
 def test_to_torch_without_pytorch_names_the_package(digits, monkeypatch):

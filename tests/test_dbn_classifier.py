@@ -81,6 +81,25 @@ def test_fitted_attributes_and_partial_fit_continues(digits_split):
     assert binary.mlp_.coefs_[-1].shape == (16, 1) and binary.predict_proba(Xte).shape == (len(Xte), 2)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_batch_larger_than_the_data_is_one_batch_without_a_warning(digits_split, early_stopping):
+    # the default batch_size (32) on 20 rows: scikit-learn's MLP would warn on every such fit
+    Xtr, _, ytr, _ = digits_split
+    X, y = Xtr[:20], ytr[:20]
+    params = dict(SMALL, early_stopping=early_stopping, validation_fraction=0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyproject's filter too, but not only through it
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DBNClassifier(**params).fit(X, y)
+    assert clf.batch_size == 32 and clf.mlp_.batch_size == 32  # untouched: what partial_fit uses later
+    one_batch = DBNClassifier(**params, batch_size=16 if early_stopping else 20).fit(X, y)  # all training rows
+    for a, b in zip(clf.mlp_.coefs_, one_batch.mlp_.coefs_):
+        np.testing.assert_array_equal(a, b)
+    if not early_stopping:  # (scikit-learn's partial_fit refuses early_stopping)
+        with pytest.warns(UserWarning, match="Got `batch_size` less than 1 or larger than sample size"):
+            clf.mlp_.partial_fit(X, y)  # scikit-learn's own call: its own warning
+
+
 def test_set_params_clone_and_grid_search(digits_split):
     Xtr, _, ytr, _ = digits_split
     clf = DBNClassifier(**SMALL)

@@ -23,8 +23,11 @@ The objects a reader brings (``X``, ``X_train``, ``y_train``, ``X_test``,
 small so that every block stays cheap; ``one_rank_process_group()`` starts
 the torch.distributed blocks' process group (gloo, world size 1, closed at
 the end of this module; tests/test_torch_distributed.py runs 1-4 ranks). A block that imports a module that is
-not installed is skipped, and so is a later block of its file that then
-fails with a NameError.
+not installed is skipped (its imports of installed modules still run, for the
+blocks after it), and so is a block whose code raises an ImportError caused by
+a package that is not installed (``dbn.to_torch()`` without torch), and a
+later block of its file that then fails with a NameError. The skip reason
+names the missing package.
 """
 from __future__ import annotations
 
@@ -77,9 +80,9 @@ class Block:
         return code
 
     def imports(self) -> list[str]:
-        """Top-level names of the modules the block imports."""
+        """Top-level names of the modules the block and its test-setup lines import."""
         names = []
-        for node in ast.walk(ast.parse(self.code)):
+        for node in ast.walk(ast.parse("\n".join([*self.setup, self.code]))):
             if isinstance(node, ast.Import):
                 names += [a.name.split(".")[0] for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -196,6 +199,35 @@ def _missing(modules: list[str]) -> list[str]:
     return sorted({m for m in modules if importlib.util.find_spec(m) is None})
 
 
+def _missing_module(error: BaseException) -> str | None:
+    """The optional package that is not installed behind ``error`` (or its causes), if that is why it was raised.
+
+    A block may need a package it does not import (``dbn.to_torch()`` imports
+    torch); a module that is installed but fails to import is not this.
+    """
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ModuleNotFoundError) and e.name and _missing([e.name.split(".")[0]]):
+            return e.name.split(".")[0]
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _installed_imports(block: Block) -> list[ast.stmt]:
+    """The block's top-level imports of installed modules, one statement per module, for the blocks after
+    it (``import math, numpy as np, torch`` gives ``import math`` and ``import numpy as np`` without torch)."""
+    statements: list[ast.stmt] = []
+    for node in ast.parse(block.code).body:
+        if isinstance(node, ast.Import):
+            statements += [ast.Import(names=[a]) for a in node.names if not _missing([a.name.split(".")[0]])]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if not _missing([node.module.split(".")[0]]):
+                statements.append(node)
+    return [ast.fix_missing_locations(ast.copy_location(st, st)) for st in statements]
+
+
 class FileRun:
     """One doc file's namespace and what has run in it."""
 
@@ -208,12 +240,11 @@ class FileRun:
         """Run ``block``; return why it was skipped, or None. Failures raise."""
         self.done.add(block.index)
         if block.skip is not None:
-            imports = [n for n in ast.parse(block.code).body if isinstance(n, (ast.Import, ast.ImportFrom))]
-            if not _missing(block.imports()):
-                exec(compile(ast.Module(body=imports, type_ignores=[]), block.id, "exec"), self.ns)
+            self._run_installed_imports(block)
             return f"skip-test: {block.skip}"
         missing = _missing(block.imports())
         if missing:
+            self._run_installed_imports(block)
             self.skipped.append(f"{block.id} needs {', '.join(missing)}")
             return self.skipped[-1]
         if "keras" in block.imports() and "keras" not in sys.modules and "KERAS_BACKEND" not in os.environ:
@@ -228,7 +259,22 @@ class FileRun:
             if self.skipped:
                 return f"uses a name from a skipped block ({'; '.join(self.skipped)}): {e}"
             raise
+        except ImportError as e:  # a call that needs an optional package the block does not import
+            package = _missing_module(e)
+            if package is None:
+                raise
+            self.skipped.append(f"{block.id} needs {package} ({e})")
+            return self.skipped[-1]
         return None
+
+    def _run_installed_imports(self, block: Block) -> None:
+        """The imports of a block that is not run, for the blocks after it, except those of missing modules."""
+        for statement in _installed_imports(block):
+            try:
+                exec(compile(ast.Module(body=[statement], type_ignores=[]), block.id, "exec"), self.ns)
+            except ImportError as e:  # fastinit.torch without torch: the import itself needs what is missing
+                if _missing_module(e) is None:
+                    raise
 
 
 _RUNS: dict[Path, FileRun] = {}
@@ -254,6 +300,40 @@ def test_doc_block_runs(block: Block, tmp_path: Path, monkeypatch: pytest.Monkey
         reason = run.execute(block)
     if reason is not None:
         pytest.skip(reason)
+
+
+ABSENT = "fastinit_docs_test_absent_package"  # installed nowhere
+
+
+def _fake_blocks(*codes: str) -> list[Block]:
+    return [Block(Path("fake.md"), k, 10 * k + 1, code) for k, code in enumerate(codes)]
+
+
+def test_a_block_needing_a_missing_package_it_does_not_import_is_skipped_naming_it() -> None:
+    # as README's dbn.to_torch() without torch: the ImportError comes from a call, not from an import line
+    run = FileRun()
+    needs, plain = _fake_blocks(
+        f"import importlib\ntry:\n    importlib.import_module({ABSENT!r})\n"
+        "except ImportError as e:\n    raise ImportError('f needs the package') from e\n",
+        "raise ImportError('an installed module that fails to import')\n")
+    reason = run.execute(needs)
+    assert reason is not None and reason.startswith(f"fake.md:1 needs {ABSENT} (f needs the package)")
+    with pytest.raises(ImportError, match="an installed module that fails"):  # not a missing package: a failure
+        run.execute(plain)
+
+
+def test_the_installed_imports_of_a_skipped_block_are_run_for_the_next_blocks() -> None:
+    run = FileRun()
+    skipped, uses = _fake_blocks(f"import math, numpy as np, {ABSENT}\nfrom {ABSENT} import x\n",
+                                 "y = np.sqrt(math.pi)\n")
+    assert run.execute(skipped) == f"fake.md:1 needs {ABSENT}"
+    assert run.execute(uses) is None and run.ns["y"] == np.sqrt(np.pi)  # not skipped for a NameError on np
+
+
+def test_test_setup_imports_count_as_the_block_s() -> None:
+    block = _fake_blocks("p.fill(0)\n")[0]
+    block.setup.append(f"import {ABSENT}; p = {ABSENT}.empty(3)")
+    assert FileRun().execute(block) == f"fake.md:1 needs {ABSENT}"
 
 
 @pytest.mark.skipif(not DOCS_PRESENT, reason=NO_DOCS)

@@ -2,7 +2,10 @@
 
 Each check returns the parameter as a Python float (or int) or raises an error
 that names the argument: ``TypeError`` for a value that is not a number,
-``ValueError`` for a number outside the valid range.
+``ValueError`` for a number outside the valid range. A scalar may be a Python
+or NumPy number or a 0-d array of any library (NumPy, JAX, PyTorch: what
+``torch.nn.init`` and ``jax.nn.initializers`` accept); arrays with elements are
+not scalars.
 """
 from __future__ import annotations
 
@@ -15,16 +18,41 @@ import numpy as np
 from ._arrays import LARGEST_FINITE
 
 
+def scalar(value: object, name: str) -> object:
+    """The Python number held by a 0-d array (``shape == ()`` and ``.item()``:
+    NumPy, JAX and PyTorch arrays, NumPy scalars); any other value unchanged.
+
+    A 0-d array whose value cannot be read (a JAX tracer inside ``jit``, a
+    PyTorch meta tensor) is a TypeError naming ``name``.
+    """
+    item = getattr(value, "item", None)
+    if getattr(value, "shape", None) != () or not callable(item):
+        return value
+    try:
+        return item()
+    except Exception as e:  # the library's own error says why (tracer, meta tensor)
+        raise TypeError(f"{name} must be a real number; the 0-d {type(value).__name__} given has no "
+                        f"value to read ({type(e).__name__}: {e})") from e
+
+
 def real(value: object, name: str) -> float:
-    """A real number (not a bool) as a float; NaN and infinity pass."""
+    """A real number (not a bool), or a 0-d array holding one, as a float; NaN and infinity pass."""
     if type(value) is float:  # the common case, without the slower ABC check below
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    number = scalar(value, name)
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        got, shape = type(value).__name__, getattr(value, "shape", None)
+        if isinstance(value, np.generic) or shape is None:
+            pass
+        elif number is not value:
+            got = f"a 0-d {got} holding {type(number).__name__}"
+        else:
+            got = f"{got} of shape {tuple(shape)} (a scalar or a 0-d array is needed)"
+        raise TypeError(f"{name} must be a real number, got {got}")
     try:
-        return float(value)
+        return float(number)
     except OverflowError:  # an int (or Fraction) beyond the float range
-        raise ValueError(f"{name} must be a finite number, got {value!r:.40}... (beyond the float range)") from None
+        raise ValueError(f"{name} must be a finite number, got {number!r:.40}... (beyond the float range)") from None
 
 
 def finite(value: object, name: str) -> float:
@@ -68,7 +96,7 @@ def exact_values(value: object, dtype: np.dtype[Any], name: str) -> np.ndarray[A
     values within its range, bool the values 0/1 (or False/True). Bools are
     accepted only for a bool dtype.
     """
-    v = np.asarray(value)
+    v = np.asarray(scalar(value, name))  # a 0-d array of any library as its number (NumPy has no bfloat16)
     if v.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__} "
                         f"of dtype {v.dtype}")

@@ -483,8 +483,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             Parameters are copies of the pretrained weights (changing them
             does not change the DBN), in ``torch.get_default_dtype()``.
         """
+        check_is_fitted(self)  # before the import: an unfitted model is the error to report, torch or not
         torch = _import_torch("DBN.to_torch")
-        check_is_fitted(self)
         if n_outputs is not None and (isinstance(n_outputs, bool) or not isinstance(n_outputs, Integral)
                                       or n_outputs < 1):
             raise ValueError(f"n_outputs must be None or a positive int; got {n_outputs!r}")
@@ -512,8 +512,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         :meth:`reconstruct`; fine-tune it with a reconstruction loss
         (``BCELoss`` for Bernoulli inputs, ``MSELoss`` for Gaussian ones).
         """
+        check_is_fitted(self)  # before the import: an unfitted model is the error to report, torch or not
         torch = _import_torch("DBN.to_torch_autoencoder")
-        check_is_fitted(self)
         dtype = torch.get_default_dtype()
         layers = []
         for w, b in self.export_weights("torch"):

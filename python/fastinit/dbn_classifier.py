@@ -17,6 +17,7 @@ all and every default is a plain value.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from typing import Any
@@ -46,6 +47,8 @@ __all__ = ["DBNClassifier"]
 
 #: DBNClassifier parameter -> the DBN parameter it sets.
 PRETRAIN_PARAMS = {f"pretrain_{name}": name for name in PER_LAYER_PARAMS}
+#: scikit-learn's MLP warns when its batch_size exceeds the training rows (then clipped to them).
+BATCH_CLIPPED = "Got `batch_size` less than 1 or larger than sample size"
 #: MLPClassifier parameters DBNClassifier passes through under the same name.
 MLP_PARAMS = ("solver", "alpha", "batch_size", "learning_rate_init", "momentum", "nesterovs_momentum",
               "max_iter", "shuffle", "tol", "n_iter_no_change", "early_stopping", "validation_fraction")
@@ -75,6 +78,11 @@ pretrain_momentum, pretrain_weight_decay, pretrain_sparsity_target, pretrain_spa
 n_iter_no_change, early_stopping, validation_fraction
         Fine-tuning: MLPClassifier's parameters of the same names. Defaults:
         "sgd", 1e-4, 32, 0.1, 0.9, True, 200, True, 1e-4, 10, False, 0.1.
+        A ``batch_size`` larger than the training rows is clipped to them
+        (one batch per epoch) without scikit-learn's warning, as
+        ``pretrain_batch_size`` is: ``fit`` on fewer than 32 rows is not a
+        mistake to warn about (``mlp_.partial_fit`` still warns, as
+        scikit-learn's).
     output_init : str, default="xavier_uniform"
         fastinit initializer of the output layer's weights when pretraining
         (its bias is zero); see ``fastinit.dbn.OUTPUT_INITS``.
@@ -255,7 +263,9 @@ n_iter_no_change, early_stopping, validation_fraction
             dbn = None
             mlp = clone(template)
         _blas_gemm(X.dtype)  # SciPy's BLAS loaded, so that the limit below sees it
-        with single_threaded_blas():
+        with single_threaded_blas(), warnings.catch_warnings():
+            # a batch larger than the data is one batch of all of it, as for pretrain_batch_size (documented)
+            warnings.filterwarnings("ignore", message=BATCH_CLIPPED, category=UserWarning)
             mlp.fit(X, y)
         self.dbn_ = dbn
         self.mlp_ = mlp

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Union
 
 from ._arrays import _int_tuple, normalize_shape
+from ._params import scalar
 from ._typing import ShapeLike
 
 __all__ = ["compute_fans", "calculate_gain"]
@@ -230,8 +231,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     nonlinearity : str
         One of the names above.
     param : float, optional
-        The negative slope of ``leaky_relu`` (default 0.01); ignored for the
-        other nonlinearities.
+        The negative slope of ``leaky_relu`` (default 0.01; a 0-d NumPy, JAX or
+        PyTorch array counts as its number); ignored for the other
+        nonlinearities.
 
     Returns
     -------
@@ -266,15 +268,16 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        if param is None:
+        number = scalar(param, "negative_slope")  # a 0-d array (NumPy, JAX, PyTorch) holds its number
+        if number is None:
             slope = 0.01
-        elif isinstance(param, bool) or not isinstance(param, numbers.Real):  # Integral is a Real
+        elif isinstance(number, bool) or not isinstance(number, numbers.Real):  # Integral is a Real
             raise ValueError(
                 f"negative_slope {param!r} is not a valid number (leaky_relu param must be an int or float)"
             )
         else:
             try:
-                slope = float(param)
+                slope = float(number)
             except OverflowError:  # an int beyond the float range
                 slope = math.inf
             if not math.isfinite(slope):

@@ -33,6 +33,7 @@ import numpy as np
 
 from ._blas import blas_single_threaded
 from ._generator import resolve_generator
+from ._params import scalar
 
 try:  # SciPy is optional: only needed to accept sparse input
     import scipy.sparse as _sparse
@@ -217,6 +218,7 @@ def log_likelihood(X, W, visible_bias, hidden_bias, log_z, visible="bernoulli"):
     underestimate log Z, which overestimates the log-likelihood). For Gaussian
     visible units it is a log *density*.
     """
+    log_z = scalar(log_z, "log_z")  # a 0-d array holds its number
     if isinstance(log_z, bool) or not isinstance(log_z, numbers.Real) or not math.isfinite(log_z):
         raise ValueError(f"log_z must be a finite real number, got {log_z!r}")
     return -free_energy(X, W, visible_bias, hidden_bias, visible=visible) - float(log_z)
@@ -555,6 +557,7 @@ def base_rate_from_sums(column_sums, n_samples, pseudo_count=5, visible="bernoul
     """:func:`base_rate_visible_bias` from the column sums of X and its row count
     (for an estimator that keeps running sums instead of the data)."""
     visible = _check_visible(visible)
+    pseudo_count = scalar(pseudo_count, "pseudo_count")
     if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, numbers.Real) or not float(pseudo_count) > 0:
         raise ValueError(f"pseudo_count must be a real number > 0, got {pseudo_count!r}")
     if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or int(n_samples) < 1:

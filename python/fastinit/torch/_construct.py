@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
+from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, hooks_for, resolve_init_hook
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._patching import SharedPatch
@@ -31,14 +32,20 @@ __all__ = ["materialize", "fast_init"]
 
 
 def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.device = "cpu",
-                rules: Sequence[Rule] | None = None) -> InitReport:
-    """Allocate a model built on the meta device and initialize it on fastinit's kernels.
+                rules: Sequence[Rule] | None = None, *, init_hook: InitHookLike = "auto") -> InitReport:
+    """Allocate a model built on the meta device and initialize it as its own code does, on fastinit's kernels.
 
     ``module.to_empty(device=device)`` allocates every parameter and buffer
-    (uninitialized); then every parameter gets PyTorch's default
+    (uninitialized), and the tensors tied on the meta device (one Parameter
+    under several names, e.g. ``lm_head.weight`` and ``wte.weight``) are tied
+    again; then every parameter gets PyTorch's default
     initialization as in :func:`reset_parameters` (same seed, same values) or,
     with ``rules``, the values of :func:`init_module` (parameters no rule
-    matches get the defaults).
+    matches get the defaults); then the model library's init hook runs
+    (``init_hook``, as in :func:`reset_parameters`: for a Hugging Face model
+    its ``init_weights()``, every random draw on the tensor's name-keyed
+    stream). So a model built on meta and materialized has the values
+    ``fast_init`` gives the same model, bit for bit.
 
     Parameters
     ----------
@@ -48,6 +55,8 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     device : str or torch.device, default "cpu"
         Where to allocate. Off the CPU each tensor is filled on the CPU and copied.
     rules : sequence of Rule, optional
+    init_hook : "auto", None or callable, default "auto"
+        See :func:`reset_parameters`; None skips the library's hook.
 
     Returns
     -------
@@ -60,8 +69,12 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
-    module.to_empty(device=device)
+    ties = _ties(module)
+    module.to_empty(device=device)  # gives each (module, attribute) a Parameter of its own
+    if not hooks_for(module, init_hook):
+        _tie(ties)
     session = Session(module, root)
     with torch.no_grad(), session.reporting_partial("materialize"):
         if rules is None:
@@ -72,8 +85,29 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         for attr, b in m._buffers.items():
             if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
                 report.untouched.append(prefix + attr)
+    with session.reporting_partial("materialize"):
+        finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
+    _tie(ties)                                             # construction; what it leaves untied is tied here
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
     return report
+
+
+def _ties(module: nn.Module) -> list[list[tuple[nn.Module, str]]]:
+    """The ``(module, attribute)`` places of each Parameter held under more than one name."""
+    places: dict[int, list[tuple[nn.Module, str]]] = {}
+    for _, m in walk(module):
+        for attr, p in m._parameters.items():
+            if p is not None:
+                places.setdefault(id(p), []).append((m, attr))
+    return [owners for owners in places.values() if len(owners) > 1]
+
+
+def _tie(ties: list[list[tuple[nn.Module, str]]]) -> None:
+    """Each group's places hold its first place's Parameter again."""
+    for owners in ties:
+        first_module, first_attr = owners[0]
+        for m, attr in owners[1:]:
+            m._parameters[attr] = first_module._parameters[first_attr]
 
 
 _RESET_METHODS: list[tuple[type[nn.Module], str]]
@@ -120,8 +154,21 @@ def _tracking(original: Callable[..., None]) -> Callable[..., None]:
     return __init__
 
 
-#: While any thread is inside a block: the known modules' resets and ``nn.Module.__init__`` replaced.
-_patch = SharedPatch(lambda: [(c, a, _skipping) for c, a in _RESET_METHODS] + [(nn.Module, "__init__", _tracking)])
+def _deferring(original: Callable[..., None]) -> Callable[..., None]:
+    """A library's init hook (transformers' ``init_weights``): nothing in a thread inside ``fast_init``, whose
+    end runs it on fastinit's streams, after the module defaults; the library's own in other threads."""
+    @functools.wraps(original)
+    def hook(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+        if _building.block is None:
+            original(self, *args, **kwargs)
+
+    return hook
+
+
+#: While any thread is inside a block: the known modules' resets, the imported libraries' init hooks and
+#: ``nn.Module.__init__`` replaced.
+_patch = SharedPatch(lambda: [(c, a, _skipping) for c, a in _RESET_METHODS] + deferred_hook_targets(_deferring)
+                     + [(nn.Module, "__init__", _tracking)])
 
 
 class fast_init:
@@ -163,8 +210,9 @@ class fast_init:
         Merged over ``models`` (names relative to each model).
     """
 
-    def __init__(self, seed: SeedLike = None) -> None:
+    def __init__(self, seed: SeedLike = None, *, init_hook: InitHookLike = "auto") -> None:
         self.seed = seed
+        self.init_hook = resolve_init_hook(init_hook)
         self.models: list[nn.Module] = []
         self.report = InitReport()
 
@@ -236,6 +284,9 @@ class fast_init:
                     self.report.initialized.append(name)
                 elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
                     call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
+        with reporting_partial("fast_init", written, names):
+            for model in self.models:  # last, as post_init runs after the constructors: the library's own init
+                finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)

@@ -52,6 +52,7 @@ from torch.nn.utils.parametrizations import _SpectralNorm
 from torch.nn.utils.parametrize import ParametrizationList
 
 from . import _nn_init
+from ._library_init import InitHookLike, finish_with_hook, resolve_init_hook
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._report import InitReport
@@ -206,8 +207,16 @@ class Session:
     def _allowed(self, m: nn.Module) -> bool:
         return self.only is None or any(id(t) in self.only for t in m._parameters.values() if t is not None)
 
+    def written_in_model_order(self) -> list[str]:
+        """The written tensors' names in the model's order (``named_parameters()``'s pre-order, each
+        module's parameters then its buffers), not in the order they were written (children first)."""
+        position = {tid: k for k, tid in enumerate(self.names)}
+        return [name for tid, name in sorted(self.written.items(), key=lambda kv: position.get(kv[0], len(position)))]
+
     def finish(self, warn_what: str | None) -> InitReport:
-        self.report.initialized = list(self.written.values())
+        self.report.initialized = self.written_in_model_order()
+        module_position = {prefix[:-1] or type(m).__name__: k for k, (prefix, m) in enumerate(self.modules)}
+        self.report.fallback.sort(key=lambda name: module_position.get(name, len(module_position)))
         for prefix, m in self.modules:
             for attr, t in m._parameters.items():
                 if t is not None and id(t) not in self.written and self.names[id(t)] == prefix + attr:
@@ -350,8 +359,16 @@ def _unpatched(method: object) -> object:
     return getattr(method, "_fastinit_original", method)
 
 
-def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
-    """Re-initialize every parameter and buffer of ``module`` as PyTorch's default initialization does.
+def reset_parameters(module: nn.Module, seed: SeedLike = None, *, init_hook: InitHookLike = "auto") -> InitReport:
+    """Re-initialize every parameter and buffer of ``module`` as its own code does, on fastinit's streams.
+
+    First PyTorch's default initialization of every module (the table
+    above), then, where the model has one, its library's init hook: for a
+    Hugging Face model its ``init_weights()`` (``_init_weights`` on every
+    submodule, then ``tie_weights``), every random draw it makes on
+    fastinit's streams (see :mod:`fastinit.torch._library_init`). That is
+    what a Hugging Face user means by re-initializing a model;
+    ``init_hook=None`` gives torch's plain module defaults instead.
 
     Parameters
     ----------
@@ -362,11 +379,17 @@ def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
         The root of every parameter's stream. ``None`` draws it from torch's
         default generator (so ``torch.manual_seed(s)`` makes it reproducible);
         a generator is advanced by one draw.
+    init_hook : "auto", None or callable, default "auto"
+        "auto": the init hook of each outermost submodule that has
+        transformers' ``init_weights``/``_init_weights``; None: none (torch's
+        module defaults only); a callable: ``init_hook(module)``, run with
+        its random draws routed the same way (the hook of another library).
 
     Returns
     -------
     InitReport
-        Which tensors were written, which modules fell back to their own
+        Which tensors were written (``sources``: what the init hook wrote),
+        which modules fell back to their own
         ``reset_parameters`` and which parameters nothing initialized. A
         UserWarning names the last two when they are not empty.
 
@@ -383,6 +406,12 @@ def reset_parameters(module: nn.Module, seed: SeedLike = None) -> InitReport:
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    session = Session(module, root_seed(seed))
-    with torch.no_grad(), session.reporting_partial("reset_parameters"):
-        return session.run("reset_parameters")
+    init_hook = resolve_init_hook(init_hook)
+    root = root_seed(seed)
+    session = Session(module, root)
+    with session.reporting_partial("reset_parameters"):
+        with torch.no_grad():
+            report = session.run(None)
+        finish_with_hook(module, root, init_hook, report)
+    report.warn("reset_parameters")
+    return report

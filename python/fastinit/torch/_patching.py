@@ -17,8 +17,11 @@ from typing import Any, Callable
 
 __all__ = ["SharedPatch"]
 
-#: ``(owner, attribute name, replacement factory)``: ``owner.<name>`` becomes ``factory(original)``.
+#: ``(owner, attribute name, replacement factory)``: ``owner.<name>`` (``owner[name]`` for a dict) becomes
+#: ``factory(original)``; an attribute a class inherits is set on it, and deleted again afterwards.
 Target = tuple[Any, str, Callable[[Any], Any]]
+
+_INHERITED = object()  # saved for an attribute the owner only inherits: deleted on restore
 
 
 class SharedPatch:
@@ -34,9 +37,14 @@ class SharedPatch:
         with self._lock:
             if self._users == 0:
                 for owner, attr, replacement in self._targets():
-                    original = vars(owner)[attr]
-                    self._saved.append((owner, attr, original))
-                    setattr(owner, attr, replacement(original))
+                    if isinstance(owner, dict):
+                        original = owner[attr]
+                        owner[attr] = replacement(original)
+                        self._saved.append((owner, attr, original))
+                        continue
+                    own = vars(owner).get(attr, _INHERITED)
+                    self._saved.append((owner, attr, own))
+                    setattr(owner, attr, replacement(getattr(owner, attr) if own is _INHERITED else own))
             self._users += 1
 
     def release(self) -> None:
@@ -44,5 +52,10 @@ class SharedPatch:
             self._users -= 1
             if self._users == 0:
                 for owner, attr, original in reversed(self._saved):
-                    setattr(owner, attr, original)
+                    if isinstance(owner, dict):
+                        owner[attr] = original
+                    elif original is _INHERITED:
+                        delattr(owner, attr)
+                    else:
+                        setattr(owner, attr, original)
                 self._saved.clear()

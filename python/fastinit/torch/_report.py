@@ -24,11 +24,17 @@ class InitReport:
     untouched : list of str
         Parameters nothing wrote (no rule matched and no ``reset_parameters``);
         for ``materialize`` also the buffers nothing reset.
+    sources : dict of str to str
+        For each tensor a model library's init hook wrote last (Hugging
+        Face's ``init_weights``), what wrote it, e.g.
+        ``{"transformer.wte.weight": "GPT2LMHeadModel.init_weights: normal_"}``;
+        tensors not in it hold the torch module default (or a rule's value).
     """
 
     initialized: list[str] = dataclasses.field(default_factory=list)
     fallback: list[str] = dataclasses.field(default_factory=list)
     untouched: list[str] = dataclasses.field(default_factory=list)
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def warn(self, what: str, stacklevel: int = 3, untouched: str = "were left unchanged") -> None:
         """One UserWarning naming the fallback modules and untouched parameters, if any.

@@ -248,7 +248,7 @@ def apply_rules(session: Session, rules: Sequence[Rule] | Rule, allow_unused: bo
                 rule.init(t, **arguments)
             session.written[id(t)] = name
     report = session.report
-    report.initialized = list(session.written.values())
+    report.initialized = session.written_in_model_order()
     report.untouched = [session.names[id(t)] for t in unmatched if id(t) not in session.written]
     return report
 
