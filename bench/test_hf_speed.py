@@ -74,6 +74,7 @@ def construct(variant: str, shape: str):
         with torch.device("meta"):
             model = auto.from_config(cfg)
         model.to_empty(device="cpu")
+        model.tie_weights()  # to_empty gives lm_head a Parameter of its own; the model shares wte's
         with torch.no_grad():
             for p in model.parameters():
                 p.zero_()
@@ -143,7 +144,10 @@ def main() -> None:
             results[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
     med = {v: {k: statistics.median(r[k] - (r["base_mib"] if k == "peak_mib" else 0) for r in rs)
                for k in ("time", "peak_mib")} for v, rs in results.items()}
-    params = results[variants[0]][0]["params"]
+    params = max(r["params"] for rs in results.values() for r in rs)
+    counts = {v: rs[0]["params"] for v, rs in results.items()}
+    if len(set(counts.values())) > 1:
+        print(f"parameter counts differ (ties): {counts}")
     print(f"HF GPT-2 {args.shape}: {params / 1e6:.0f} M parameters, isa {__import__('fastinit')._core.isa()}, "
           f"fastinit threads {__import__('fastinit').get_num_threads()}, torch threads {torch.get_num_threads()}, "
           f"{args.repeats} repeats")
