@@ -196,6 +196,22 @@ def test_init_module_rules_name_hf_classes() -> None:
     assert stats.kstest(w, "norm", args=(0, 0.5)).pvalue > P_MIN
 
 
+def test_init_module_rules_name_llama_rmsnorm_and_qualified_patterns() -> None:
+    from transformers.models.llama.modeling_llama import LlamaRMSNorm
+
+    model = build("llama", "fast_init")
+    rules = [fit.Rule("constant_", module=LlamaRMSNorm, name="weight", val=0.5),
+             fit.Rule("normal_", name="*.o_proj.weight", std=0.25)]
+    with pytest.warns(UserWarning, match="were left unchanged"):
+        fit.init_module(model, rules, seed=0)
+    norms = [m.weight for m in model.modules() if isinstance(m, LlamaRMSNorm)]
+    assert len(norms) == 5 and all(bool((w == 0.5).all()) for w in norms)
+    o = model.model.layers[1].self_attn.o_proj.weight.detach().double().numpy().ravel()
+    assert stats.kstest(o, "norm", args=(0, 0.25)).pvalue > P_MIN
+    q = model.model.layers[1].self_attn.q_proj.weight.detach().double().numpy().ravel()
+    assert abs(q.std() - 0.02) < 0.004  # untouched by the rules: the model's own N(0, 0.02)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_bfloat16_models(mode: str) -> None:
     plain = build("llama", "plain", dtype=torch.bfloat16)
