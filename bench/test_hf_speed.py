@@ -1,112 +1,120 @@
-"""Speed and memory of building Hugging Face transformers models with their own initialization.
+"""Speed and memory of fastinit.torch on Hugging Face GPT-2 (transformers, from a config; issue 15).
 
-A GPT-2 built from its config (``AutoModelForCausalLM.from_config``), four ways:
+Each construction runs in a fresh process (time of the construction; peak resident memory from
+``resource.getrusage`` minus the process's peak before it, so imports and torch's meta set-up are not
+counted), the variants interleaved, medians over the repeats:
 
-- ``plain``: transformers as is (torch's generator, module defaults then ``_init_weights``);
-- ``fast_init``: built under ``fastinit.torch.fast_init(seed=0)``;
-- ``materialize``: built on the meta device, then ``fastinit.torch.materialize(model, seed=0)``;
-- ``floor``: built on meta, ``to_empty``, ``zero_`` every parameter (allocation and one write, no
-  initialization at all).
+- ``plain``: ``AutoModelForCausalLM.from_config(cfg)`` (transformers' own initialization);
+- ``fast_init``: the same under ``fastinit.torch.fast_init(seed=0)``;
+- ``materialize``: built under ``torch.device("meta")``, then ``fastinit.torch.materialize(model, seed=0)``;
+- ``floor``: built on meta, ``to_empty`` and ``zero_`` of every parameter (the least any
+  initialization of allocated memory can cost).
 
-``fast_init`` and ``materialize`` give the model's own initialization (tests/test_torch_hf.py checks
-it tensor by tensor). Targets: GPT-2 medium shape (24 layers, width 1024, 355M parameters):
-plain / fastinit >= 3x; GPT-2 XL shape (48 layers, width 1600, 1.56B): peak memory <= 1.3x the
-floor's and time <= 1.5x the floor's.
+GPT-2 medium shape (24 layers, width 1024, 355M parameters): targets fast_init and materialize
+>= 3x faster than plain. GPT-2 XL shape (48 layers, width 1600, 1.56B, 6.2 GB): peak memory of
+fast_init and materialize <= 1.3x the floor's, time <= 1.5x the floor's (plain is skipped there:
+minutes). Run::
 
-pytest-benchmark version (times only, in one process; FASTINIT_BENCH_HF_LAYERS/_WIDTH set the shape,
-default 24 x 1024)::
+    python bench/test_hf_speed.py --shape medium --threads 2 [--repeats 3]
+    python bench/test_hf_speed.py --shape xl --threads 2 --repeats 2
+    FASTINIT_ISA=avx2 python bench/test_hf_speed.py ...
+
+pytest-benchmark version (medium shape by default, times only, in one process)::
 
     python -m pytest bench/test_hf_speed.py --benchmark-enable
-
-standalone version, each construction in a fresh process (time and peak memory), medians of
-interleaved runs::
-
-    python bench/test_hf_speed.py [--layers 24 --width 1024] [--repeats 3] [--threads 2]
-    python bench/test_hf_speed.py --layers 48 --width 1600 --repeats 1   # XL: ~6.2 GB per process
 
 No thresholds are asserted here.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
-import warnings
 
 import pytest
 
-if __name__ == "__main__":
-    import torch
-    import transformers
-else:
+if __name__ != "__main__":
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-from test_torch_speed import _peak_mib  # noqa: E402
+else:
+    import torch
+    import transformers
 
 import fastinit.torch as ft  # noqa: E402
 
-LAYERS = int(os.environ.get("FASTINIT_BENCH_HF_LAYERS", "24"))
-WIDTH = int(os.environ.get("FASTINIT_BENCH_HF_WIDTH", "1024"))
-VARIANTS = ("floor", "plain", "fast_init", "materialize")
+SHAPES = {  # GPT-2 sizes (n_layer, n_embd, n_head)
+    "tiny": (2, 64, 4),
+    "medium": (24, 1024, 16),
+    "xl": (48, 1600, 25),
+}
 
 
-def config(n_layer: int, width: int):
-    return transformers.GPT2Config(n_layer=n_layer, n_embd=width, n_head=width // 64)
+def config(shape: str):
+    n_layer, n_embd, n_head = SHAPES[shape]
+    return transformers.GPT2Config(n_layer=n_layer, n_embd=n_embd, n_head=n_head)
 
 
-def construct(variant: str, n_layer: int, width: int):
-    """GPT-2 of the given shape, built in one of the four ways."""
-    cfg = config(n_layer, width)
-    build = transformers.AutoModelForCausalLM.from_config
+def construct(variant: str, shape: str):
+    cfg = config(shape)
+    auto = transformers.AutoModelForCausalLM
     if variant == "plain":
-        torch.manual_seed(0)
-        return build(cfg)
+        return auto.from_config(cfg)
     if variant == "fast_init":
         with ft.fast_init(seed=0):
-            return build(cfg)
-    with torch.device("meta"):
-        model = build(cfg)
+            return auto.from_config(cfg)
     if variant == "materialize":
+        with torch.device("meta"):
+            model = auto.from_config(cfg)
         ft.materialize(model, seed=0)
         return model
     if variant == "floor":
+        with torch.device("meta"):
+            model = auto.from_config(cfg)
         model.to_empty(device="cpu")
+        model.tie_weights()  # to_empty gives lm_head a Parameter of its own; the model shares wte's
         with torch.no_grad():
             for p in model.parameters():
                 p.zero_()
         return model
-    raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    raise ValueError(variant)
 
 
 def _set_up() -> None:
-    """transformers' lazy imports and torch's meta-device set-up, once per process: not timed."""
-    warnings.simplefilter("ignore")
+    """One-time costs shared by all variants (imports, torch's meta set-up): not timed, not counted."""
     transformers.logging.set_verbosity_error()
-    for variant in VARIANTS:
-        construct(variant, 1, 64)
+    construct("materialize", "tiny")
+    construct("plain", "tiny")
+    with ft.fast_init(seed=0):
+        transformers.AutoModelForCausalLM.from_config(config("tiny"))
 
 
 # ---------------------------------------------------------------- pytest-benchmark
 
+BENCH_SHAPE = os.environ.get("FASTINIT_BENCH_HF_SHAPE", "medium")
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_from_config(benchmark, variant):
+
+@pytest.mark.parametrize("variant", ["plain", "fast_init", "materialize", "floor"])
+def test_hf_construction(benchmark, variant):
     _set_up()
-    benchmark.group = f"GPT-2 {LAYERS} x {WIDTH} from_config"
-    benchmark.pedantic(construct, args=(variant, LAYERS, WIDTH), rounds=3, iterations=1)
+    benchmark.group = f"HF GPT-2 {BENCH_SHAPE} construction"
+    benchmark.pedantic(construct, args=(variant, BENCH_SHAPE), rounds=2, iterations=1)
 
 
 # ---------------------------------------------------------------- standalone report
 
 
-def _child(variant: str, n_layer: int, width: int) -> None:
-    """In a fresh process: one construction; prints time and peak memory as JSON."""
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _child(variant: str, shape: str) -> None:
     _set_up()
     base = _peak_mib()
     t0 = time.perf_counter()
-    model = construct(variant, n_layer, width)
+    model = construct(variant, shape)
     elapsed = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
     print(json.dumps({"time": elapsed, "peak_mib": _peak_mib(), "base_mib": base, "params": params}))
@@ -114,39 +122,42 @@ def _child(variant: str, n_layer: int, width: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--layers", type=int, default=24)
-    parser.add_argument("--width", type=int, default=1024)
+    parser.add_argument("--shape", choices=list(SHAPES), default="medium")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="threads of fastinit and of torch (default: their own)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=VARIANTS, help="variants not run")
+    parser.add_argument("--variants", default=None, help="comma-separated (default: all; xl: without plain)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
         __import__("fastinit").set_num_threads(args.threads)
         torch.set_num_threads(args.threads)
     if args.child:
-        return _child(args.child, args.layers, args.width)
-    runs: dict = {v: [] for v in VARIANTS if v not in args.skip}
+        return _child(args.child, args.shape)
+    default = "floor,fast_init,materialize" if args.shape == "xl" else "floor,plain,fast_init,materialize"
+    variants = (args.variants or default).split(",")
+    results: dict = {v: [] for v in variants}
     threads = ["--threads", str(args.threads)] if args.threads else []
     for _ in range(args.repeats):
-        for variant in runs:  # interleaved: a slow spell of the machine hits every variant
-            out = subprocess.run([sys.executable, __file__, "--child", variant, "--layers", str(args.layers),
-                                  "--width", str(args.width), *threads], capture_output=True, text=True, check=True)
-            runs[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    med = {v: {k: statistics.median(r[k] for r in rs) for k in ("time", "peak_mib", "base_mib", "params")}
-           for v, rs in runs.items()}
-    first = next(iter(med.values()))
-    print(f"GPT-2 {args.layers} layers x {args.width}: {first['params'] / 1e6:.0f} M parameters, ISA "
-          f"{__import__('fastinit').info()['isa']}, medians of {args.repeats} fresh processes per variant")
-    floor = med.get("floor")
-    for v, m in med.items():
-        mem = m["peak_mib"] - m["base_mib"]
-        line = f"  {v:12s} {m['time']:7.2f} s  {mem:8.0f} MiB"
-        if floor:
-            line += (f"   time {m['time'] / floor['time']:.2f}x floor, "
-                     f"memory {mem / (floor['peak_mib'] - floor['base_mib']):.2f}x floor")
-        if "plain" in med and v in ("fast_init", "materialize"):
-            line += f", plain / {v} = {med['plain']['time'] / m['time']:.2f}x"
+        for variant in variants:  # interleaved: one process per construction, never two at once
+            out = subprocess.run([sys.executable, __file__, "--child", variant, "--shape", args.shape, *threads],
+                                 capture_output=True, text=True, check=True)
+            results[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    med = {v: {k: statistics.median(r[k] - (r["base_mib"] if k == "peak_mib" else 0) for r in rs)
+               for k in ("time", "peak_mib")} for v, rs in results.items()}
+    params = max(r["params"] for rs in results.values() for r in rs)
+    counts = {v: rs[0]["params"] for v, rs in results.items()}
+    if len(set(counts.values())) > 1:
+        print(f"parameter counts differ (ties): {counts}")
+    print(f"HF GPT-2 {args.shape}: {params / 1e6:.0f} M parameters, isa {__import__('fastinit')._core.isa()}, "
+          f"fastinit threads {__import__('fastinit').get_num_threads()}, torch threads {torch.get_num_threads()}, "
+          f"{args.repeats} repeats")
+    for v in variants:
+        line = f"{v:>12}: {med[v]['time']:7.2f} s  {med[v]['peak_mib']:8.0f} MiB"
+        if "floor" in med:
+            line += (f"  time {med[v]['time'] / med['floor']['time']:.2f}x floor, "
+                     f"memory {med[v]['peak_mib'] / med['floor']['peak_mib']:.2f}x floor")
+        if "plain" in med:
+            line += f", plain / this {med['plain']['time'] / med[v]['time']:.2f}x"
         print(line)
 
 

@@ -198,14 +198,15 @@ def test_torch_bfloat16_tensors_are_filled_in_place():
     np.testing.assert_array_equal(param.detach().view(torch.int16).numpy(), expected.view(np.int16))
 
 
-def test_torch_bfloat16_without_ml_dtypes_is_a_type_error(monkeypatch):
+def test_torch_bfloat16_without_ml_dtypes_is_filled_in_place_with_the_same_bits(monkeypatch):
     from fastinit import _arrays
 
+    t = torch.zeros(5, 7, dtype=torch.bfloat16)
+    expected = fi.normal_(torch.zeros(5, 7, dtype=torch.bfloat16), seed=3).view(torch.int16).clone()
     monkeypatch.setattr(_arrays, "_ml_dtypes", None)
-    t = torch.zeros(3, 3, dtype=torch.bfloat16)
-    with pytest.raises(TypeError, match="could not be shared through DLPack"):
-        fi.normal_(t)
-    assert torch.count_nonzero(t) == 0
+    ptr = t.data_ptr()
+    assert fi.normal_(t, seed=3) is t and t.data_ptr() == ptr
+    assert torch.equal(t.view(torch.int16), expected)
 
 
 def test_arrays_with_overlapping_elements_are_refused():

@@ -37,6 +37,12 @@ try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
 except ImportError:  # pragma: no cover - optional dependency
     _ml_dtypes = None  # type: ignore[assignment, unused-ignore]  # only with ml_dtypes installed
 
+#: Without ml_dtypes NumPy has no bfloat16, but a torch bfloat16 tensor is still
+#: filled in place: its memory is shared as this 2-byte stand-in (a one-field
+#: record, distinct from every numeric dtype) and the C++ core writes bfloat16 bits
+#: into it with the same kernel, hence the same bits, as with ml_dtypes.
+BFLOAT16_BITS: np.dtype[Any] = np.dtype([("bfloat16", "<u2")])
+
 #: The largest number of bytes an array may have (NumPy's limit).
 MAX_BYTES = 2**63 - 1
 #: The largest number of elements of a logical tensor: logical indices are
@@ -49,10 +55,34 @@ MAX_LOGICAL_ELEMENTS = 2**63
 LARGEST_FINITE = {
     dt: float(np.nextafter(np.asarray(np.inf, dtype=dt), np.asarray(0, dtype=dt))) for dt in _DTYPE_CODES
 }
+#: Whether NumPy arrays can be bfloat16 (ml_dtypes installed).
+HAS_ML_DTYPES = _ml_dtypes is not None
+LARGEST_FINITE[BFLOAT16_BITS] = float.fromhex("0x1.fep127")  # bfloat16's largest finite value
+#: The C++ core's dtype codes of the arrays it fills: the dtypes above and the
+#: bfloat16 stand-in, which only ``as_writable_array`` makes (from a torch tensor).
+_FILL_CODES = {**_DTYPE_CODES, BFLOAT16_BITS: 1}
+
+
+def bfloat16_bits(values: npt.ArrayLike) -> npt.NDArray[np.uint16]:
+    """The bfloat16 bits of ``values`` rounded to float32, then to nearest even.
+
+    The rounding of torch's ``.to(torch.bfloat16)`` and ml_dtypes' casts: add
+    ``0x7FFF`` plus the lowest kept bit to the float32 bits and keep the high
+    16; a NaN stays a (quiet) NaN.
+    """
+    f = np.asarray(values, dtype=np.float32)
+    u = f.view(np.uint32).astype(np.uint64)
+    rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    return np.where(np.isnan(f), ((u >> 16) | 0x40).astype(np.uint16), rounded)
+
+
+def bfloat16_value(bits: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """The float32 values of bfloat16 ``bits`` (exact)."""
+    return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
 
 
 def dtype_code(dtype: np.dtype[Any]) -> int:
-    return _DTYPE_CODES[dtype]
+    return _FILL_CODES[dtype]
 
 
 def is_exact(dtype: np.dtype[Any]) -> bool:
@@ -128,7 +158,7 @@ def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) ->
     also integer and bool dtypes, for the constant initializers) in any memory layout
     and CPU objects that export DLPack (for example a PyTorch tensor, including
     a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
-    does under ``no_grad``; torch bfloat16 needs ``ml_dtypes``). Never
+    does under ``no_grad``; torch bfloat16 also without ``ml_dtypes``). Never
     copies: read-only memory is a ValueError, other dtypes are a TypeError.
     """
     torch_tensor = None
@@ -157,7 +187,8 @@ def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) ->
         raise TypeError(
             f"{name} must be a NumPy array or a CPU tensor that supports DLPack, got {type(obj).__name__}"
         )
-    if arr.dtype not in _DTYPE_CODES and not (exact and is_exact(arr.dtype)):
+    if arr.dtype not in _DTYPE_CODES and not (exact and is_exact(arr.dtype)) and \
+            not (torch_tensor is not None and arr.dtype == BFLOAT16_BITS):
         if exact:
             raise TypeError(f"{name} must have a floating, integer or bool dtype "
                             f"({_VALID_DTYPES}{_EXACT_DTYPES}); got {arr.dtype}")
@@ -215,13 +246,12 @@ def _from_dlpack(obj: Any, torch_tensor: Any) -> npt.NDArray[Any]:
     """A NumPy view of a DLPack tensor's memory.
 
     NumPy's DLPack import has no bfloat16, so a torch bfloat16 tensor is shared
-    as int16 (same memory, same strides) and re-labelled as ml_dtypes' bfloat16;
-    without ml_dtypes, NumPy's own refusal surfaces as the TypeError below.
+    as int16 (same memory, same strides) and re-labelled as ml_dtypes' bfloat16,
+    or without ml_dtypes as :data:`BFLOAT16_BITS`.
     """
     if torch_tensor is not None and torch_tensor.dtype == sys.modules["torch"].bfloat16:
-        if _ml_dtypes is None:
-            raise TypeError(BFLOAT16_HINT)
-        return np.from_dlpack(obj.view(sys.modules["torch"].int16)).view(_ml_dtypes.bfloat16)
+        bits = np.from_dlpack(obj.view(sys.modules["torch"].int16))
+        return bits.view(BFLOAT16_BITS if _ml_dtypes is None else _ml_dtypes.bfloat16)
     return np.from_dlpack(obj)
 
 

@@ -48,7 +48,15 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _sampling
-from ._arrays import LARGEST_FINITE, as_writable_array, is_exact, logical_layout
+from ._arrays import (
+    BFLOAT16_BITS,
+    LARGEST_FINITE,
+    as_writable_array,
+    bfloat16_bits,
+    bfloat16_value,
+    is_exact,
+    logical_layout,
+)
 from ._docs import shared_doc
 from ._params import exact_values, finite, non_negative, positive, real
 from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
@@ -127,6 +135,11 @@ def _holds_a_finite_value(a: float, b: float, dtype: np.dtype[Any]) -> bool:
     lo, hi = max(a, -big), min(b, big)
     if lo > hi:
         return False
+    if dtype == BFLOAT16_BITS:  # torch bfloat16 without ml_dtypes: the same test on its bits
+        bits = int(bfloat16_bits(lo))
+        if float(bfloat16_value(bits)) < lo:  # one step towards +inf: up in magnitude if >= 0, down if < 0
+            bits = bits + 1 if bits < 0x8000 else (0 if bits == 0x8000 else bits - 1)
+        return float(bfloat16_value(bits)) <= hi
     with np.errstate(over="ignore"):
         v = np.asarray(lo).astype(dtype)  # nearest value of the dtype; step up if it is below lo
     if float(v) < lo:

@@ -172,6 +172,11 @@ with fastinit.torch.fast_init(seed=0) as building:
 assert_type(building, fastinit.torch.fast_init)
 assert_type(building.models, list[nn.Module])
 assert_type(building.report, fastinit.torch.InitReport)
+try:
+    fastinit.torch.reset_parameters(model, seed=0)
+except fastinit.torch.PartialInitError as partial:
+    assert_type(partial.written, list[str])
+    assert_type(partial.not_written, list[str])
 
 # --- fastinit.torch: sharded tensors (a plain tensor is its own whole) ---
 assert_type(fastinit.torch.fill_sharded(fastinit.truncated_normal_, t, 0.0, 0.02, seed=0), torch.Tensor)

@@ -18,6 +18,9 @@
   any fastinit initializer, ``local_block``/``local_blocks`` give a shard's
   place in the whole tensor, ``check_same_seed`` verifies the ranks agree.
 
+A whole-model call that fails after writing some tensors raises
+:class:`PartialInitError`, which names the tensors written and not written.
+
 PyTorch is imported by this package only, never by ``import fastinit``.
 """
 from __future__ import annotations
@@ -41,6 +44,7 @@ from ._nn_init import (
     xavier_uniform_,
     zeros_,
 )
+from ._partial import PartialInitError
 from ._report import InitReport
 from ._rules import Rule, gpt2_rules, init_module
 from ._shard import check_same_seed, fill_sharded, local_block, local_blocks
@@ -49,5 +53,6 @@ __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
     "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "InitReport",
+    "PartialInitError",
     "fill_sharded", "check_same_seed", "local_block", "local_blocks",
 ]  # fmt: skip

@@ -21,6 +21,7 @@ from torch.nn.parameter import is_lazy
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, hooks_for, resolve_init_hook
 from ._names import canonical_names, walk
+from ._partial import reporting_partial
 from ._patching import SharedPatch
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
@@ -75,7 +76,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     if not hooks_for(module, init_hook):
         _tie(ties)
     session = Session(module, root)
-    with torch.no_grad():
+    with torch.no_grad(), session.reporting_partial("materialize"):
         if rules is None:
             report = session.run(None)
         else:
@@ -84,8 +85,9 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         for attr, b in m._buffers.items():
             if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
                 report.untouched.append(prefix + attr)
-    finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
-    _tie(ties)                                         # construction; what it leaves untied is tied here
+    with session.reporting_partial("materialize"):
+        finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
+    _tie(ties)                                             # construction; what it leaves untied is tied here
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
     return report
 
@@ -262,9 +264,18 @@ class fast_init:
                 seen.add(id(m))
                 self.models.append(m)
         named: dict[Hashable, str] = {}  # tensor key -> name, over all models, first wins
-        with torch.no_grad():
+        sessions: list[Session] = []  # each model's, for the names written if a step fails
+
+        def written() -> list[str]:
+            return [n for s in sessions for n in s.written.values()] + self.report.initialized
+
+        def names() -> list[str]:
+            return [n for m in self.models for n in canonical_names(walk(m)).values()]
+
+        with torch.no_grad(), reporting_partial("fast_init", written, names):
             for model in self.models:
                 session = Session(model, self._root)
+                sessions.append(session)
                 report = session.run(None)
                 self.report.initialized += report.initialized
                 self.report.fallback += report.fallback
@@ -281,8 +292,9 @@ class fast_init:
                     self.report.initialized.append(name)
                 elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
                     call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
-        for model in self.models:  # last, as post_init runs after the constructors: the library's own init
-            finish_with_hook(model, self._root, self.init_hook, self.report)
+        with reporting_partial("fast_init", written, names):
+            for model in self.models:  # last, as post_init runs after the constructors: the library's own init
+                finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)

@@ -38,6 +38,7 @@ Xavier weights) overrides its children's.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any, Callable
 
@@ -53,6 +54,7 @@ from torch.nn.utils.parametrize import ParametrizationList
 from . import _nn_init
 from ._library_init import InitHookLike, finish_with_hook, resolve_init_hook
 from ._names import canonical_names, walk
+from ._partial import reporting_partial
 from ._report import InitReport
 from ._routing import call_keyed, routed_init
 from ._seeds import SeedLike, fold_in_seed, root_seed
@@ -76,6 +78,10 @@ class Session:
         self.written: dict[int, str] = {}  # id -> name, in order
         self.report = InitReport()
         self.staged: list[tuple[ParametrizationList, torch.Tensor, list[torch.Tensor]]] = []
+
+    def reporting_partial(self, what: str) -> contextlib.AbstractContextManager[None]:
+        """A failure after some writes becomes a :class:`PartialInitError` naming what was written."""
+        return reporting_partial(what, lambda: self.written.values(), lambda: self.names.values())
 
     def owner_name(self, tensor: torch.Tensor | None, expected: str | None) -> str | None:
         """The tensor's name if this call should write it here (not None, not tied to another name, allowed)."""
@@ -403,8 +409,9 @@ def reset_parameters(module: nn.Module, seed: SeedLike = None, *, init_hook: Ini
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     session = Session(module, root)
-    with torch.no_grad():
-        report = session.run(None)
-    finish_with_hook(module, root, init_hook, report)
+    with session.reporting_partial("reset_parameters"):
+        with torch.no_grad():
+            report = session.run(None)
+        finish_with_hook(module, root, init_hook, report)
     report.warn("reset_parameters")
     return report

@@ -287,6 +287,8 @@ def init_module(module: nn.Module, rules: Sequence[Rule], seed: SeedLike = None,
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    report = apply_rules(Session(module, root_seed(seed)), rules, allow_unused, defaults_for_unmatched=False)
+    session = Session(module, root_seed(seed))
+    with session.reporting_partial("init_module"):
+        report = apply_rules(session, rules, allow_unused, defaults_for_unmatched=False)
     report.warn("init_module")
     return report

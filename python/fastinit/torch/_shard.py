@@ -33,6 +33,7 @@ import itertools
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from .._arrays import HAS_ML_DTYPES
 from .._generator import Generator, resolve_generator
 from .._typing import Seed, TensorT
 
@@ -310,13 +311,27 @@ def _pinned_seed(seed: Any) -> Callable[[], Any]:
 
 
 def _fill_block(fill: Callable[..., Any], target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """``fill(target, ...)``; a tensor on another device than the CPU is filled on the CPU and copied."""
-    if getattr(getattr(target, "device", None), "type", "cpu") == "cpu":  # arrays and CPU tensors: in place
+    """``fill(target, ...)``; a tensor on another device than the CPU is filled on the CPU and copied.
+
+    Without ml_dtypes, the whole-tensor fills (:data:`WHOLE_TENSOR_FILLS`, which
+    write NumPy values) reach a bfloat16 tensor through a float32 buffer of the
+    same shape, rounded by torch's ``copy_`` to nearest even, as ml_dtypes rounds;
+    they already hold the whole tensor in float64, so the buffer adds at most half
+    of that. Element-wise fills write bfloat16 bits in place (``BFLOAT16_BITS``).
+    """
+    staging_dtype = getattr(target, "dtype", None)
+    if not HAS_ML_DTYPES and getattr(fill, "__name__", "") in WHOLE_TENSOR_FILLS:
+        import torch
+
+        if staging_dtype == torch.bfloat16:
+            staging_dtype = torch.float32
+    if staging_dtype == getattr(target, "dtype", None) and \
+            getattr(getattr(target, "device", None), "type", "cpu") == "cpu":  # arrays and CPU tensors: in place
         fill(target, *args, **kwargs)
         return
     import torch
 
-    staging = torch.empty(tuple(target.shape), dtype=target.dtype)
+    staging = torch.empty(tuple(target.shape), dtype=staging_dtype)
     fill(staging, *args, **kwargs)
     with torch.no_grad():
         target.copy_(staging)
@@ -385,7 +400,7 @@ def fill_sharded(fill: Callable[..., object], tensor: TensorT, *args: Any, eleme
             whole_shape = blocks[0][1]
             assert whole_shape is not None  # a DTensor's blocks always have one
             whole = torch.empty(whole_shape, dtype=blocks[0][0].dtype)
-            fill(whole, *args, **kwargs)
+            _fill_block(fill, whole, args, kwargs)
             for view, _, offset in blocks:
                 assert offset is not None  # a DTensor's blocks always have one
                 view.copy_(whole[tuple(slice(o, o + n) for o, n in zip(offset, view.shape))])
