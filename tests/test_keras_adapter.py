@@ -266,3 +266,78 @@ def test_dense_layer_with_other_backends(backend):
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["ok", backend]
+
+
+# --- fastinit.keras.get: keras.initializers.get's lookup ---
+
+def _keras_names():
+    from keras.src.initializers import ALL_OBJECTS_DICT
+    return sorted(n for n, c in ALL_OBJECTS_DICT.items() if c.__name__ not in ("Initializer", "STFT"))
+
+
+def test_get_knows_every_name_keras_knows_except_stft():
+    assert sorted(fik.NAMES) == _keras_names()
+
+
+@pytest.mark.parametrize("name", _keras_names())
+def test_get_by_name_gives_kerass_class_and_config(name):
+    ours = fik.get(name)
+    if name.lower() == "constant":  # Keras 3.15's get("constant") raises KeyError 'value' (from_config({}))
+        with pytest.raises(KeyError):
+            keras.initializers.get(name)
+        assert type(ours) is fik.Constant and ours.get_config() == {"value": 0.0}  # Keras's default value
+        return
+    theirs = keras.initializers.get(name)
+    assert type(ours) is getattr(fik, type(theirs).__name__)
+    assert ours.get_config().items() >= theirs.get_config().items()
+    if isinstance(theirs, keras.initializers.Identity):  # Keras's get_config drops gain; ours keeps it
+        assert ours.get_config() == {"gain": theirs.gain}
+    else:
+        assert ours.get_config() == theirs.get_config()
+
+
+@pytest.mark.parametrize("name", ["GlorotUniform", "HeNormal", "RandomNormal", "Constant", "Orthogonal", "Identity",
+                                  "VarianceScaling", "TruncatedNormal"])
+def test_get_from_kerass_serialized_config(name):
+    kwargs = {"Constant": {"value": 0.5}, "Identity": {"gain": 2.0}, "RandomNormal": {"mean": 1.0, "seed": 3},
+              "VarianceScaling": {"scale": 3.0, "mode": "fan_out", "distribution": "uniform", "seed": 9}}
+    theirs = getattr(keras.initializers, name)(**kwargs.get(name, {}))
+    config = keras.initializers.serialize(theirs)
+    ours = fik.get(config)
+    assert type(ours) is getattr(fik, name) and ours.get_config().items() >= theirs.get_config().items()
+    if name == "Identity":  # Keras's config has no gain, so the default comes back
+        assert theirs.get_config() == {} and ours.gain == 1.0
+    else:
+        assert ours.get_config() == theirs.get_config()
+    assert fik.get({"class_name": name, "config": ours.get_config()}).get_config() == ours.get_config()
+    assert type(fik.get({"class_name": name})) is getattr(fik, name)  # config may be omitted
+
+
+def test_get_class_instance_callable_and_none():
+    assert fik.get(None) is None and keras.initializers.get(None) is None
+    assert type(fik.get(fik.HeUniform)) is fik.HeUniform
+    inst = fik.Zeros()
+    assert fik.get(inst) is inst
+
+    def fn(shape, dtype=None):
+        return np.ones(shape)
+
+    assert fik.get(fn) is fn
+    values = np.arange(6.0).reshape(2, 3)
+    init = fik.get(values)
+    np.testing.assert_array_equal(_np(init((2, 3), "float32")), values.astype(np.float32))
+    assert str(_np(init((2, 3), "float32")).dtype) == "float32"
+    with pytest.raises(ValueError, match=r"Expected `shape` to be \(2, 3\)"):
+        init((3, 2))
+
+
+@pytest.mark.parametrize("bad", ["glorotuniform", "stft", "Glorot_Uniform", {"class_name": "Nope", "config": {}}, 3,
+                                 {"config": {}}])
+def test_get_unknown_names_the_identifier_and_the_valid_names(bad):
+    with pytest.raises(ValueError, match="initializer") as info:
+        fik.get(bad)
+    if not isinstance(bad, dict) or "class_name" in bad:
+        assert repr(bad) in str(info.value) and "glorot_uniform" in str(info.value)
+    if bad != "stft":  # Keras has STFT, fastinit.keras not yet
+        with pytest.raises(ValueError):
+            keras.initializers.get(bad)  # Keras refuses the others too

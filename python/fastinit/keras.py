@@ -31,9 +31,10 @@ distributions as Keras's classes, other bits.
 """
 from __future__ import annotations
 
+import inspect
 import random as _python_random
 from collections.abc import Sequence
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 
 import keras
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
     "TruncatedNormal", "VarianceScaling", "Zeros", "keras_fans",
     "constant", "zeros", "ones", "identity", "random_normal", "truncated_normal", "random_uniform", "variance_scaling",
     "orthogonal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal", "he_uniform", "he_normal",
+    "normal", "uniform", "one", "zero", "get",
 ]  # fmt: skip
 
 KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
@@ -350,3 +352,73 @@ variance_scaling, orthogonal = VarianceScaling, Orthogonal
 glorot_uniform, glorot_normal, lecun_uniform, lecun_normal = GlorotUniform, GlorotNormal, LecunUniform, LecunNormal
 he_uniform, he_normal = HeUniform, HeNormal
 
+normal, uniform, one, zero = RandomNormal, RandomUniform, Ones, Zeros  # Keras's short aliases
+
+#: The names ``get`` resolves, as ``keras.initializers.get`` does (class names and snake_case aliases).
+NAMES: dict[str, type[_Initializer]] = {
+    cls_name: obj for cls_name, obj in sorted(globals().items())
+    if isinstance(obj, type) and issubclass(obj, _Initializer) and not cls_name.startswith("_")
+}
+
+
+def get(identifier: Any) -> Callable[..., Any] | None:
+    """The initializer ``identifier`` names, as ``keras.initializers.get`` resolves it.
+
+    * ``None`` gives ``None``;
+    * a name, case-sensitive: a class name (``"GlorotUniform"``) or Keras's
+      snake_case alias (``"glorot_uniform"``, ``"he_normal"``, ``"zeros"``,
+      ``"normal"``, ``"one"``, ...), gives an instance with default arguments;
+    * a config dict ``{"class_name": ..., "config": {...}}`` (what
+      ``keras.initializers.serialize`` writes; ``module`` and
+      ``registered_name`` are ignored) gives ``cls.from_config(config)``;
+    * a class gives a new instance of it, any other callable (an initializer
+      instance, a function ``f(shape, dtype=None)``) is returned as is;
+    * a NumPy array or backend tensor gives a function returning it cast to the
+      requested dtype, refusing another shape (as Keras).
+
+    Differs from Keras: names resolve to fastinit's classes, and Keras's
+    ``STFT`` is not provided. Anything else raises ``ValueError`` naming the
+    identifier and the valid names.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        if not isinstance(identifier.get("class_name"), str):
+            raise ValueError(f"an initializer config dict needs a 'class_name' string, got {identifier!r}")
+        config = identifier.get("config", {})
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise ValueError(f"an initializer config's 'config' must be a dict, got {config!r}")
+        restored: _Initializer = _by_name(identifier["class_name"], identifier).from_config(config)
+        return restored
+    if isinstance(identifier, str):
+        return _by_name(identifier, identifier)()
+    if isinstance(identifier, (np.ndarray, np.generic)) or keras.ops.is_tensor(identifier):
+        return _fixed_values(identifier)
+    if inspect.isclass(identifier):
+        return cast(Callable[..., Any], identifier())
+    if callable(identifier):
+        return cast(Callable[..., Any], identifier)
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}; expected None, "
+                     f"one of {sorted(NAMES)}, a config dict, a class, a callable or an array")
+
+
+def _by_name(name: str, identifier: object) -> type[_Initializer]:
+    cls = NAMES.get(name)
+    if cls is None:
+        raise ValueError(f"Could not interpret initializer identifier: {identifier!r}; "
+                         f"valid names are {sorted(NAMES)}")
+    return cls
+
+
+def _fixed_values(values: Any) -> Callable[..., Any]:
+    """Keras's tensor identifier: ``f(shape, dtype=None)`` returning ``values`` in ``dtype``."""
+    want = tuple(int(d) for d in values.shape)
+
+    def initialize(shape: Sequence[int], dtype: Any = None) -> Any:
+        if tuple(int(d) for d in shape) != want:
+            raise ValueError(f"Expected `shape` to be {want} for direct tensor as initializer. Received shape={shape}")
+        return keras.ops.cast(values, keras.backend.standardize_dtype(dtype))
+
+    return initialize
