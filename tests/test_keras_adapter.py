@@ -272,10 +272,10 @@ def test_dense_layer_with_other_backends(backend):
 
 def _keras_names():
     from keras.src.initializers import ALL_OBJECTS_DICT
-    return sorted(n for n, c in ALL_OBJECTS_DICT.items() if c.__name__ not in ("Initializer", "STFT"))
+    return sorted(n for n, c in ALL_OBJECTS_DICT.items() if c.__name__ != "Initializer")
 
 
-def test_get_knows_every_name_keras_knows_except_stft():
+def test_get_knows_every_name_keras_knows():
     assert sorted(fik.NAMES) == _keras_names()
 
 
@@ -331,13 +331,75 @@ def test_get_class_instance_callable_and_none():
         init((3, 2))
 
 
-@pytest.mark.parametrize("bad", ["glorotuniform", "stft", "Glorot_Uniform", {"class_name": "Nope", "config": {}}, 3,
+@pytest.mark.parametrize("bad", ["glorotuniform", "Glorot_Uniform", {"class_name": "Nope", "config": {}}, 3,
                                  {"config": {}}])
 def test_get_unknown_names_the_identifier_and_the_valid_names(bad):
     with pytest.raises(ValueError, match="initializer") as info:
         fik.get(bad)
     if not isinstance(bad, dict) or "class_name" in bad:
         assert repr(bad) in str(info.value) and "glorot_uniform" in str(info.value)
-    if bad != "stft":  # Keras has STFT, fastinit.keras not yet
-        with pytest.raises(ValueError):
-            keras.initializers.get(bad)  # Keras refuses the others too
+    with pytest.raises(ValueError):
+        keras.initializers.get(bad)  # Keras refuses them too
+
+
+# --- STFT: Keras's fixed Fourier-basis kernel ---
+
+STFT_WINDOWS = ["hann", "hamming", "blackman", None, "array"]
+
+
+@pytest.mark.parametrize("side", ["real", "imag"])
+@pytest.mark.parametrize("window", STFT_WINDOWS)
+@pytest.mark.parametrize("scaling", ["density", "spectrum", None])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_stft_float32_is_kerass(side, window, scaling, periodic):
+    pytest.importorskip("scipy")
+    win = np.linspace(0.1, 1.0, 24) if window == "array" else window
+    shape = (24, 1, 13)
+    ours = _np(fik.STFT(side, win, scaling, periodic)(shape, "float32"))
+    theirs = _np(keras.initializers.STFT(side, win, scaling, periodic)(shape, "float32"))
+    assert ours.dtype == theirs.dtype == np.float32 and ours.shape == theirs.shape
+    if keras.backend.backend() == "numpy":
+        np.testing.assert_array_equal(ours, theirs)
+    else:  # the backend's own float32 cos/sin: within an ulp of the largest angle, pi (frames - 1)
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=np.finfo(np.float32).eps * np.pi * (shape[0] - 1))
+
+
+@pytest.mark.parametrize("side", ["real", "imag"])
+@pytest.mark.parametrize("scaling", ["density", "spectrum", None])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_stft_float64_is_the_formula(side, scaling, periodic):
+    signal = pytest.importorskip("scipy.signal")
+    frames, bins = 32, 17
+    t, f = np.arange(frames)[:, None, None], np.arange(bins)[None, None, :]
+    angle = -2.0 * np.pi * t * f / (2 * (bins - 1))
+    win = signal.get_window("hamming", frames, fftbins=periodic)[:, None, None]
+    scale = {"density": np.sqrt((win ** 2).sum()), "spectrum": np.abs(win).sum(), None: 1.0}[scaling]
+    want = (np.cos(angle) if side == "real" else np.sin(angle)) * win / scale
+    got = np.asarray(fik.STFT(side, "hamming", scaling, periodic)._values((frames, 1, bins), np.dtype(np.float64)))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
+
+
+def test_stft_get_config_and_lookup_and_refusals():
+    pytest.importorskip("scipy")
+    init = fik.STFT("imag", "hamming", "spectrum", True)
+    theirs = keras.initializers.STFT("imag", "hamming", "spectrum", True)
+    assert init.get_config() == theirs.get_config()
+    for name in ("stft", "STFT", "STFTInitializer"):
+        assert type(fik.get(name)) is fik.STFT
+        assert fik.get(name).get_config() == keras.initializers.get(name).get_config()
+    assert fik.get(keras.initializers.serialize(theirs)).get_config() == theirs.get_config()
+    assert fik.STFT(window=np.ones(4)).get_config()["window"] == [1.0, 1.0, 1.0, 1.0]  # JSON-ready
+    with pytest.raises(ValueError, match="side must be one of"):
+        fik.STFT(side="both")
+    with pytest.raises(ValueError, match="scaling must be one of"):
+        fik.STFT(scaling="l2")
+    with pytest.raises(ValueError):
+        fik.STFT(window="no-such-window")
+    with pytest.raises(ValueError, match=r"window must have shape \(8,\)"):
+        fik.STFT(window=np.ones(5))((8, 1, 5))
+    with pytest.raises(ValueError, match="STFT needs a shape"):
+        fik.STFT()((8, 5))
+    with pytest.raises(ValueError, match="STFT needs a shape"):
+        fik.STFT()((8, 1, 1))
+    kernel = _np(fik.STFT()((8, 3, 5)))  # every channel filled (Keras: (8, 1, 5) whatever the channels)
+    assert kernel.shape == (8, 3, 5) and np.array_equal(kernel[:, 0], kernel[:, 2])

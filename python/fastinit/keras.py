@@ -51,7 +51,7 @@ __all__ = [
     "TruncatedNormal", "VarianceScaling", "Zeros", "keras_fans",
     "constant", "zeros", "ones", "identity", "random_normal", "truncated_normal", "random_uniform", "variance_scaling",
     "orthogonal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal", "he_uniform", "he_normal",
-    "normal", "uniform", "one", "zero", "get",
+    "normal", "uniform", "one", "zero", "get", "STFT", "STFTInitializer", "stft",
 ]  # fmt: skip
 
 KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
@@ -343,9 +343,78 @@ class Identity(_Initializer):
         return {"gain": self.gain}
 
 
-OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+@_register
+class STFT(_Initializer):
+    """Keras's STFT kernel: a fixed windowed Fourier basis for ``(frame_length, channels, fft_length // 2 + 1)``.
+
+    With ``T = frame_length``, ``F`` the last dimension, ``N = 2 (F - 1)``,
+    ``t = 0..T-1`` and ``f = 0..F-1``: ``kernel[t, :, f] = cos(-2 pi t f / N)``
+    (``side="real"``) or ``sin(...)`` (``"imag"``), times ``window[t]`` divided by
+    ``sqrt(sum window^2)`` (``scaling="density"``), ``sum |window|``
+    (``"spectrum"``) or 1 (``None``). ``window`` is a ``scipy.signal.get_window``
+    name (``periodic`` gives the periodic, FFT-bin form), an array of ``T``
+    values, or ``None``. Deterministic: no seed. Computed in ``dtype`` in
+    Keras's order of operations, so float32 values are Keras's bit for bit with
+    the NumPy backend (other backends' ``cos``/``sin`` may differ by an ulp).
+    float64 is float64 throughout; Keras 3.15's ops fall back to float32 on the
+    way (``divide`` by an int, ``arccos``), so its float64 kernel is off by up to
+    ~3e-6. Unlike Keras,
+    a channel dimension above 1 is filled (Keras returns ``(T, 1, F)`` whatever
+    it is), and ``F < 2`` (no frequency step) is refused. Needs SciPy for a
+    named window.
+    """
+
+    def __init__(self, side: str = "real", window: Any = "hann", scaling: str | None = "density",
+                 periodic: bool = False) -> None:
+        check_choice(side, ("real", "imag"), "side")
+        if scaling is not None:
+            check_choice(scaling, ("density", "spectrum"), "scaling")
+        if isinstance(window, str):
+            _named_window(window, 1, bool(periodic))  # refuses an unknown name now, as Keras
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        if len(shape) != 3 or shape[2] < 2:
+            raise ValueError(f"STFT needs a shape (frame_length, channels, fft_length // 2 + 1) with the last "
+                             f"dimension at least 2, got {shape}")
+        frames, channels, bins = shape
+        freq = np.arange(bins, dtype=dtype).reshape(1, 1, bins) / np.asarray((bins - 1) * 2, dtype=dtype)
+        time = np.arange(frames, dtype=dtype).reshape(frames, 1, 1)
+        args = (np.asarray(-2, dtype=dtype) * time) * freq * np.arccos(np.asarray(-1, dtype=dtype))
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            win = self.window
+            if isinstance(win, str):
+                win = _named_window(win, frames, bool(self.periodic))
+            win = np.asarray(win, dtype=dtype)
+            if win.shape != (frames,):
+                raise ValueError(f"window must have shape ({frames},) (frame_length), got {win.shape}")
+            win = win.reshape(frames, 1, 1)
+            scale: Any = 1
+            if self.scaling == "density":
+                scale = np.sqrt(np.sum(np.square(win)))
+            elif self.scaling == "spectrum":
+                scale = np.sum(np.abs(win))
+            kernel = (kernel * win) / scale
+        return np.ascontiguousarray(np.broadcast_to(kernel.astype(dtype, copy=False), shape))
+
+    def get_config(self) -> dict[str, Any]:
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+def _named_window(name: str, length: int, periodic: bool) -> np.ndarray:
+    try:
+        import scipy.signal
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(f"STFT(window={name!r}) needs SciPy (pip install scipy) for scipy.signal.get_window") from exc
+    return np.asarray(scipy.signal.get_window(name, length, fftbins=periodic))
+
+
+OrthogonalInitializer, IdentityInitializer, STFTInitializer = Orthogonal, Identity, STFT
 
 # Keras's snake_case names of the same classes (keras.initializers.glorot_uniform is the class).
+stft = STFT
 constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
 random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
 variance_scaling, orthogonal = VarianceScaling, Orthogonal
@@ -376,8 +445,7 @@ def get(identifier: Any) -> Callable[..., Any] | None:
     * a NumPy array or backend tensor gives a function returning it cast to the
       requested dtype, refusing another shape (as Keras).
 
-    Differs from Keras: names resolve to fastinit's classes, and Keras's
-    ``STFT`` is not provided. Anything else raises ``ValueError`` naming the
+    Differs from Keras: names resolve to fastinit's classes. Anything else raises ``ValueError`` naming the
     identifier and the valid names.
     """
     if identifier is None:
