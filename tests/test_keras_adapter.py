@@ -266,3 +266,140 @@ def test_dense_layer_with_other_backends(backend):
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["ok", backend]
+
+
+# --- fastinit.keras.get: keras.initializers.get's lookup ---
+
+def _keras_names():
+    from keras.src.initializers import ALL_OBJECTS_DICT
+    return sorted(n for n, c in ALL_OBJECTS_DICT.items() if c.__name__ != "Initializer")
+
+
+def test_get_knows_every_name_keras_knows():
+    assert sorted(fik.NAMES) == _keras_names()
+
+
+@pytest.mark.parametrize("name", _keras_names())
+def test_get_by_name_gives_kerass_class_and_config(name):
+    ours = fik.get(name)
+    if name.lower() == "constant":  # Keras 3.15's get("constant") raises KeyError 'value' (from_config({}))
+        with pytest.raises(KeyError):
+            keras.initializers.get(name)
+        assert type(ours) is fik.Constant and ours.get_config() == {"value": 0.0}  # Keras's default value
+        return
+    theirs = keras.initializers.get(name)
+    assert type(ours) is getattr(fik, type(theirs).__name__)
+    assert ours.get_config().items() >= theirs.get_config().items()
+    if isinstance(theirs, keras.initializers.Identity):  # Keras's get_config drops gain; ours keeps it
+        assert ours.get_config() == {"gain": theirs.gain}
+    else:
+        assert ours.get_config() == theirs.get_config()
+
+
+@pytest.mark.parametrize("name", ["GlorotUniform", "HeNormal", "RandomNormal", "Constant", "Orthogonal", "Identity",
+                                  "VarianceScaling", "TruncatedNormal"])
+def test_get_from_kerass_serialized_config(name):
+    kwargs = {"Constant": {"value": 0.5}, "Identity": {"gain": 2.0}, "RandomNormal": {"mean": 1.0, "seed": 3},
+              "VarianceScaling": {"scale": 3.0, "mode": "fan_out", "distribution": "uniform", "seed": 9}}
+    theirs = getattr(keras.initializers, name)(**kwargs.get(name, {}))
+    config = keras.initializers.serialize(theirs)
+    ours = fik.get(config)
+    assert type(ours) is getattr(fik, name) and ours.get_config().items() >= theirs.get_config().items()
+    if name == "Identity":  # Keras's config has no gain, so the default comes back
+        assert theirs.get_config() == {} and ours.gain == 1.0
+    else:
+        assert ours.get_config() == theirs.get_config()
+    assert fik.get({"class_name": name, "config": ours.get_config()}).get_config() == ours.get_config()
+    assert type(fik.get({"class_name": name})) is getattr(fik, name)  # config may be omitted
+
+
+def test_get_class_instance_callable_and_none():
+    assert fik.get(None) is None and keras.initializers.get(None) is None
+    assert type(fik.get(fik.HeUniform)) is fik.HeUniform
+    inst = fik.Zeros()
+    assert fik.get(inst) is inst
+
+    def fn(shape, dtype=None):
+        return np.ones(shape)
+
+    assert fik.get(fn) is fn
+    values = np.arange(6.0).reshape(2, 3)
+    init = fik.get(values)
+    np.testing.assert_array_equal(_np(init((2, 3), "float32")), values.astype(np.float32))
+    assert str(_np(init((2, 3), "float32")).dtype) == "float32"
+    with pytest.raises(ValueError, match=r"Expected `shape` to be \(2, 3\)"):
+        init((3, 2))
+
+
+@pytest.mark.parametrize("bad", ["glorotuniform", "Glorot_Uniform", {"class_name": "Nope", "config": {}}, 3,
+                                 {"config": {}}])
+def test_get_unknown_names_the_identifier_and_the_valid_names(bad):
+    with pytest.raises(ValueError, match="initializer") as info:
+        fik.get(bad)
+    if not isinstance(bad, dict) or "class_name" in bad:
+        assert repr(bad) in str(info.value) and "glorot_uniform" in str(info.value)
+    with pytest.raises(ValueError):
+        keras.initializers.get(bad)  # Keras refuses them too
+
+
+# --- STFT: Keras's fixed Fourier-basis kernel ---
+
+STFT_WINDOWS = ["hann", "hamming", "blackman", None, "array"]
+
+
+@pytest.mark.parametrize("side", ["real", "imag"])
+@pytest.mark.parametrize("window", STFT_WINDOWS)
+@pytest.mark.parametrize("scaling", ["density", "spectrum", None])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_stft_float32_is_kerass(side, window, scaling, periodic):
+    pytest.importorskip("scipy")
+    win = np.linspace(0.1, 1.0, 24) if window == "array" else window
+    shape = (24, 1, 13)
+    ours = _np(fik.STFT(side, win, scaling, periodic)(shape, "float32"))
+    theirs = _np(keras.initializers.STFT(side, win, scaling, periodic)(shape, "float32"))
+    assert ours.dtype == theirs.dtype == np.float32 and ours.shape == theirs.shape
+    if keras.backend.backend() == "numpy":
+        np.testing.assert_array_equal(ours, theirs)
+    else:  # the backend's own float32 cos/sin: within an ulp of the largest angle, pi (frames - 1)
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=np.finfo(np.float32).eps * np.pi * (shape[0] - 1))
+
+
+@pytest.mark.parametrize("side", ["real", "imag"])
+@pytest.mark.parametrize("scaling", ["density", "spectrum", None])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_stft_float64_is_the_formula(side, scaling, periodic):
+    signal = pytest.importorskip("scipy.signal")
+    frames, bins = 32, 17
+    t, f = np.arange(frames)[:, None, None], np.arange(bins)[None, None, :]
+    angle = -2.0 * np.pi * t * f / (2 * (bins - 1))
+    win = signal.get_window("hamming", frames, fftbins=periodic)[:, None, None]
+    scale = {"density": np.sqrt((win ** 2).sum()), "spectrum": np.abs(win).sum(), None: 1.0}[scaling]
+    want = (np.cos(angle) if side == "real" else np.sin(angle)) * win / scale
+    got = np.asarray(fik.STFT(side, "hamming", scaling, periodic)._values((frames, 1, bins), np.dtype(np.float64)))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
+
+
+def test_stft_get_config_and_lookup_and_refusals():
+    pytest.importorskip("scipy")
+    init = fik.STFT("imag", "hamming", "spectrum", True)
+    theirs = keras.initializers.STFT("imag", "hamming", "spectrum", True)
+    assert init.get_config() == theirs.get_config()
+    for name in ("stft", "STFT", "STFTInitializer"):
+        assert type(fik.get(name)) is fik.STFT
+        assert fik.get(name).get_config() == keras.initializers.get(name).get_config()
+    assert fik.get(keras.initializers.serialize(theirs)).get_config() == theirs.get_config()
+    assert fik.STFT(window=np.ones(4)).get_config()["window"] == [1.0, 1.0, 1.0, 1.0]  # JSON-ready
+    with pytest.raises(ValueError, match="side must be one of"):
+        fik.STFT(side="both")
+    with pytest.raises(ValueError, match="scaling must be one of"):
+        fik.STFT(scaling="l2")
+    with pytest.raises(ValueError):
+        fik.STFT(window="no-such-window")
+    with pytest.raises(ValueError, match=r"window must have shape \(8,\)"):
+        fik.STFT(window=np.ones(5))((8, 1, 5))
+    with pytest.raises(ValueError, match="STFT needs a shape"):
+        fik.STFT()((8, 5))
+    with pytest.raises(ValueError, match="STFT needs a shape"):
+        fik.STFT()((8, 1, 1))
+    kernel = _np(fik.STFT()((8, 3, 5)))  # every channel filled (Keras: (8, 1, 5) whatever the channels)
+    assert kernel.shape == (8, 3, 5) and np.array_equal(kernel[:, 0], kernel[:, 2])

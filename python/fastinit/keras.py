@@ -31,9 +31,10 @@ distributions as Keras's classes, other bits.
 """
 from __future__ import annotations
 
+import inspect
 import random as _python_random
 from collections.abc import Sequence
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 
 import keras
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
     "TruncatedNormal", "VarianceScaling", "Zeros", "keras_fans",
     "constant", "zeros", "ones", "identity", "random_normal", "truncated_normal", "random_uniform", "variance_scaling",
     "orthogonal", "glorot_uniform", "glorot_normal", "lecun_uniform", "lecun_normal", "he_uniform", "he_normal",
+    "normal", "uniform", "one", "zero", "get", "STFT", "STFTInitializer", "stft",
 ]  # fmt: skip
 
 KERAS_MODES = ("fan_in", "fan_out", "fan_avg")
@@ -341,12 +343,150 @@ class Identity(_Initializer):
         return {"gain": self.gain}
 
 
-OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+@_register
+class STFT(_Initializer):
+    """Keras's STFT kernel: a fixed windowed Fourier basis for ``(frame_length, channels, fft_length // 2 + 1)``.
+
+    With ``T = frame_length``, ``F`` the last dimension, ``N = 2 (F - 1)``,
+    ``t = 0..T-1`` and ``f = 0..F-1``: ``kernel[t, :, f] = cos(-2 pi t f / N)``
+    (``side="real"``) or ``sin(...)`` (``"imag"``), times ``window[t]`` divided by
+    ``sqrt(sum window^2)`` (``scaling="density"``), ``sum |window|``
+    (``"spectrum"``) or 1 (``None``). ``window`` is a ``scipy.signal.get_window``
+    name (``periodic`` gives the periodic, FFT-bin form), an array of ``T``
+    values, or ``None``. Deterministic: no seed. Computed in ``dtype`` in
+    Keras's order of operations, so float32 values are Keras's bit for bit with
+    the NumPy backend (other backends' ``cos``/``sin`` may differ by an ulp).
+    float64 is float64 throughout; Keras 3.15's ops fall back to float32 on the
+    way (``divide`` by an int, ``arccos``), so its float64 kernel is off by up to
+    ~3e-6. Unlike Keras,
+    a channel dimension above 1 is filled (Keras returns ``(T, 1, F)`` whatever
+    it is), and ``F < 2`` (no frequency step) is refused. Needs SciPy for a
+    named window.
+    """
+
+    def __init__(self, side: str = "real", window: Any = "hann", scaling: str | None = "density",
+                 periodic: bool = False) -> None:
+        check_choice(side, ("real", "imag"), "side")
+        if scaling is not None:
+            check_choice(scaling, ("density", "spectrum"), "scaling")
+        if isinstance(window, str):
+            _named_window(window, 1, bool(periodic))  # refuses an unknown name now, as Keras
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        if len(shape) != 3 or shape[2] < 2:
+            raise ValueError(f"STFT needs a shape (frame_length, channels, fft_length // 2 + 1) with the last "
+                             f"dimension at least 2, got {shape}")
+        frames, channels, bins = shape
+        freq = np.arange(bins, dtype=dtype).reshape(1, 1, bins) / np.asarray((bins - 1) * 2, dtype=dtype)
+        time = np.arange(frames, dtype=dtype).reshape(frames, 1, 1)
+        args = (np.asarray(-2, dtype=dtype) * time) * freq * np.arccos(np.asarray(-1, dtype=dtype))
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            win = self.window
+            if isinstance(win, str):
+                win = _named_window(win, frames, bool(self.periodic))
+            win = np.asarray(win, dtype=dtype)
+            if win.shape != (frames,):
+                raise ValueError(f"window must have shape ({frames},) (frame_length), got {win.shape}")
+            win = win.reshape(frames, 1, 1)
+            scale: Any = 1
+            if self.scaling == "density":
+                scale = np.sqrt(np.sum(np.square(win)))
+            elif self.scaling == "spectrum":
+                scale = np.sum(np.abs(win))
+            kernel = (kernel * win) / scale
+        return np.ascontiguousarray(np.broadcast_to(kernel.astype(dtype, copy=False), shape))
+
+    def get_config(self) -> dict[str, Any]:
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+def _named_window(name: str, length: int, periodic: bool) -> np.ndarray:
+    try:
+        import scipy.signal
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(f"STFT(window={name!r}) needs SciPy (pip install scipy) for scipy.signal.get_window") from exc
+    return np.asarray(scipy.signal.get_window(name, length, fftbins=periodic))
+
+
+OrthogonalInitializer, IdentityInitializer, STFTInitializer = Orthogonal, Identity, STFT
 
 # Keras's snake_case names of the same classes (keras.initializers.glorot_uniform is the class).
+stft = STFT
 constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
 random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
 variance_scaling, orthogonal = VarianceScaling, Orthogonal
 glorot_uniform, glorot_normal, lecun_uniform, lecun_normal = GlorotUniform, GlorotNormal, LecunUniform, LecunNormal
 he_uniform, he_normal = HeUniform, HeNormal
 
+normal, uniform, one, zero = RandomNormal, RandomUniform, Ones, Zeros  # Keras's short aliases
+
+#: The names ``get`` resolves, as ``keras.initializers.get`` does (class names and snake_case aliases).
+NAMES: dict[str, type[_Initializer]] = {
+    cls_name: obj for cls_name, obj in sorted(globals().items())
+    if isinstance(obj, type) and issubclass(obj, _Initializer) and not cls_name.startswith("_")
+}
+
+
+def get(identifier: Any) -> Callable[..., Any] | None:
+    """The initializer ``identifier`` names, as ``keras.initializers.get`` resolves it.
+
+    * ``None`` gives ``None``;
+    * a name, case-sensitive: a class name (``"GlorotUniform"``) or Keras's
+      snake_case alias (``"glorot_uniform"``, ``"he_normal"``, ``"zeros"``,
+      ``"normal"``, ``"one"``, ...), gives an instance with default arguments;
+    * a config dict ``{"class_name": ..., "config": {...}}`` (what
+      ``keras.initializers.serialize`` writes; ``module`` and
+      ``registered_name`` are ignored) gives ``cls.from_config(config)``;
+    * a class gives a new instance of it, any other callable (an initializer
+      instance, a function ``f(shape, dtype=None)``) is returned as is;
+    * a NumPy array or backend tensor gives a function returning it cast to the
+      requested dtype, refusing another shape (as Keras).
+
+    Differs from Keras: names resolve to fastinit's classes. Anything else raises ``ValueError`` naming the
+    identifier and the valid names.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        if not isinstance(identifier.get("class_name"), str):
+            raise ValueError(f"an initializer config dict needs a 'class_name' string, got {identifier!r}")
+        config = identifier.get("config", {})
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise ValueError(f"an initializer config's 'config' must be a dict, got {config!r}")
+        restored: _Initializer = _by_name(identifier["class_name"], identifier).from_config(config)
+        return restored
+    if isinstance(identifier, str):
+        return _by_name(identifier, identifier)()
+    if isinstance(identifier, (np.ndarray, np.generic)) or keras.ops.is_tensor(identifier):
+        return _fixed_values(identifier)
+    if inspect.isclass(identifier):
+        return cast(Callable[..., Any], identifier())
+    if callable(identifier):
+        return cast(Callable[..., Any], identifier)
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}; expected None, "
+                     f"one of {sorted(NAMES)}, a config dict, a class, a callable or an array")
+
+
+def _by_name(name: str, identifier: object) -> type[_Initializer]:
+    cls = NAMES.get(name)
+    if cls is None:
+        raise ValueError(f"Could not interpret initializer identifier: {identifier!r}; "
+                         f"valid names are {sorted(NAMES)}")
+    return cls
+
+
+def _fixed_values(values: Any) -> Callable[..., Any]:
+    """Keras's tensor identifier: ``f(shape, dtype=None)`` returning ``values`` in ``dtype``."""
+    want = tuple(int(d) for d in values.shape)
+
+    def initialize(shape: Sequence[int], dtype: Any = None) -> Any:
+        if tuple(int(d) for d in shape) != want:
+            raise ValueError(f"Expected `shape` to be {want} for direct tensor as initializer. Received shape={shape}")
+        return keras.ops.cast(values, keras.backend.standardize_dtype(dtype))
+
+    return initialize

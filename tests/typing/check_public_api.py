@@ -12,6 +12,7 @@ and dask types are checked too.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Optional
 
 import dask.array as da
@@ -150,6 +151,20 @@ assert_type(fastinit.torch.kaiming_uniform_(t, a=math.sqrt(5), generator=2), tor
 assert_type(fastinit.torch.kaiming_normal_(t, mode="fan_out", nonlinearity="relu", generator=2), torch.Tensor)
 assert_type(fastinit.torch.orthogonal_(t, gain=1.0, generator=3), torch.Tensor)
 assert_type(fastinit.torch.sparse_(t, 0.1, std=0.01, generator=4), torch.Tensor)
+# torch's deprecated aliases keep the underscore function's signature (and warn FutureWarning)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)
+    assert_type(fastinit.torch.uniform(t, -1.0, 1.0, generator=0), torch.Tensor)
+    assert_type(fastinit.torch.normal(t, 0.0, 0.02), torch.Tensor)
+    assert_type(fastinit.torch.constant(t, 0.5), torch.Tensor)
+    assert_type(fastinit.torch.eye(t), torch.Tensor)
+    assert_type(fastinit.torch.dirac(kernel, groups=2), torch.Tensor)
+    assert_type(fastinit.torch.xavier_uniform(t, gain=2.0), torch.Tensor)
+    assert_type(fastinit.torch.xavier_normal(t, generator=1), torch.Tensor)
+    assert_type(fastinit.torch.kaiming_uniform(t, a=math.sqrt(5)), torch.Tensor)
+    assert_type(fastinit.torch.kaiming_normal(t, mode="fan_out"), torch.Tensor)
+    assert_type(fastinit.torch.orthogonal(t, gain=1.0), torch.Tensor)
+    assert_type(fastinit.torch.sparse(t, 0.1, std=0.01), torch.Tensor)
 
 # --- fastinit.torch: whole models ---
 model: nn.Module = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.Linear(16, 4))

@@ -4,7 +4,11 @@
   ``normal_``, ``trunc_normal_``, ``constant_``, ``ones_``, ``zeros_``,
   ``eye_``, ``dirac_``, ``xavier_uniform_``, ``xavier_normal_``,
   ``kaiming_uniform_``, ``kaiming_normal_``, ``orthogonal_``, ``sparse_``,
-  ``calculate_gain``.
+  ``calculate_gain``, and torch's deprecated aliases without the ``_``
+  (``normal``, ``uniform``, ``constant``, ``eye``, ``dirac``,
+  ``xavier_uniform``, ``xavier_normal``, ``kaiming_uniform``,
+  ``kaiming_normal``, ``orthogonal``, ``sparse``), which warn
+  ``FutureWarning`` as torch's do.
 * ``reset_parameters(module, seed=...)``: PyTorch's default initialization of
   every module, each parameter keyed by its qualified name.
 * ``init_module(module, rules, seed=...)``: Hugging Face/timm-style
@@ -27,6 +31,19 @@ from __future__ import annotations
 
 from ._construct import fast_init, materialize
 from ._defaults import reset_parameters
+from ._deprecated import (
+    constant,
+    dirac,
+    eye,
+    kaiming_normal,
+    kaiming_uniform,
+    normal,
+    orthogonal,
+    sparse,
+    uniform,
+    xavier_normal,
+    xavier_uniform,
+)
 from ._nn_init import (
     calculate_gain,
     constant_,
@@ -52,6 +69,8 @@ from ._shard import check_same_seed, fill_sharded, local_block, local_blocks
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+    "kaiming_normal", "orthogonal", "sparse",
     "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "InitReport",
     "PartialInitError",
     "fill_sharded", "check_same_seed", "local_block", "local_blocks",
