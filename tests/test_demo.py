@@ -504,3 +504,76 @@ def test_closed_output_pipe_ends_quietly_with_sigpipes_status():
         os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("section, label", [
+    ("zeros", "zeros and constants"), ("depth", "depth statistics"), ("curves", "training curves"),
+    ("pretraining", "pretraining"), ("speed", "speed"),
+])
+def test_ctrl_c_during_a_section_stops_the_demo_with_130_and_no_report(section, label, tmp_path):
+    # A real SIGINT, as a terminal's Ctrl-C sends it, once the section's progress bar is on the
+    # (pseudo-)terminal. scikit-learn's MLP catches KeyboardInterrupt and returns quietly: the demo
+    # must stop anyway, exit 130 and write no report (the full settings, so the section is running).
+    import pty
+    import select
+    import signal
+    import time
+
+    out = tmp_path / "report"
+    main_fd, terminal_fd = pty.openpty()
+    code = "import sys\nfrom fastinit.__main__ import main\nsys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "demo", "--no-open", "--out", str(out),
+                             "--section", section], stdout=subprocess.PIPE, stderr=terminal_fd,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    os.close(terminal_fd)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 120
+        while label.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([main_fd], [], [], 0.2)[0]:
+                seen += os.read(main_fd, 4096)
+        assert label.encode() in seen, seen
+        time.sleep(0.3)  # well inside the section (it runs for seconds at the full settings)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=10)  # "within a second", with room for a busy machine
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main_fd)
+    assert proc.returncode == 130, (proc.returncode, stdout)
+    assert not (out / "index.html").exists() and not (out / "results.json").exists()
+    assert b"report:" not in stdout and b"findings support" not in stdout
+
+
+@pytest.mark.parametrize("section", ["curves", "pretraining"])
+def test_ctrl_c_inside_scikit_learns_training_loop_is_not_swallowed(section, monkeypatch):
+    # Deterministic version of the test above: the SIGINT arrives while scikit-learn's MLP is in
+    # its epoch loop (inside _backprop), where scikit-learn catches KeyboardInterrupt and returns.
+    import signal
+
+    from sklearn.neural_network import MLPClassifier
+
+    import fastinit
+
+    if section == "pretraining" and not hasattr(fastinit, "DBNClassifier"):
+        pytest.skip("this build has no DBNClassifier")
+    backprop = MLPClassifier._backprop
+    calls = []
+
+    def interrupted_backprop(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return backprop(self, *args, **kwargs)
+
+    monkeypatch.setattr(MLPClassifier, "_backprop", interrupted_backprop)
+    module = __import__(f"fastinit.demo.{section}", fromlist=["run"])
+    settings = {"curves": {"depth": 2, "width": 16, "epochs": 3, "activations": ("relu",), "schemes": ("he",)},
+                "pretraining": {"hidden": (16,), "seeds": (0,), "pretrain_epochs": 1, "epochs": 3}}[section]
+    with pytest.raises(KeyboardInterrupt):
+        module.run(**settings)
+    assert len(calls) < 40  # stopped in the first epoch, not after all of them
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

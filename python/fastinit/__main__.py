@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", title="commands", metavar="{demo}",
         description="without a command: the version, the kernels in use, the CPU features, a\n"
                     "self-check and a small timing table against NumPy (--size, --repeat)")
+    from .demo.cli import SECTIONS  # names only: the demo's dependencies are imported when it runs
+
     demo = commands.add_parser(
         "demo", help="run the weight-initialization experiments and write an HTML report",
         description="Weight initialization, measured: zeros and constants, activation and\n"
@@ -132,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="small settings: every section in seconds (CI)")
     demo.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, metavar="N",
                       help="seed of every experiment, 0 to 2**32-1 (default 0)")
+    demo.add_argument("--section", action="append", choices=SECTIONS, metavar="NAME",
+                      help=f"run only this section (repeatable; default: all of {', '.join(SECTIONS)})")
     demo.add_argument("--no-open", action="store_true", help="do not open the report in a web browser")
     return parser
 
@@ -167,10 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = parser.prog
     try:
         if args.command == "demo":
-            from .demo.cli import DemoError, run_demo
+            from .demo.cli import SECTIONS, DemoError, run_demo
 
             try:
-                run_demo(args.out, quick=args.quick, seed=args.seed, open_browser=not args.no_open)
+                run_demo(args.out, quick=args.quick, seed=args.seed, open_browser=not args.no_open,
+                         sections=args.section or SECTIONS)
             except DemoError as exc:
                 print(f"{prog} demo: error: {exc}", file=sys.stderr)
                 return 1
