@@ -164,17 +164,58 @@ def test_curves_section_numbers_back_its_claims(report):
 
 def test_speed_section_numbers_back_its_claims(report):
     texts, n = _findings(report, "speed")
+    assert n["definitions"]["speedup"].startswith("speedup = the peer's best time / fastinit's best time")
     for fill, row in n["best_ms"].items():
         assert row[n["base"]] > 0
         for lib, ratio in n["speedup"][fill].items():
+            assert not lib.startswith("fastinit")
             assert ratio == pytest.approx(row[lib] / row[n["base"]])
-            if not lib.startswith("fastinit"):
-                assert f"{fill} {ratio:.1f}x" in " ".join(texts)
+            assert f"{fill} {ratio:.1f}x" in " ".join(texts) or f"{fill} {ratio:.2f}x" in " ".join(texts)
     findings = report["sections"]["speed"]["findings"]
     libs = [lib for lib in ("NumPy", "PyTorch") if any(lib in r for r in n["speedup"].values())]
     for lib, finding in zip(libs, findings):  # a finding holds when fastinit wins every fill
-        assert finding["text"].startswith(f"fastinit (1 thread) against {lib}: ")
+        assert finding["text"].startswith(f"fastinit (1 thread) against {lib}: speedup ")
         assert finding["holds"] == all(r[lib] > 1 for r in n["speedup"].values() if lib in r)
+
+
+def test_speed_ratios_have_one_definition_in_terminal_table_figure_and_json():
+    # One measurement, one number: the old report said "0.9x faster" (terminal), "1.1x slower"
+    # (figure), "1.1x faster" (table) and stored the 2-thread ratio inverted in results.json.
+    from fastinit.demo import speed
+
+    section = speed.run(shape=(64, 64), rounds=1)
+    n = section.numbers
+    texts = " ".join(f.text for f in section.findings)
+    for word in ("faster", "slower"):
+        assert word not in texts
+    header, rows = section.table
+    labels = [t.get_text() for t in section.figures[0].figure.axes[0].texts]
+    for row in rows:
+        fill = row[0]
+        for lib, ratio in n["speedup"][fill].items():
+            shown = speed._times(ratio)
+            assert row[header.index(f"speedup against {lib}")] == shown
+            assert f"{fill} {shown}" in texts and f"  speedup {shown}" in labels
+        if "thread_speedup" in n:
+            ratio = n["thread_speedup"][fill]
+            assert ratio == pytest.approx(n["best_ms"][fill][speed.BASE]
+                                          / n["best_ms"][fill][f"fastinit, {n['threads']['fastinit']} threads"])
+            assert row[header.index("thread speedup")] == speed._times(ratio)
+            assert f"  thread speedup {speed._times(ratio)}" in labels
+    assert all(not lib.startswith("fastinit") for r in n["speedup"].values() for lib in r)
+
+
+@pytest.mark.parametrize("ratio, caveat", [(1.9, False), (0.8, True)])
+def test_busy_machine_caveat_only_when_a_thread_speedup_misses(ratio, caveat):
+    from fastinit.demo import speed
+
+    numbers = {"threads": {"fastinit": 2}, "speedup": {"normal": {"NumPy": 3.0}},
+               "thread_speedup": {"normal": ratio, "uniform": 1.9}}
+    numpy_finding, thread_finding = speed.findings(numbers)
+    assert numpy_finding.holds and "cost more than they saved" not in numpy_finding.text
+    assert thread_finding.holds is not caveat
+    assert ("other processes occupy the cores" in thread_finding.text) is caveat
+    assert f"normal {speed._times(ratio)}" in thread_finding.text
 
 
 def test_pretraining_section_matches_the_build_and_backs_its_claims(report):
