@@ -41,6 +41,9 @@ def missing_dependencies() -> list[str]:
 
 def _prepare_output(out: str) -> str:
     """Create ``out`` if needed and check that files can be written in it."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise DemoError(f"cannot write the report to {out!r}: it is a file, not a directory; "
+                        "choose another --out DIR")
     try:
         os.makedirs(out, exist_ok=True)
         probe = os.path.join(out, ".fastinit-write-test")

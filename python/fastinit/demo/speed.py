@@ -214,8 +214,8 @@ def findings(numbers: dict[str, Any]) -> list[Finding]:
 
 
 def _times(ratio: float) -> str:
-    """A speedup or thread speedup as printed everywhere (two digits below 1x)."""
-    return f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2f}x"
+    """A speedup or thread speedup as printed everywhere: 0.93x, 1.00x, 6.25x."""
+    return f"{ratio:.2f}x"
 
 
 def _torch_threads() -> int | None:
