@@ -142,8 +142,19 @@ def test_depth_section_numbers_back_its_claims(report):
     if n["gradients_computed_with"] == "pytorch":
         g = n["relu"]["he"]["gradient_std"]
         assert len(g) == L and 0.5 <= g[0] / g[-1] <= 2.0
-    assert f"{he[-1]:.2f} at layer {L}" in texts[1]
-    assert f"{xt[-1]:.2f} at layer {L}" in texts[0]
+    assert f"{he[-1]:.2f} at layer {L}" in texts[2]
+    assert f"layer {L} {xt[-1]:.3g} against" in texts[0]
+    # Xavier against He for tanh: the mark is the comparison, no allowance
+    findings = report["sections"]["depth"]["findings"]
+    assert findings[1]["text"].startswith("tanh: Xavier keeps the scale over")
+    xh = n["tanh"]["he"]["activation_std"]
+    closer = abs(math.log(xt[-1] / xt[0])) < abs(math.log(xh[-1] / xh[0]))
+    if n["gradients_computed_with"] == "pytorch":
+        gx, gh = n["tanh"]["xavier"]["gradient_std"], n["tanh"]["he"]["gradient_std"]
+        closer = closer and abs(math.log(gx[0] / gx[-1])) < abs(math.log(gh[0] / gh[-1]))
+        assert "explodes" in texts[5] and f"{n['tanh']['normal_1']['gradient_std'][0]:.2g} at layer 1" in texts[5]
+    assert findings[1]["holds"] == closer
+    assert ("Not in this setting" in findings[1]["text"]) == (not closer)
 
 
 def test_curves_section_numbers_back_its_claims(report):
@@ -159,7 +170,37 @@ def test_curves_section_numbers_back_its_claims(report):
         assert max(n[a]["normal_0.01"]["test_accuracy"]) < 0.2  # a vanishing signal does not train
     assert n["relu"]["he"]["epochs_to_target"] is not None
     assert n["tanh"]["xavier"]["epochs_to_target"] is not None
-    assert f"He normal {n['relu']['he']['epochs_to_target']}" in texts[2]
+    assert f"He normal {n['relu']['he']['epochs_to_target']}" in texts[3]
+    findings = report["sections"]["curves"]["findings"]
+    for a, k in (("tanh", 1), ("relu", 3)):
+        rec = {"tanh": "xavier", "relu": "he"}[a]
+        reached = [c["epochs_to_target"] for s, c in n[a].items() if s != "settings"
+                   and c["epochs_to_target"] is not None]
+        assert findings[k]["holds"] == (n[a][rec]["epochs_to_target"] == min(reached, default=None)
+                                        and n[a][rec]["epochs_to_target"] is not None)
+
+
+@pytest.mark.parametrize("xavier, he, holds", [(3, 2, False), (2, 2, True), (2, 3, True), (None, 2, False)])
+def test_curves_first_to_target_has_no_allowance(xavier, he, holds):
+    # The old finding accepted "within one epoch of the first": Xavier 3 against He 2 got a check mark.
+    from fastinit.demo import curves
+
+    def run(n):
+        acc = [0.1] * 6 if n is None else [0.1] * n + [0.95] * (6 - n)
+        return {"test_accuracy": acc, "test_loss": [1.0] * 6, "diverged_at": None, "epochs_to_target": n}
+
+    numbers = {"settings": {"epochs": 5, "target": 0.9},
+               "tanh": {"torch_default": run(None), "xavier": run(xavier), "he": run(he)},
+               "relu": {"torch_default": run(None), "xavier": run(he), "he": run(xavier)}}
+    found = curves._findings(numbers, ("tanh", "relu"), ("torch_default", "xavier", "he"))
+    baseline, tanh_first, relu_first = found
+    assert baseline.text.startswith("tanh: Xavier reaches 90% test accuracy before U(±1/√n_in)")
+    assert baseline.holds == (xavier is not None)
+    assert tanh_first.holds is holds and relu_first.holds is holds
+    assert ("Not here: He normal got there first" in tanh_first.text) is (not holds and he is not None)
+    assert "within one epoch" not in tanh_first.text + relu_first.text
+    if not holds:
+        assert "Glorot & Bengio's comparison was with U(±1/√n_in), not with He" in tanh_first.text
 
 
 def test_speed_section_numbers_back_its_claims(report):
