@@ -689,3 +689,59 @@ def test_ctrl_c_inside_scikit_learns_training_loop_is_not_swallowed(section, mon
         module.run(**settings)
     assert len(calls) < 40  # stopped in the first epoch, not after all of them
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+# --- the figures, readable alone ----------------------------------------------------------------
+
+def _inside_canvas(fig):
+    fig.canvas.draw()
+    box = fig.bbox
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        ext = legend.get_window_extent()
+        assert ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1, legend
+    for ax in fig.axes:
+        title = ax.title.get_window_extent()
+        assert title.x0 >= box.x0 - 1 and title.x1 <= box.x1 + 1, ax.get_title()
+
+
+def test_depth_figures_show_xavier_against_he_on_a_readable_scale_and_uncut_peaks():
+    section = depth_section.run(depth=20, width=128, batch=32)
+    std = section.figures[0].figure
+    _inside_canvas(std)
+    close = [ax for ax in std.axes if "close up" in ax.get_title()]
+    assert [ax.get_title() for ax in close] == ["tanh: Xavier and He close up", "relu: Xavier and He close up"]
+    low, high = close[0].get_ylim()
+    assert high / low < 1e3  # the tanh comparison spans a few decades, not the 1e-32 of N(0, 0.01²)
+    assert {line.get_label() for line in close[0].get_lines()} >= {"Xavier uniform, activations",
+                                                                   "He normal, activations"}
+    for s in depth_section.SCHEMES:
+        for layer, density in section.numbers["relu"][s]["histograms"]["density"].items():
+            assert density[0] == 0 and density[-1] == 0, (s, layer)  # no peak cut at the edges
+    for fig in section.figures[1:]:
+        _inside_canvas(fig.figure)
+
+
+def test_curves_figure_tells_overlapping_runs_apart_and_keeps_its_legend_inside():
+    from fastinit.demo import curves
+
+    for activations in (("relu",), ("tanh", "relu")):  # ("relu",): the README's example
+        section = curves.run(depth=3, width=16, epochs=2, activations=activations)
+        fig = section.figures[0].figure
+        _inside_canvas(fig)
+        lines = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() != "X"]
+        assert len({(ln.get_linestyle(), ln.get_marker()) for ln in lines}) == len(curves.SCHEMES)
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        n1 = section.numbers[activations[-1]]["normal_1"]
+        if n1["diverged_at"] is not None:
+            assert any(f"overflowed in epoch {n1['diverged_at']}" in label for label in labels)
+
+
+def test_speed_figure_has_a_title_naming_the_ratio_and_points_on_a_log_axis():
+    from fastinit.demo import speed
+
+    fig = speed.run(shape=(64, 64), rounds=1).figures[0].figure
+    _inside_canvas(fig)
+    ax = fig.axes[0]
+    assert "speedup = the peer's time / fastinit's 1-thread time" in ax.get_title()
+    assert ax.get_xscale() == "log" and not ax.patches  # points, not bars from an arbitrary base
+    assert "G values written per second" in ax.get_xlabel()

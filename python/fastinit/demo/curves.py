@@ -158,28 +158,49 @@ def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequ
     return out
 
 
+#: line style and marker per scheme: the runs that stay at chance lie on top of each other
+_STYLES = {"normal_1": (":", "x"), "normal_0.01": ("--", "v"), "torch_default": ("-.", "^"),
+           "xavier": ("-", "o"), "he": ("-", "s")}
+
+
 def _figure(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str]) -> Figure:
-    fig = new_figure(5.2 * len(activations), 6.4)
+    fig = new_figure(5.2 * len(activations), 7.0)
     axes = fig.subplots(2, len(activations), squeeze=False, sharex=True)
+    notes: dict[str, list[str]] = {s: [] for s in schemes}  # said in the legend, where nothing overlaps
     for col, a in enumerate(activations):
-        for scheme in schemes:
+        where = f"{a}: " if len(activations) > 1 else ""
+        for k, scheme in enumerate(schemes):
             c = numbers[a][scheme]
             acc, loss = c["test_accuracy"], c["test_loss"]
-            line, = axes[0][col].plot(range(len(acc)), acc, marker=".", label=inits.LABELS[scheme])
-            axes[1][col].plot(range(len(loss)), loss, marker=".", color=line.get_color())
+            style, marker = _STYLES.get(scheme, ("-", "."))
+            line, = axes[0][col].plot(range(len(acc)), acc, style, marker=marker, ms=4, markevery=(k % 3, 3),
+                                      color=f"C{k}")
+            axes[1][col].plot(range(len(loss)), loss, style, marker=marker, ms=4, markevery=(k % 3, 3),
+                              color=line.get_color())
             if c["diverged_at"] is not None:
-                axes[0][col].plot([len(acc) - 1], [acc[-1]], "x", color=line.get_color(), ms=10)
+                axes[0][col].plot([len(acc) - 1], [acc[-1]], "X", color=line.get_color(), ms=10)
+                notes[scheme].append(f"{where}overflowed in epoch {c['diverged_at']} (X), no later epochs")
+            elif max(acc[1:], default=1.0) < 0.2:
+                notes[scheme].append(f"{where}at chance throughout")
         axes[0][col].set_title(f"{a}: test accuracy", fontsize=10)
         axes[0][col].set_ylim(0, 1)
+        axes[0][col].set_ylabel("test accuracy (fraction)", fontsize=8)
         axes[1][col].set_title(f"{a}: test log-loss", fontsize=10)
         axes[1][col].set_yscale("log")
+        axes[1][col].set_ylabel("test log-loss (nats, log scale)", fontsize=8)
         axes[1][col].set_xlabel("epoch")
         for ax in axes[:, col]:
             ax.grid(alpha=0.3)
     for ax in axes.ravel():
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(schemes),
-               fontsize=8)
+    handles = [h for h in axes[0][0].get_lines() if h.get_marker() != "X"][:len(schemes)]
+    for scheme, said in notes.items():
+        if len(said) == len(activations) > 1 and all(n.endswith("at chance throughout") for n in said):
+            notes[scheme] = ["at chance throughout"]
+    labels = [inits.LABELS[s] + (f" ({'; '.join(notes[s])})" if notes[s] else "") for s in schemes]
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     return Figure("curves", fig,
-                  "Test accuracy and test log-loss after every epoch (epoch 0: before training). A curve that "
-                  "ends early with an x overflowed: scikit-learn refused the non-finite weights.")
+                  "Test accuracy and test log-loss after every epoch (epoch 0: before training). Runs at chance "
+                  "lie on top of each other (line styles and markers tell them apart; the legend names them). "
+                  "A curve that ends early with an X overflowed: its weights became non-finite, which "
+                  "scikit-learn refuses, so it has no later epochs (and its log-loss only the epoch-0 point).")

@@ -54,6 +54,8 @@ def _histograms(samples: dict[int, np.ndarray], activation: str) -> dict[str, An
         lo = min((float(v.min()) for v in finite), default=-1.0)
         hi = max((float(v.max()) for v in finite), default=1.0)
         lo, hi = np.floor(lo) - 0.5, np.ceil(hi) + 0.5
+        pad = (hi - lo) / (_BINS - 2)  # one empty bin at each end: no peak is cut at the edge
+        lo, hi = lo - pad, hi + pad
     edges = np.linspace(lo, hi, _BINS + 1)
     density = {str(k): (np.histogram(v, bins=edges)[0] / samples[k].size).tolist() for k, v in values.items()}
     return {"edges": edges.tolist(), "density": density}
@@ -280,23 +282,39 @@ def _figure_std(numbers: dict[str, Any], activations: Sequence[str], schemes: Se
     kinds = [("activation_std", "activation std")]
     if numbers["gradients_computed_with"]:
         kinds.append(("gradient_std", "gradient std (dL/ds)"))
-    fig = new_figure(5.2 * len(activations), 3.3 * len(kinds))
-    axes = fig.subplots(len(kinds), len(activations), squeeze=False, sharex=True)
+    close = [s for s in ("xavier", "he") if s in schemes]
+    rows = len(kinds) + (1 if close else 0)
+    fig = new_figure(5.2 * len(activations), 3.0 * rows + 0.4)
+    axes = fig.subplots(rows, len(activations), squeeze=False, sharex=True)
     layers = np.arange(1, depth + 1)
+    colors = {s: f"C{k}" for k, s in enumerate(schemes)}
     for col, a in enumerate(activations):
         for row, (key, label) in enumerate(kinds):
             ax = axes[row][col]
             for s in schemes:
-                ax.semilogy(layers, numbers[a][s][key], label=inits.LABELS[s], lw=1.6)
-            ax.set_title(f"{a}: {label}", fontsize=10)
-            ax.grid(alpha=0.3, which="major")
-            if row == len(kinds) - 1:
-                ax.set_xlabel("layer")
+                ax.semilogy(layers, numbers[a][s][key], label=inits.LABELS[s], lw=1.6, color=colors[s])
+            ax.set_title(f"{a}: {label}, every initialization", fontsize=10)
+            ax.set_ylabel("std (log scale)", fontsize=8)
+        if close:
+            # the comparison that matters, on a scale of its own (the panels above span up to 1e100)
+            ax = axes[-1][col]
+            for s in close:
+                for key, _ in kinds:
+                    style = "-" if key == "activation_std" else "--"
+                    ax.semilogy(layers, numbers[a][s][key], style, color=colors[s], lw=1.6,
+                                label=f"{inits.LABELS[s]}, {'activations' if key == 'activation_std' else 'gradients'}")
+            ax.set_title(f"{a}: Xavier and He close up", fontsize=10)
+            ax.set_ylabel("std (log scale)", fontsize=8)
+            ax.legend(fontsize=7, loc="best")
+        for ax in axes[:, col]:
+            ax.grid(alpha=0.3)
+        axes[-1][col].set_xlabel("layer")
     fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(schemes),
                fontsize=8)
     return Figure("depth_std", fig,
                   "Standard deviation per layer, log scale. Flat lines keep the signal alive; a straight "
-                  "slope is a geometric vanishing or explosion.")
+                  "slope is a geometric vanishing or explosion. The bottom row repeats Xavier and He on their "
+                  "own scale.")
 
 
 def _figure_hist(numbers: dict[str, Any], activation: str, schemes: Sequence[str]) -> Figure:
@@ -306,13 +324,14 @@ def _figure_hist(numbers: dict[str, Any], activation: str, schemes: Sequence[str
         hist = numbers[activation][s]["histograms"]
         edges = np.asarray(hist["edges"])
         for layer, density in hist["density"].items():
-            ax.plot(edges, np.append(density, density[-1]), drawstyle="steps-post", label=f"layer {layer}",
-                    lw=1.3)
+            ax.stairs(density, edges, label=f"layer {layer}", lw=1.3)  # closed down to 0 at both ends
+        ax.margins(x=0.04, y=0.08)
         ax.set_title(inits.LABELS[s], fontsize=9)
         ax.set_xlabel("activation" if activation == "tanh" else "log10(activation > 0)", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
-    axes[0].legend(fontsize=7)
+    axes[0].set_ylabel("fraction of units per bin", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=7)
     what = ("tanh activations" if activation == "tanh"
             else "ReLU activations (the positive half, on a log10 axis)")
     fig.suptitle(f"Histograms of {what} at a few depths", fontsize=10)
