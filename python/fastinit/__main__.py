@@ -86,9 +86,9 @@ environment variables:
 _DEMO_EPILOG = """\
 The report is DIR/index.html (self-contained: figures embedded, no network
 needed), with the figures as DIR/figures/*.png and every number in
-DIR/results.json. The full run takes about 15 s on a 2-core machine
-(measured: 13-16 s; longer when other jobs share the cores); --quick runs
-every section with smaller settings in about 5 s. The demo needs the "demo" extra:
+DIR/results.json. The full run takes about 15-25 s on a 2-core machine
+(measured: 13-24 s, the longer runs with other jobs on the cores); --quick
+runs every section with smaller settings in about 5 s. The demo needs the "demo" extra:
 pip install "fastinit-nn[demo]" (PyTorch is optional: it adds the gradient
 statistics and the PyTorch speed comparison).
 """
