@@ -142,7 +142,7 @@ def run(depth: int = 50, width: int = 256, batch: int = 256,
 
     section = Section(
         key="depth",
-        title="2. Activations and gradients over depth: Xavier for tanh, He for ReLU",
+        title="2. Activations and gradients over depth: Xavier, He and the scales before them",
         lesson=(
             f"A stack of {depth} fully connected layers of {width} units (zero biases) is fed {batch} "
             "standard-normal inputs. For each initialization the figure shows the standard deviation of "
