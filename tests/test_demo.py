@@ -142,8 +142,19 @@ def test_depth_section_numbers_back_its_claims(report):
     if n["gradients_computed_with"] == "pytorch":
         g = n["relu"]["he"]["gradient_std"]
         assert len(g) == L and 0.5 <= g[0] / g[-1] <= 2.0
-    assert f"{he[-1]:.2f} at layer {L}" in texts[1]
-    assert f"{xt[-1]:.2f} at layer {L}" in texts[0]
+    assert f"{he[-1]:.2f} at layer {L}" in texts[2]
+    assert f"layer {L} {xt[-1]:.3g} against" in texts[0]
+    # Xavier against He for tanh: the mark is the comparison, no allowance
+    findings = report["sections"]["depth"]["findings"]
+    assert findings[1]["text"].startswith("tanh: Xavier keeps the scale over")
+    xh = n["tanh"]["he"]["activation_std"]
+    closer = abs(math.log(xt[-1] / xt[0])) < abs(math.log(xh[-1] / xh[0]))
+    if n["gradients_computed_with"] == "pytorch":
+        gx, gh = n["tanh"]["xavier"]["gradient_std"], n["tanh"]["he"]["gradient_std"]
+        closer = closer and abs(math.log(gx[0] / gx[-1])) < abs(math.log(gh[0] / gh[-1]))
+        assert "explodes" in texts[5] and f"{n['tanh']['normal_1']['gradient_std'][0]:.2g} at layer 1" in texts[5]
+    assert findings[1]["holds"] == closer
+    assert ("Not in this setting" in findings[1]["text"]) == (not closer)
 
 
 def test_curves_section_numbers_back_its_claims(report):
@@ -159,22 +170,93 @@ def test_curves_section_numbers_back_its_claims(report):
         assert max(n[a]["normal_0.01"]["test_accuracy"]) < 0.2  # a vanishing signal does not train
     assert n["relu"]["he"]["epochs_to_target"] is not None
     assert n["tanh"]["xavier"]["epochs_to_target"] is not None
-    assert f"He normal {n['relu']['he']['epochs_to_target']}" in texts[2]
+    assert f"He normal {n['relu']['he']['epochs_to_target']}" in texts[3]
+    findings = report["sections"]["curves"]["findings"]
+    for a, k in (("tanh", 1), ("relu", 3)):
+        rec = {"tanh": "xavier", "relu": "he"}[a]
+        reached = [c["epochs_to_target"] for s, c in n[a].items() if s != "settings"
+                   and c["epochs_to_target"] is not None]
+        assert findings[k]["holds"] == (n[a][rec]["epochs_to_target"] == min(reached, default=None)
+                                        and n[a][rec]["epochs_to_target"] is not None)
+
+
+@pytest.mark.parametrize("xavier, he, holds", [(3, 2, False), (2, 2, True), (2, 3, True), (None, 2, False)])
+def test_curves_first_to_target_has_no_allowance(xavier, he, holds):
+    # The old finding accepted "within one epoch of the first": Xavier 3 against He 2 got a check mark.
+    from fastinit.demo import curves
+
+    def run(n):
+        acc = [0.1] * 6 if n is None else [0.1] * n + [0.95] * (6 - n)
+        return {"test_accuracy": acc, "test_loss": [1.0] * 6, "diverged_at": None, "epochs_to_target": n}
+
+    numbers = {"settings": {"epochs": 5, "target": 0.9},
+               "tanh": {"torch_default": run(None), "xavier": run(xavier), "he": run(he)},
+               "relu": {"torch_default": run(None), "xavier": run(he), "he": run(xavier)}}
+    found = curves._findings(numbers, ("tanh", "relu"), ("torch_default", "xavier", "he"))
+    baseline, tanh_first, relu_first = found
+    assert baseline.text.startswith("tanh: Xavier reaches 90% test accuracy before U(±1/√n_in)")
+    assert baseline.holds == (xavier is not None)
+    assert tanh_first.holds is holds and relu_first.holds is holds
+    assert ("Not here: He normal got there first" in tanh_first.text) is (not holds and he is not None)
+    assert "within one epoch" not in tanh_first.text + relu_first.text
+    if not holds:
+        assert "Glorot & Bengio's comparison was with U(±1/√n_in), not with He" in tanh_first.text
 
 
 def test_speed_section_numbers_back_its_claims(report):
     texts, n = _findings(report, "speed")
+    assert n["definitions"]["speedup"].startswith("speedup = the peer's best time / fastinit's best time")
     for fill, row in n["best_ms"].items():
         assert row[n["base"]] > 0
         for lib, ratio in n["speedup"][fill].items():
+            assert not lib.startswith("fastinit")
             assert ratio == pytest.approx(row[lib] / row[n["base"]])
-            if not lib.startswith("fastinit"):
-                assert f"{fill} {ratio:.1f}x" in " ".join(texts)
+            assert f"{fill} {ratio:.2f}x" in " ".join(texts)
     findings = report["sections"]["speed"]["findings"]
     libs = [lib for lib in ("NumPy", "PyTorch") if any(lib in r for r in n["speedup"].values())]
     for lib, finding in zip(libs, findings):  # a finding holds when fastinit wins every fill
-        assert finding["text"].startswith(f"fastinit (1 thread) against {lib}: ")
+        assert finding["text"].startswith(f"fastinit (1 thread) against {lib}: speedup ")
         assert finding["holds"] == all(r[lib] > 1 for r in n["speedup"].values() if lib in r)
+
+
+def test_speed_ratios_have_one_definition_in_terminal_table_figure_and_json():
+    # One measurement, one number: the old report said "0.9x faster" (terminal), "1.1x slower"
+    # (figure), "1.1x faster" (table) and stored the 2-thread ratio inverted in results.json.
+    from fastinit.demo import speed
+
+    section = speed.run(shape=(64, 64), rounds=1)
+    n = section.numbers
+    texts = " ".join(f.text for f in section.findings)
+    for word in ("faster", "slower"):
+        assert word not in texts
+    header, rows = section.table
+    labels = [t.get_text() for t in section.figures[0].figure.axes[0].texts]
+    for row in rows:
+        fill = row[0]
+        for lib, ratio in n["speedup"][fill].items():
+            shown = speed._times(ratio)
+            assert row[header.index(f"speedup against {lib}")] == shown
+            assert f"{fill} {shown}" in texts and f"  speedup {shown}" in labels
+        if "thread_speedup" in n:
+            ratio = n["thread_speedup"][fill]
+            assert ratio == pytest.approx(n["best_ms"][fill][speed.BASE]
+                                          / n["best_ms"][fill][f"fastinit, {n['threads']['fastinit']} threads"])
+            assert row[header.index("thread speedup")] == speed._times(ratio)
+            assert f"  thread speedup {speed._times(ratio)}" in labels
+    assert all(not lib.startswith("fastinit") for r in n["speedup"].values() for lib in r)
+
+
+@pytest.mark.parametrize("ratio, caveat", [(1.9, False), (0.8, True)])
+def test_busy_machine_caveat_only_when_a_thread_speedup_misses(ratio, caveat):
+    from fastinit.demo import speed
+
+    numbers = {"threads": {"fastinit": 2}, "speedup": {"normal": {"NumPy": 3.0}},
+               "thread_speedup": {"normal": ratio, "uniform": 1.9}}
+    numpy_finding, thread_finding = speed.findings(numbers)
+    assert numpy_finding.holds and "cost more than they saved" not in numpy_finding.text
+    assert thread_finding.holds is not caveat
+    assert ("other processes occupy the cores" in thread_finding.text) is caveat
+    assert f"normal {speed._times(ratio)}" in thread_finding.text
 
 
 def test_pretraining_section_matches_the_build_and_backs_its_claims(report):
@@ -306,6 +388,36 @@ def test_bad_arguments_are_one_clear_message(args, message):
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_unknown_demo_option_prints_the_demo_usage():
+    proc = _cli("demo", "--frobnicate")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: python -m fastinit demo ")
+    assert "python -m fastinit demo: error: unrecognized arguments: --frobnicate" in proc.stderr
+    top = _cli("--bogus")
+    assert top.stderr.startswith("usage: python -m fastinit [-h]") and "{demo}" in top.stderr
+
+
+def test_out_naming_an_existing_file_says_it_is_not_a_directory(tmp_path):
+    existing = tmp_path / "a-file"
+    existing.write_text("keep me")
+    proc = _cli("demo", "--quick", "--no-open", "--out", str(existing))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"cannot write the report to {str(existing)!r}: it is a file, not a directory" in proc.stderr
+    assert "File exists" not in proc.stderr
+    assert existing.read_text() == "keep me"
+
+
+def test_run_time_is_stated_one_way_in_the_readme_and_the_help():
+    # The README said "one to two minutes", --help "a few minutes", and runs took 13-35 s.
+    readme = open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"), encoding="utf-8").read()
+    help_text = re.sub(r"\s+", " ", _cli("demo", "--help").stdout)
+    statement = "about 15-25 s on a 2-core machine"
+    assert statement in re.sub(r"\s+", " ", readme) and statement in help_text
+    for vague in ("one to two minutes", "a few minutes"):
+        assert vague not in help_text
+    assert "one to two minutes" not in readme
 
 
 def test_unwritable_out_is_a_clear_message(tmp_path):
@@ -504,3 +616,132 @@ def test_closed_output_pipe_ends_quietly_with_sigpipes_status():
         os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("section, label", [
+    ("zeros", "zeros and constants"), ("depth", "depth statistics"), ("curves", "training curves"),
+    ("pretraining", "pretraining"), ("speed", "speed"),
+])
+def test_ctrl_c_during_a_section_stops_the_demo_with_130_and_no_report(section, label, tmp_path):
+    # A real SIGINT, as a terminal's Ctrl-C sends it, once the section's progress bar is on the
+    # (pseudo-)terminal. scikit-learn's MLP catches KeyboardInterrupt and returns quietly: the demo
+    # must stop anyway, exit 130 and write no report (the full settings, so the section is running).
+    import pty
+    import select
+    import signal
+    import time
+
+    out = tmp_path / "report"
+    main_fd, terminal_fd = pty.openpty()
+    code = "import sys\nfrom fastinit.__main__ import main\nsys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "demo", "--no-open", "--out", str(out),
+                             "--section", section], stdout=subprocess.PIPE, stderr=terminal_fd,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    os.close(terminal_fd)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 120
+        while label.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([main_fd], [], [], 0.2)[0]:
+                seen += os.read(main_fd, 4096)
+        assert label.encode() in seen, seen
+        time.sleep(0.3)  # well inside the section (it runs for seconds at the full settings)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=10)  # "within a second", with room for a busy machine
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main_fd)
+    assert proc.returncode == 130, (proc.returncode, stdout)
+    assert not (out / "index.html").exists() and not (out / "results.json").exists()
+    assert b"report:" not in stdout and b"findings support" not in stdout
+
+
+@pytest.mark.parametrize("section", ["curves", "pretraining"])
+def test_ctrl_c_inside_scikit_learns_training_loop_is_not_swallowed(section, monkeypatch):
+    # Deterministic version of the test above: the SIGINT arrives while scikit-learn's MLP is in
+    # its epoch loop (inside _backprop), where scikit-learn catches KeyboardInterrupt and returns.
+    import signal
+
+    from sklearn.neural_network import MLPClassifier
+
+    import fastinit
+
+    if section == "pretraining" and not hasattr(fastinit, "DBNClassifier"):
+        pytest.skip("this build has no DBNClassifier")
+    backprop = MLPClassifier._backprop
+    calls = []
+
+    def interrupted_backprop(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return backprop(self, *args, **kwargs)
+
+    monkeypatch.setattr(MLPClassifier, "_backprop", interrupted_backprop)
+    module = __import__(f"fastinit.demo.{section}", fromlist=["run"])
+    settings = {"curves": {"depth": 2, "width": 16, "epochs": 3, "activations": ("relu",), "schemes": ("he",)},
+                "pretraining": {"hidden": (16,), "seeds": (0,), "pretrain_epochs": 1, "epochs": 3}}[section]
+    with pytest.raises(KeyboardInterrupt):
+        module.run(**settings)
+    assert len(calls) < 40  # stopped in the first epoch, not after all of them
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+# --- the figures, readable alone ----------------------------------------------------------------
+
+def _inside_canvas(fig):
+    fig.canvas.draw()
+    box = fig.bbox
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        ext = legend.get_window_extent()
+        assert ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1, legend
+    for ax in fig.axes:
+        title = ax.title.get_window_extent()
+        assert title.x0 >= box.x0 - 1 and title.x1 <= box.x1 + 1, ax.get_title()
+
+
+def test_depth_figures_show_xavier_against_he_on_a_readable_scale_and_uncut_peaks():
+    section = depth_section.run(depth=20, width=128, batch=32)
+    std = section.figures[0].figure
+    _inside_canvas(std)
+    close = [ax for ax in std.axes if "close up" in ax.get_title()]
+    assert [ax.get_title() for ax in close] == ["tanh: Xavier and He close up", "relu: Xavier and He close up"]
+    low, high = close[0].get_ylim()
+    assert high / low < 1e3  # the tanh comparison spans a few decades, not the 1e-32 of N(0, 0.01²)
+    assert {line.get_label() for line in close[0].get_lines()} >= {"Xavier uniform, activations",
+                                                                   "He normal, activations"}
+    for s in depth_section.SCHEMES:
+        for layer, density in section.numbers["relu"][s]["histograms"]["density"].items():
+            assert density[0] == 0 and density[-1] == 0, (s, layer)  # no peak cut at the edges
+    for fig in section.figures[1:]:
+        _inside_canvas(fig.figure)
+
+
+def test_curves_figure_tells_overlapping_runs_apart_and_keeps_its_legend_inside():
+    from fastinit.demo import curves
+
+    for activations in (("relu",), ("tanh", "relu")):  # ("relu",): the README's example
+        section = curves.run(depth=3, width=16, epochs=2, activations=activations)
+        fig = section.figures[0].figure
+        _inside_canvas(fig)
+        lines = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() != "X"]
+        assert len({(ln.get_linestyle(), ln.get_marker()) for ln in lines}) == len(curves.SCHEMES)
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        n1 = section.numbers[activations[-1]]["normal_1"]
+        if n1["diverged_at"] is not None:
+            assert any(f"overflowed in epoch {n1['diverged_at']}" in label for label in labels)
+
+
+def test_speed_figure_has_a_title_naming_the_ratio_and_points_on_a_log_axis():
+    from fastinit.demo import speed
+
+    fig = speed.run(shape=(64, 64), rounds=1).figures[0].figure
+    _inside_canvas(fig)
+    ax = fig.axes[0]
+    assert "speedup = the peer's time / fastinit's 1-thread time" in ax.get_title()
+    assert ax.get_xscale() == "log" and not ax.patches  # points, not bars from an arbitrary base
+    assert "G values written per second" in ax.get_xlabel()

@@ -17,6 +17,7 @@ from typing import TextIO
 
 import fastinit
 
+from .interrupt import check, interruptible
 from .section import Section
 
 __all__ = ["SECTIONS", "DemoError", "missing_dependencies", "run_demo"]
@@ -40,6 +41,9 @@ def missing_dependencies() -> list[str]:
 
 def _prepare_output(out: str) -> str:
     """Create ``out`` if needed and check that files can be written in it."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise DemoError(f"cannot write the report to {out!r}: it is a file, not a directory; "
+                        "choose another --out DIR")
     try:
         os.makedirs(out, exist_ok=True)
         probe = os.path.join(out, ".fastinit-write-test")
@@ -73,6 +77,10 @@ def run_demo(out: str = "fastinit-demo", quick: bool = False, seed: int = 0, ope
     (default standard output; progress bars go to standard error), write the
     report into ``out`` and return the path of its ``index.html``.
 
+    Ctrl-C raises ``KeyboardInterrupt`` within a second in every section,
+    scikit-learn's training loops included, and then no report is written
+    (``out`` may have been created, empty of this run's files).
+
     Raises :class:`DemoError` when a required package is missing, a section
     name is unknown or ``out`` cannot be written.
     """
@@ -94,27 +102,30 @@ def run_demo(out: str = "fastinit-demo", quick: bool = False, seed: int = 0, ope
           f"{info['threads']} threads)", file=stream, flush=True)
     t0 = time.perf_counter()
     results: list[Section] = []
-    for key in sections:
-        module = importlib.import_module(f"{__package__}.{key}")
-        section: Section = module.run(seed=seed, **module.SETTINGS[mode])
-        results.append(section)
-        print(f"{section.title} ({section.seconds:.1f} s)", file=stream)
-        for note in section.notes:
-            print(f"  note: {note}", file=stream)
-        for finding in section.findings:
-            print(f"  {ok if finding.holds else bad} {finding.text}", file=stream)
-        stream.flush()
-    from .report import write_report
+    with interruptible():  # Ctrl-C stops the run before any report is written
+        for key in sections:
+            module = importlib.import_module(f"{__package__}.{key}")
+            section: Section = module.run(seed=seed, **module.SETTINGS[mode])
+            check()
+            results.append(section)
+            print(f"{section.title} ({section.seconds:.1f} s)", file=stream)
+            for note in section.notes:
+                print(f"  note: {note}", file=stream)
+            for finding in section.findings:
+                print(f"  {ok if finding.holds else bad} {finding.text}", file=stream)
+            stream.flush()
+        from .report import write_report
 
-    meta = {"version": info["version"], "isa": info["isa"], "threads": info["threads"], "quick": quick,
-            "seed": seed, "command": "python -m fastinit demo" + (" --quick" if quick else "")
-            + (f" --seed {seed}" if seed else ""),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "seconds": time.perf_counter() - t0}
-    try:
-        path = write_report(results, out, meta)
-    except OSError as exc:
-        raise DemoError(f"cannot write the report to {out!r}: {exc.strerror or exc}") from None
+        meta = {"version": info["version"], "isa": info["isa"], "threads": info["threads"], "quick": quick,
+                "seed": seed, "command": "python -m fastinit demo" + (" --quick" if quick else "")
+                + (f" --seed {seed}" if seed else "")
+                + "".join(f" --section {key}" for key in sections if tuple(sections) != SECTIONS),
+                "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "seconds": time.perf_counter() - t0}
+        try:
+            path = write_report(results, out, meta)
+        except OSError as exc:
+            raise DemoError(f"cannot write the report to {out!r}: {exc.strerror or exc}") from None
     n_hold = sum(f.holds for s in results for f in s.findings)
     n_all = sum(len(s.findings) for s in results)
     print(f"{n_hold} of {n_all} findings support their lesson; {meta['seconds']:.0f} s in all.", file=stream)

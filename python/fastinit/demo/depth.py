@@ -54,6 +54,8 @@ def _histograms(samples: dict[int, np.ndarray], activation: str) -> dict[str, An
         lo = min((float(v.min()) for v in finite), default=-1.0)
         hi = max((float(v.max()) for v in finite), default=1.0)
         lo, hi = np.floor(lo) - 0.5, np.ceil(hi) + 0.5
+        pad = (hi - lo) / (_BINS - 2)  # one empty bin at each end: no peak is cut at the edge
+        lo, hi = lo - pad, hi + pad
     edges = np.linspace(lo, hi, _BINS + 1)
     density = {str(k): (np.histogram(v, bins=edges)[0] / samples[k].size).tolist() for k, v in values.items()}
     return {"edges": edges.tolist(), "density": density}
@@ -140,7 +142,7 @@ def run(depth: int = 50, width: int = 256, batch: int = 256,
 
     section = Section(
         key="depth",
-        title="2. Activations and gradients over depth: Xavier for tanh, He for ReLU",
+        title="2. Activations and gradients over depth: Xavier, He and the scales before them",
         lesson=(
             f"A stack of {depth} fully connected layers of {width} units (zero biases) is fed {batch} "
             "standard-normal inputs. For each initialization the figure shows the standard deviation of "
@@ -148,7 +150,9 @@ def run(depth: int = 50, width: int = 256, batch: int = 256,
             "loss is sum(output * g) for a fixed standard-normal g, so the gradient enters the top layer "
             "with unit scale). A layer multiplies the variance of its input by n_in·Var(W), times about 1 "
             "for tanh near zero and 1/2 for ReLU. Xavier/Glorot (n_in·Var(W) = 1 on square layers) keeps "
-            "tanh signals alive; He (n_in·Var(W) = 2) compensates ReLU's halving. PyTorch's default "
+            "tanh signals alive (Glorot & Bengio 2010 proposed it against the then-standard U(±1/√n_in), "
+            "not against He, which came five years later, for ReLU); He (n_in·Var(W) = 2) compensates ReLU's "
+            "halving. The findings compare Xavier with both for tanh. PyTorch's default "
             "U(±1/√n_in) has n_in·Var(W) = 1/3 and N(0, 0.01²) far less: both shrink the signal "
             "geometrically. N(0, 1) has n_in·Var(W) = n_in: ReLU activations explode and tanh units "
             "saturate at ±1. These factors hold on average over random weights: at finite width each layer's "
@@ -190,16 +194,19 @@ def _table(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequenc
 def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str], depth: int) -> list[Finding]:
     out = []
     have = set(schemes)
-    if "tanh" in activations and {"xavier"} <= have:
-        r = numbers["tanh"]["xavier"]
-        grad = r.get("gradient_std")
-        text = (f"tanh + Xavier stays alive: activation std {r['activation_std'][0]:.2f} at layer 1, "
-                f"{r['activation_std'][-1]:.2f} at layer {depth}, {100 * r['saturated'][-1]:.0f}% saturated")
-        holds = r["activation_std"][-1] >= 0.05 and r["saturated"][-1] < 0.5
-        if grad:
-            text += f"; gradient std {grad[-1]:.2f} at the top, {grad[0]:.2f} at layer 1"
-            holds = holds and max(grad) / min(grad) < 100
+    if "tanh" in activations and {"xavier", "torch_default"} <= have:
+        x, base = numbers["tanh"]["xavier"], numbers["tanh"]["torch_default"]
+        text = (f"tanh + Xavier stays alive where U(±1/√n_in), the baseline Glorot & Bengio compared it with, "
+                f"vanishes: activation std at layer {depth} {x['activation_std'][-1]:.3g} against "
+                f"{base['activation_std'][-1]:.2g}, {100 * x['saturated'][-1]:.0f}% of Xavier's units saturated")
+        holds = x["activation_std"][-1] > 100 * base["activation_std"][-1] and x["saturated"][-1] < 0.5
+        if "gradient_std" in x:
+            text += (f"; gradient std at layer 1 {x['gradient_std'][0]:.2g} against "
+                     f"{base['gradient_std'][0]:.2g}")
+            holds = holds and x["gradient_std"][0] > 100 * base["gradient_std"][0]
         out.append(Finding(text, holds))
+    if "tanh" in activations and {"xavier", "he"} <= have:
+        out.append(_xavier_against_he(numbers["tanh"]["xavier"], numbers["tanh"]["he"], depth))
     if "relu" in activations and {"he"} <= have:
         r = numbers["relu"]["he"]
         grad = r.get("gradient_std")
@@ -228,11 +235,16 @@ def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequ
         if "normal_1" in have:
             r = numbers[a]["normal_1"]
             if a == "tanh":
-                out.append(Finding(
-                    f"tanh + N(0, 1) saturates: {100 * r['saturated'][-1]:.0f}% of the units at |h| > 0.99 "
-                    f"at layer {depth}" + (f"; gradient std {r['gradient_std'][0]:.2g} at layer 1"
-                                           if "gradient_std" in r else ""),
-                    r["saturated"][-1] > 0.5))
+                text = (f"tanh + N(0, 1) saturates: {100 * r['saturated'][-1]:.0f}% of the units at |h| > 0.99 "
+                        f"at layer {depth}")
+                grad = r.get("gradient_std")
+                if grad:
+                    per_layer = (grad[0] / grad[-1]) ** (1 / max(depth - 1, 1))
+                    text += (f"; its gradient does not vanish but explodes, std {grad[-1]:.2g} at the top and "
+                             f"{grad[0]:.2g} at layer 1 ({per_layer:.1f}x per layer): each layer multiplies the "
+                             "back-propagated gradient by Wᵀ, with n_in·Var(W) = n_in, and by tanh', which is "
+                             "near 0 at the saturated units but not at the others, so the product grows")
+                out.append(Finding(text, r["saturated"][-1] > 0.5))
             else:
                 out.append(Finding(
                     f"ReLU + N(0, 1) explodes: activation std {r['activation_std'][-1]:.2g} at layer {depth}",
@@ -240,27 +252,69 @@ def _findings(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequ
     return out
 
 
+def _log_distance(ratio: float) -> float:
+    """How far a layer-to-layer ratio of stds is from 1 (kept), on a log scale."""
+    return abs(float(np.log(ratio))) if ratio > 0 and np.isfinite(ratio) else float("inf")
+
+
+def _xavier_against_he(x: dict[str, Any], he: dict[str, Any], depth: int) -> Finding:
+    """Whether Xavier keeps tanh's activation (and gradient) scale over depth
+    closer to constant than He does; with the reason when it does not."""
+    xa, ha = _ratio(x["activation_std"]), _ratio(he["activation_std"])
+    text = (f"tanh: Xavier keeps the scale over {depth} layers better than He: activation std layer {depth} / "
+            f"layer 1 Xavier {xa:.2g}, He {ha:.2g}")
+    holds = _log_distance(xa) < _log_distance(ha)
+    if "gradient_std" in x:
+        xg, hg = 1 / _ratio(x["gradient_std"]), 1 / _ratio(he["gradient_std"])
+        text += f"; gradient std layer 1 / top Xavier {xg:.2g}, He {hg:.2g}"
+        holds = holds and _log_distance(xg) < _log_distance(hg)
+    if not holds:
+        text += (f". Not in this setting: He keeps tanh's activations near their first-layer scale "
+                 f"({100 * he['saturated'][-1]:.1f}% of its units saturated at layer {depth}). n_in·Var(W) = 1 "
+                 "preserves the variance only where tanh is linear, near 0; its slope is below 1 elsewhere, so "
+                 "Xavier's signal still shrinks at every layer, and a larger scale compensates (PyTorch's "
+                 "recommended tanh gain 5/3 gives n_in·Var(W) = 25/9 on square layers, He 2). Glorot & Bengio "
+                 "compared their initialization with U(±1/√n_in), not with He")
+    return Finding(text, holds)
+
+
 def _figure_std(numbers: dict[str, Any], activations: Sequence[str], schemes: Sequence[str], depth: int) -> Figure:
     kinds = [("activation_std", "activation std")]
     if numbers["gradients_computed_with"]:
         kinds.append(("gradient_std", "gradient std (dL/ds)"))
-    fig = new_figure(5.2 * len(activations), 3.3 * len(kinds))
-    axes = fig.subplots(len(kinds), len(activations), squeeze=False, sharex=True)
+    close = [s for s in ("xavier", "he") if s in schemes]
+    rows = len(kinds) + (1 if close else 0)
+    fig = new_figure(5.2 * len(activations), 3.0 * rows + 0.4)
+    axes = fig.subplots(rows, len(activations), squeeze=False, sharex=True)
     layers = np.arange(1, depth + 1)
+    colors = {s: f"C{k}" for k, s in enumerate(schemes)}
     for col, a in enumerate(activations):
         for row, (key, label) in enumerate(kinds):
             ax = axes[row][col]
             for s in schemes:
-                ax.semilogy(layers, numbers[a][s][key], label=inits.LABELS[s], lw=1.6)
-            ax.set_title(f"{a}: {label}", fontsize=10)
-            ax.grid(alpha=0.3, which="major")
-            if row == len(kinds) - 1:
-                ax.set_xlabel("layer")
+                ax.semilogy(layers, numbers[a][s][key], label=inits.LABELS[s], lw=1.6, color=colors[s])
+            ax.set_title(f"{a}: {label}, every initialization", fontsize=10)
+            ax.set_ylabel("std (log scale)", fontsize=8)
+        if close:
+            # the comparison that matters, on a scale of its own (the panels above span up to 1e100)
+            ax = axes[-1][col]
+            for s in close:
+                for key, _ in kinds:
+                    style = "-" if key == "activation_std" else "--"
+                    ax.semilogy(layers, numbers[a][s][key], style, color=colors[s], lw=1.6,
+                                label=f"{inits.LABELS[s]}, {'activations' if key == 'activation_std' else 'gradients'}")
+            ax.set_title(f"{a}: Xavier and He close up", fontsize=10)
+            ax.set_ylabel("std (log scale)", fontsize=8)
+            ax.legend(fontsize=7, loc="best")
+        for ax in axes[:, col]:
+            ax.grid(alpha=0.3)
+        axes[-1][col].set_xlabel("layer")
     fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(schemes),
                fontsize=8)
     return Figure("depth_std", fig,
                   "Standard deviation per layer, log scale. Flat lines keep the signal alive; a straight "
-                  "slope is a geometric vanishing or explosion.")
+                  "slope is a geometric vanishing or explosion. The bottom row repeats Xavier and He on their "
+                  "own scale.")
 
 
 def _figure_hist(numbers: dict[str, Any], activation: str, schemes: Sequence[str]) -> Figure:
@@ -270,13 +324,14 @@ def _figure_hist(numbers: dict[str, Any], activation: str, schemes: Sequence[str
         hist = numbers[activation][s]["histograms"]
         edges = np.asarray(hist["edges"])
         for layer, density in hist["density"].items():
-            ax.plot(edges, np.append(density, density[-1]), drawstyle="steps-post", label=f"layer {layer}",
-                    lw=1.3)
+            ax.stairs(density, edges, label=f"layer {layer}", lw=1.3)  # closed down to 0 at both ends
+        ax.margins(x=0.04, y=0.08)
         ax.set_title(inits.LABELS[s], fontsize=9)
         ax.set_xlabel("activation" if activation == "tanh" else "log10(activation > 0)", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
-    axes[0].legend(fontsize=7)
+    axes[0].set_ylabel("fraction of units per bin", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=7)
     what = ("tanh activations" if activation == "tanh"
             else "ReLU activations (the positive half, on a log10 axis)")
     fig.suptitle(f"Histograms of {what} at a few depths", fontsize=10)

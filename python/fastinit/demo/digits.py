@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..mlp_warm_start import warm_start_mlp
+from .interrupt import check, interruptible
 from .threads import one_math_thread
 
 __all__ = ["Curves", "Digits", "evaluate", "load", "train_epochs"]
@@ -96,9 +97,11 @@ def train_epochs(template: Any, data: Digits, coefs: Sequence[np.ndarray],
 
     Returns the test accuracy and log-loss before training and after every
     epoch, and the training loss of every epoch. ``on_epoch`` is called after
-    each epoch (a progress bar's ``advance``).
+    each epoch (a progress bar's ``advance``). Ctrl-C raises
+    ``KeyboardInterrupt`` (scikit-learn's own loop would swallow it: see
+    :mod:`fastinit.demo.interrupt`).
     """
-    with one_math_thread():
+    with interruptible(), one_math_thread():
         return _train(template, data, coefs, intercepts, epochs, on_epoch)
 
 
@@ -115,6 +118,7 @@ def _train(template: Any, data: Digits, coefs: Sequence[np.ndarray], intercepts:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
                     model.partial_fit(data.X_train, data.y_train)
+                check()
                 finite = all(np.all(np.isfinite(c)) for c in model.coefs_)
             except ValueError:  # scikit-learn refuses non-finite weights
                 finite = False

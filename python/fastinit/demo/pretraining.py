@@ -83,6 +83,7 @@ def run(hidden: Sequence[int] = (256, 256, 256), seeds: Sequence[int] = (0, 1, 2
                     "fastinit, so the pretraining experiment was not run.")])
     from sklearn.exceptions import ConvergenceWarning
 
+    from .interrupt import check, interruptible
     from .threads import one_math_thread
 
     t0 = time.perf_counter()
@@ -91,7 +92,7 @@ def run(hidden: Sequence[int] = (256, 256, 256), seeds: Sequence[int] = (0, 1, 2
         "settings": {"hidden": list(hidden), "seeds": [seed + s for s in seeds], "pretrain_epochs": pretrain_epochs,
                      "epochs": epochs, "learning_rate": learning_rate, "n_train": len(data.y_train)},
     }
-    with Progress("pretraining", 2 * len(seeds) * epochs) as bar, one_math_thread():
+    with Progress("pretraining", 2 * len(seeds) * epochs) as bar, interruptible(), one_math_thread():
         for name, pretrain, _, _ in _CONDITIONS:
             runs: dict[str, list[float]] = {}
             for s in seeds:
@@ -100,11 +101,15 @@ def run(hidden: Sequence[int] = (256, 256, 256), seeds: Sequence[int] = (0, 1, 2
                     learning_rate_init=learning_rate, max_iter=1, random_state=seed + s)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1 "did not converge"
+                    # followed by KeyboardInterrupt from check(): see fastinit.demo.interrupt
+                    warnings.filterwarnings("ignore", "Training interrupted by user", UserWarning)
                     clf.fit(data.X_train, data.y_train)
+                    check()  # scikit-learn's fine-tuning loop swallows Ctrl-C
                     acc = [digits.evaluate(clf.mlp_, data)[0]]
                     bar.advance()
                     for _ in range(epochs - 1):
                         clf.mlp_.partial_fit(data.X_train, data.y_train)
+                        check()
                         acc.append(digits.evaluate(clf.mlp_, data)[0])
                         bar.advance()
                 runs[str(seed + s)] = acc

@@ -150,10 +150,22 @@ def write_report(sections: Sequence[Section], out: str, meta: dict[str, Any]) ->
             for s in sections
         },
     }
-    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as fh:
-        json.dump(json_safe(results), fh, indent=1, allow_nan=False)
-        fh.write("\n")
+    # results.json and index.html are written whole or not at all (a
+    # temporary file renamed into place), index.html last: a run stopped on
+    # the way never leaves a truncated report.
+    _write_whole(os.path.join(out, "results.json"),
+                 json.dumps(json_safe(results), indent=1, allow_nan=False) + "\n")
     path = os.path.join(out, "index.html")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(render_html(sections, meta, pngs))
+    _write_whole(path, render_html(sections, meta, pngs))
     return path
+
+
+def _write_whole(path: str, text: str) -> None:
+    tmp = path + ".partial"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
