@@ -411,7 +411,10 @@ def test_out_naming_an_existing_file_says_it_is_not_a_directory(tmp_path):
 
 def test_run_time_is_stated_one_way_in_the_readme_and_the_help():
     # The README said "one to two minutes", --help "a few minutes", and runs took 13-35 s.
-    readme = open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"), encoding="utf-8").read()
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
+    if not os.path.isfile(path):
+        pytest.skip("README.md is not next to tests/ (tests copied alone, e.g. against an installed wheel)")
+    readme = open(path, encoding="utf-8").read()
     help_text = re.sub(r"\s+", " ", _cli("demo", "--help").stdout)
     statement = "about 15-25 s on a 2-core machine"
     assert statement in re.sub(r"\s+", " ", readme) and statement in help_text
