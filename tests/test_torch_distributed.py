@@ -6,12 +6,10 @@ hold nothing): Shard/Replicate/nested/_StridedShard placements, uneven and empty
 fully_shard, the whole-model functions (reset_parameters, init_module, materialize, fast_init) on FSDP2
 and tensor-parallel models, seeds and bad input. The tests below read the ranks' reports.
 """
-import json
 import os
-import subprocess
-import sys
 
 import pytest
+from subprocess_checks import run_world
 
 torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
@@ -22,38 +20,11 @@ WORKER = os.path.join(os.path.dirname(__file__), "torch_distributed_worker.py")
 WORLD = 4
 
 
-def run_world(world, tmp_path):
-    """Start ``world`` worker processes (one gloo group), wait for them, return each rank's report."""
-    env = dict(os.environ, FASTINIT_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    if sys.platform.startswith("linux"):
-        # Loopback only: gloo otherwise binds to the address the hostname resolves to, which some CI containers lack.
-        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    init_file = tmp_path / "pg"
-    procs, outs = [], []
-    for rank in range(world):
-        out = tmp_path / f"rank{rank}.json"
-        outs.append(out)
-        procs.append(subprocess.Popen(
-            [sys.executable, WORKER, str(rank), str(world), str(init_file), str(out)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        ))
-    logs = []
-    try:
-        for p in procs:
-            logs.append(p.communicate(timeout=300)[0])
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for rank, (p, log) in enumerate(zip(procs, logs)):
-        assert p.returncode == 0, f"rank {rank} exited with {p.returncode}:\n{log[-4000:]}"
-    return [json.loads(out.read_text()) for out in outs]
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    return run_world(WORLD, tmp_path_factory.mktemp("dist"))
+    return run_world(WORKER, WORLD, tmp_path_factory.mktemp("dist"))
 
 
 def test_no_check_failed_on_any_rank(reports):

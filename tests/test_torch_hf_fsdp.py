@@ -1,11 +1,9 @@
 """A Hugging Face Llama under FSDP2 on 2 and 4 gloo ranks, built on meta and materialized per rank,
 assembles bit for bit to the single-process fast_init model (tests/torch_hf_fsdp_worker.py)."""
-import json
 import os
-import subprocess
-import sys
 
 import pytest
+from subprocess_checks import run_world
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -17,32 +15,11 @@ pytest.importorskip("torch.distributed.fsdp")
 WORKER = os.path.join(os.path.dirname(__file__), "torch_hf_fsdp_worker.py")
 
 
-def run_world(world, tmp_path):
-    env = dict(os.environ, FASTINIT_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    if sys.platform.startswith("linux"):
-        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    init_file, outs, procs = tmp_path / "pg", [], []
-    for rank in range(world):
-        outs.append(tmp_path / f"rank{rank}.json")
-        procs.append(subprocess.Popen([sys.executable, WORKER, str(rank), str(world), str(init_file), str(outs[-1])],
-                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    logs = []
-    try:
-        for p in procs:
-            logs.append(p.communicate(timeout=300)[0])
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for rank, (p, log) in enumerate(zip(procs, logs)):
-        assert p.returncode == 0, f"rank {rank} exited with {p.returncode}:\n{log[-4000:]}"
-    return [json.loads(out.read_text()) for out in outs]
 
 
 @pytest.mark.parametrize("world", [2, 4])
 def test_fsdp2_llama_materialized_per_rank_assembles_to_the_fast_init_model(world, tmp_path):
-    reports = run_world(world, tmp_path)
+    reports = run_world(WORKER, world, tmp_path)
     for rank, report in enumerate(reports):
         assert report["differ"] == [], f"rank {rank}: {report['differ'][:5]}"
         # Every parameter of the Llama was compared, and they are DTensors (sharded), not replicas.
