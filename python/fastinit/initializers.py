@@ -202,7 +202,8 @@ def constant_(tensor: TensorT, value: npt.ArrayLike, *, full_shape: OptionalShap
     """
     scalar = not isinstance(value, np.ndarray) and np.ndim(value) == 0
     arr = as_writable_array(tensor, exact=True, complex_ok=True)
-    if scalar and not is_exact(arr.dtype) and arr.dtype.kind != "c":  # the common case: one float, by the C++ core
+    if scalar and not is_exact(arr.dtype) and arr.dtype.kind != "c" and not np.iscomplexobj(value):
+        # the common case: one real number into a float array, filled by the C++ core
         value = finite(value, "value")
         lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
         _check_in_range(value, "value", arr.dtype)
