@@ -1,4 +1,4 @@
-"""Complex dtypes in the core functions: exact distributions (KS), variances, unitarity, stream layout, bit-identity, errors.
+"""Complex dtypes in the core functions: distributions (KS), variances, unitarity, stream layout, bit-identity, errors.
 
 The complex forms are JAX's (``jax.nn.initializers`` for complex dtypes); fastinit.jax's are tested against
 JAX itself in test_jax_complex.py. Nothing here needs JAX.
@@ -50,7 +50,7 @@ def _disk_part_cdf(radius):
 
 
 def _truncated_part_cdf(scale, bound=2.0):
-    """CDF of the real part of ``scale * g``, ``g`` a standard complex normal (density exp(-|g|**2) / pi) cut to |g| <= bound.
+    """CDF of the real part of ``scale * g``, ``g`` standard complex normal (density exp(-|g|**2) / pi), |g| <= bound.
 
     The marginal density of Re g is proportional to exp(-x**2) erf(sqrt(bound**2 - x**2)) on [-bound, bound].
     """
@@ -382,9 +382,10 @@ REFUSING_IN_PLACE = [
 @pytest.mark.parametrize("dtype", CDTYPES)
 def test_initializers_without_complex_forms_refuse_complex_arrays(fn, args, dtype):
     t = np.zeros((4, 4, 3) if fn is fi.dirac_ else (4, 6), dtype)
-    with pytest.raises(TypeError, match=f"tensor must have a floating(, integer or bool)? dtype .*; got {dtype} .complex64/complex128 "
-                                        "are accepted by normal, variance_scaling, lecun_uniform, lecun_normal, "
-                                        "orthogonal, delta_orthogonal, zeros, ones and constant"):
+    match = (f"tensor must have a floating(, integer or bool)? dtype .*; got {dtype} .complex64/complex128 are "
+             "accepted by normal, variance_scaling, lecun_uniform, lecun_normal, orthogonal, delta_orthogonal, "
+             "zeros, ones and constant")
+    with pytest.raises(TypeError, match=match):
         fn(t, *args)
     assert not np.any(t)
 

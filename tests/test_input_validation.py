@@ -83,7 +83,8 @@ def test_non_native_byte_order_is_refused():
         fi.normal_(t)
 
 
-@pytest.mark.parametrize("dtype", ["int32", "complex256" if hasattr(np, "complex256") else "int16", "float128" if hasattr(np, "float128") else "int8", "x"])
+@pytest.mark.parametrize("dtype", ["int32", "complex256" if hasattr(np, "complex256") else "int16",
+                                   "float128" if hasattr(np, "float128") else "int8", "x"])
 def test_bad_dtype_for_new_arrays(dtype):
     with pytest.raises(TypeError, match="dtype must be one of float16, float32, float64, bfloat16"):
         fi.normal((3, 3), dtype=dtype)

@@ -66,7 +66,8 @@ def test_presets_have_jaxs_complex_distributions(name):
 
 
 def test_normal_and_untruncated_variance_scaling_match_jaxs_complex_normal():
-    ours, theirs = _np(fij.normal(0.7)(KEY, SHAPE, jnp.complex64)), _np(jinit.normal(0.7)(JAX_KEY, SHAPE, jnp.complex64))
+    ours = _np(fij.normal(0.7)(KEY, SHAPE, jnp.complex64))
+    theirs = _np(jinit.normal(0.7)(JAX_KEY, SHAPE, jnp.complex64))
     np.testing.assert_array_equal(ours, fi.normal(SHAPE, 0.0, 0.7, dtype="complex64", seed=SEED))
     for f in (np.abs, np.angle, np.real, np.imag):
         assert_same_distribution(f(ours), f(theirs))

@@ -78,7 +78,7 @@ def _view_layout(lstrides: Sequence[int], base: int) -> tuple[Sequence[int], int
 
 def fill_normal(arr: Array, mean: complex, std: float, seed: Seed, lstrides: Sequence[int] = (),
                 base: int = 0) -> None:
-    """``mean + std * (g1 + i g2) / sqrt(2)`` with ``g1, g2`` independent standard normals: ``E|z - mean|**2 = std**2``."""
+    """``mean + std * (g1 + i g2) / sqrt(2)``, ``g1, g2`` independent standard normals: ``E|z - mean|**2 = std**2``."""
     _sampling.fill_array(component_view(arr), _sampling.NORMAL, (0.0, std / math.sqrt(2.0)), seed,
                          *_view_layout(lstrides, base))
     if mean != 0 and arr.size:

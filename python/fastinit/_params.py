@@ -64,7 +64,7 @@ def finite(value: object, name: str) -> float:
 
 
 def finite_number(value: object, name: str) -> float | complex:
-    """A finite real number as a float, or a complex number (Python, NumPy, 0-d array) with finite parts as a complex."""
+    """A finite real number as a float, or a complex number (Python, NumPy, 0-d array) with finite parts."""
     number = scalar(value, name)
     if isinstance(number, numbers.Complex) and not isinstance(number, numbers.Real):
         z = complex(number)

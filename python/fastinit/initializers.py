@@ -59,6 +59,7 @@ from ._arrays import (
 )
 from ._docs import shared_doc
 from ._params import exact_values, finite, finite_number, non_negative, positive, real
+from ._params import scalar as scalar_value
 from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 from .fans import FAN_MODES, Axes, calculate_gain, check_choice, resolve_fan
 
@@ -202,9 +203,10 @@ def constant_(tensor: TensorT, value: npt.ArrayLike, *, full_shape: OptionalShap
     """
     scalar = not isinstance(value, np.ndarray) and np.ndim(value) == 0
     arr = as_writable_array(tensor, exact=True, complex_ok=True)
-    if scalar and not is_exact(arr.dtype) and arr.dtype.kind != "c" and not np.iscomplexobj(value):
+    number = scalar_value(value, "value") if scalar else value  # a 0-d array's number (complex: Python complex)
+    if scalar and not is_exact(arr.dtype) and arr.dtype.kind != "c" and not isinstance(number, complex):
         # the common case: one real number into a float array, filled by the C++ core
-        value = finite(value, "value")
+        value = finite(number, "value")
         lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
         _check_in_range(value, "value", arr.dtype)
         _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, lstrides, base)
@@ -899,7 +901,8 @@ def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTy
 
 
 @shared_doc
-def normal(shape: ShapeLike, mean: float | complex = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+def normal(shape: ShapeLike, mean: float | complex = 0.0, std: float = 1.0, *, dtype: DTypeLike = None,
+           seed: Seed = None,
            full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
     """A new array drawn from N(mean, std**2) (complex64/complex128: the complex normal); see :func:`normal_`.
 
@@ -1015,7 +1018,8 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
 
     <<NEW>>
     """
-    return variance_scaling_(_new(shape, dtype, complex_ok=True), scale, mode, distribution, layout=layout, fan_in=fan_in,
+    return variance_scaling_(_new(shape, dtype, complex_ok=True), scale, mode, distribution, layout=layout,
+                             fan_in=fan_in,
                              fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
                              full_shape=full_shape, offset=offset)
 
@@ -1029,7 +1033,8 @@ def lecun_uniform(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None
 
     <<NEW>>
     """
-    return lecun_uniform_(_new(shape, dtype, complex_ok=True), layout=layout, fan_in=fan_in, fan_out=fan_out, in_axis=in_axis,
+    return lecun_uniform_(_new(shape, dtype, complex_ok=True), layout=layout, fan_in=fan_in, fan_out=fan_out,
+                          in_axis=in_axis,
                           out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape, offset=offset)
 
 
@@ -1042,7 +1047,8 @@ def lecun_normal(shape: ShapeLike, *, truncated: bool = True, layout: str = "tor
 
     <<NEW>>
     """
-    return lecun_normal_(_new(shape, dtype, complex_ok=True), truncated=truncated, layout=layout, fan_in=fan_in, fan_out=fan_out,
+    return lecun_normal_(_new(shape, dtype, complex_ok=True), truncated=truncated, layout=layout, fan_in=fan_in,
+                         fan_out=fan_out,
                          in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape,
                          offset=offset)
 

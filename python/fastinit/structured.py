@@ -373,7 +373,8 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int | None =
 
     <<NEW>>
     """
-    return orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis, seed=seed, full_shape=full_shape,
+    return orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis, seed=seed,
+                       full_shape=full_shape,
                        offset=offset)
 
 
@@ -384,7 +385,8 @@ def delta_orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int = 
 
     <<NEW>>
     """
-    out: Array = delta_orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis, seed=seed,
+    out: Array = delta_orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis,
+                                   seed=seed,
                                    full_shape=full_shape, offset=offset)
     return out
 

@@ -21,12 +21,13 @@ from absl.testing import parameterized
 
 from jax._src import config
 from jax._src import test_util as jtu
-from types import SimpleNamespace  # fastinit: these three lines replace `from jax import nn`
+from types import SimpleNamespace  # fastinit: this line, the next one and `nn = ...` replace `from jax import nn`
 import fastinit.jax
-nn = SimpleNamespace(initializers=fastinit.jax)
 from jax import random
 import jax
 import jax.numpy as jnp
+
+nn = SimpleNamespace(initializers=fastinit.jax)  # fastinit: `nn.initializers` is fastinit.jax
 
 config.parse_flags_with_absl()
 
