@@ -407,3 +407,17 @@ def test_torch_complex_tensors_are_filled_in_place_and_conjugate_views_refused()
     assert torch.count_nonzero(t[:, :5]) == 0
     with pytest.raises(TypeError, match="conjugate bit set"):
         fi.normal_(torch.zeros(3, 3, dtype=torch.complex64).conj())
+
+
+def test_dask_chunks_of_complex_arrays_are_the_whole_arrays_values():
+    pytest.importorskip("dask.array")
+    import fastinit.dask as fid
+
+    for name, core in (("normal", fi.normal), ("variance_scaling", fi.variance_scaling),
+                       ("lecun_normal", fi.lecun_normal), ("zeros", fi.zeros)):
+        seed = {} if name == "zeros" else {"seed": 3}
+        lazy = getattr(fid, name)((50, 37), dtype="complex64", chunks=(16, 10), **seed)
+        expected = core((50, 37), dtype="complex64", **seed)
+        np.testing.assert_array_equal(lazy.compute(), expected)
+    with pytest.raises(TypeError, match="dtype must be one of float16, float32, float64.*; got complex64"):
+        fid.xavier_uniform((4, 4), dtype="complex64")
