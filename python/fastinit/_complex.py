@@ -115,10 +115,13 @@ def _fill_polar(arr: Array, modulus_sq: Callable[[_F64], _F64], scale: float, se
         view = component_view(block)
         u = view[..., 0].astype(np.float64)  # copies: the parts are overwritten below
         w = view[..., 1].astype(np.float64)
-        r = scale * np.sqrt(modulus_sq(u))
+        r = np.sqrt(modulus_sq(u))
+        r *= scale
         cos, sin = cos_sin_2pi(w)
-        block.real = r * cos
-        block.imag = r * sin
+        cos *= r
+        sin *= r
+        block.real = cos
+        block.imag = sin
 
 
 def _chunks(arr: Array, size: int = _CHUNK) -> Iterator[Array]:
@@ -137,10 +140,12 @@ def _chunks(arr: Array, size: int = _CHUNK) -> Iterator[Array]:
 
 
 def _horner(x: _F64, coefficients: Sequence[float]) -> _F64:
-    """``sum(c[k] * x**k)``, each step one multiply and one add (no fused multiply-add)."""
-    p = np.full_like(x, coefficients[-1])
-    for c in reversed(coefficients[:-1]):
-        p = p * x + c
+    """``sum(c[k] * x**k)``, each step one multiply and one add (no fused multiply-add), in place."""
+    p = np.multiply(x, coefficients[-1])
+    p += coefficients[-2]
+    for c in reversed(coefficients[:-2]):
+        p *= x
+        p += c
     return p
 
 
@@ -152,14 +157,18 @@ def cos_sin_2pi(w: _F64) -> tuple[_F64, _F64]:
     the Taylor series to ``x**19`` is accurate to 1e-17; the quadrant ``q``
     rotates ``(cos x, sin x)``.
     """
-    four_w = 4.0 * w
-    q = np.rint(four_w)
-    x = (four_w - q) * _HALF_PI
+    x = 4.0 * w
+    q = np.rint(x)
+    x -= q
+    x *= _HALF_PI
     x2 = x * x
-    c, s = _horner(x2, _COS), x * _horner(x2, _SIN)
-    quadrant = q.astype(np.int64) & 3
-    cos = np.choose(quadrant, (c, -s, -c, s))
-    sin = np.choose(quadrant, (s, c, -s, -c))
+    c, s = _horner(x2, _COS), _horner(x2, _SIN)
+    s *= x
+    k = q.astype(np.int8)  # 0..4; quadrant k turns (cos x, sin x) into (c, s), (-s, c), (-c, -s), (s, -c)
+    odd = (k & 1).astype(bool)
+    cos, sin = np.where(odd, s, c), np.where(odd, c, s)
+    np.negative(cos, out=cos, where=((k + 1) & 2).astype(bool))
+    np.negative(sin, out=sin, where=(k & 2).astype(bool))
     return cos, sin
 
 
@@ -174,9 +183,14 @@ def neg_log1m(t: _F64) -> _F64:
     """
     m, e = np.frexp(1.0 - t)
     low = m < _SQRT_HALF
-    m = np.where(low, 2.0 * m, m)
-    e = np.where(low, e - 1, e)
-    s = np.where(e == 0, -t / (2.0 - t), (m - 1.0) / (m + 1.0))
-    log = e * _LN2 + 2.0 * s * _horner(s * s, _ATANH)
-    result: _F64 = -log
+    np.multiply(m, 2.0, out=m, where=low)
+    e -= low
+    near_one = e == 0
+    s = np.divide(m - 1.0, m + 1.0)
+    np.divide(-t, 2.0 - t, out=s, where=near_one)
+    p = _horner(s * s, _ATANH)
+    p *= s
+    p *= -2.0
+    p -= e * _LN2  # -log(1 - t) = -(e log 2 + 2 atanh(s))
+    result: _F64 = p
     return result
