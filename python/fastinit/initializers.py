@@ -775,7 +775,7 @@ def variance_scaling_(tensor: TensorT, scale: float = 1.0, mode: str = "fan_in",
     parts as two independent real uniforms (a square, twice the real
     variance), its ``xavier_normal_``/``kaiming_normal_`` the complex normal
     with the real variance, and it has no complex truncated normal
-    (``trunc_normal_`` raises); Keras has no complex initializers. For that
+    (``trunc_normal_`` raises); Keras documents floating dtypes only. For that
     reason fastinit's PyTorch-named ``xavier_*``/``kaiming_*`` (and their
     aliases ``glorot_*``/``he_*``) refuse complex arrays: use this function,
     whose complex forms are JAX's.

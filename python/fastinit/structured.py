@@ -109,7 +109,7 @@ def orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int | None =
     transposed back (not conjugated, as JAX), so that ``W W^H = gain**2 I``
     (rows <= cols) or ``W^H W = gain**2 I``. PyTorch's ``orthogonal_`` raises
     for complex tensors (it calls ``torch.sign``, which refuses complex
-    numbers); Keras has no complex dtypes.
+    numbers); Keras documents floating dtypes only.
 
     Parameters
     ----------
