@@ -164,11 +164,17 @@ def cos_sin_2pi(w: _F64) -> tuple[_F64, _F64]:
     x2 = x * x
     c, s = _horner(x2, _COS), _horner(x2, _SIN)
     s *= x
-    k = q.astype(np.int8)  # 0..4; quadrant k turns (cos x, sin x) into (c, s), (-s, c), (-c, -s), (s, -c)
-    odd = (k & 1).astype(bool)
-    cos, sin = np.where(odd, s, c), np.where(odd, c, s)
-    np.negative(cos, out=cos, where=((k + 1) & 2).astype(bool))
-    np.negative(sin, out=sin, where=(k & 2).astype(bool))
+    # Quadrant k (0..4) turns (cos x, sin x) = (c, s) into (c, s), (-s, c), (-c, -s), (s, -c): selected and
+    # signed by multiplying with exact 0/1 and +-1 factors (c >= 0.7 is never zero, s never -0), which is
+    # several times faster than np.where or masked ufuncs and gives the same bits.
+    k = q.astype(np.int8)
+    odd = (k & 1).astype(np.float64)
+    even = 1.0 - odd
+    cos, sin = c * even, s * even
+    cos += s * odd
+    sin += c * odd
+    cos *= (1 - 2 * (((k + 1) >> 1) & 1)).astype(np.float64)
+    sin *= (1 - 2 * ((k >> 1) & 1)).astype(np.float64)
     return cos, sin
 
 
@@ -183,14 +189,16 @@ def neg_log1m(t: _F64) -> _F64:
     """
     m, e = np.frexp(1.0 - t)
     low = m < _SQRT_HALF
-    np.multiply(m, 2.0, out=m, where=low)
+    m *= 1.0 + low  # exact: times 2 or 1
     e -= low
-    near_one = e == 0
-    s = np.divide(m - 1.0, m + 1.0)
-    np.divide(-t, 2.0 - t, out=s, where=near_one)
+    near = (e == 0).astype(np.float64)  # selected by exact 0/1 factors, as in cos_sin_2pi
+    s = (m - 1.0) / (m + 1.0)
+    s *= 1.0 - near
+    s += (t / (t - 2.0)) * near  # where e = 0: -t / (2 - t), from t itself
     p = _horner(s * s, _ATANH)
     p *= s
     p *= -2.0
     p -= e * _LN2  # -log(1 - t) = -(e log 2 + 2 atanh(s))
+    p += 0.0  # -log(1 - 0) is +0, not -0
     result: _F64 = p
     return result
