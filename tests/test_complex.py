@@ -331,6 +331,7 @@ def test_cos_sin_and_log_polynomials_match_numpy_to_a_few_ulp():
     t = np.concatenate([np.random.default_rng(1).random(200_000) * (1 - math.exp(-4)),
                         [0.0, 1e-300, 1e-20, 1e-9, 0.2928, 0.2929, 0.2930, 0.5, 0.75, 0.98]])
     np.testing.assert_allclose(_complex.neg_log1m(t), -np.log1p(-t), rtol=2e-15, atol=0)
+    assert not np.signbit(_complex.neg_log1m(np.zeros(3))).any()  # -log(1 - 0) = +0 (a modulus, not -0)
 
 
 # --------------------------------------------------------------------------
