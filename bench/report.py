@@ -48,6 +48,12 @@ RATIOS = [
      ("xavier-uniform-8192x8192", "fastinit xavier_uniform_"), None),
     ("kaiming_normal_ 8192^2: x torch", ("he-normal-8192x8192", "torch kaiming_normal_"),
      ("he-normal-8192x8192", "fastinit kaiming_normal_"), None),
+    ("complex64 uniform disk: x jax (jit)", ("complex-disk-c64-2048x2048", "jax variance_scaling (jit)"),
+     ("complex-disk-c64-2048x2048", "fastinit variance_scaling_"), None),
+    ("complex64 trunc normal: x jax (jit)", ("complex-truncnormal-c64-2048x2048", "jax variance_scaling (jit)"),
+     ("complex-truncnormal-c64-2048x2048", "fastinit variance_scaling_"), None),
+    ("complex64 normal: x jax (jit)", ("complex-normal-c64-2048x2048", "jax variance_scaling (jit)"),
+     ("complex-normal-c64-2048x2048", "fastinit variance_scaling_"), None),
     ("normal f32: 2 threads speedup", ("threads-normal-f32-64M", "fastinit 1 thread"),
      ("threads-normal-f32-64M", "fastinit 2 threads"), 1.6),
     # inverted: cost relative to numpy, lower is better

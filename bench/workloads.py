@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - torch is optional
 N_LARGE = 1 << 26  # 64M elements: 256 MB as float32
 SMALL_SHAPE = (40, 25)  # 1000 elements
 LARGE_SHAPE = (8192, 8192)  # 64M elements as a weight matrix, for xavier/he
+COMPLEX_SHAPE = (2048, 2048)  # 4M complex64 values (32 MB), JAX's complex variance scaling
 SEED = 1234
 
 
@@ -31,6 +32,7 @@ class Arrays:
         self.f32 = np.ones(N_LARGE, np.float32)
         self.f64 = np.ones(N_LARGE, np.float64) if need_f64 else None
         self.small = np.ones(SMALL_SHAPE, np.float32)
+        self.c64 = np.ones(COMPLEX_SHAPE, np.complex64)
         self.t32 = torch.from_numpy(self.f32) if torch is not None else None  # same memory
         self.rng = np.random.default_rng(SEED)
 
@@ -73,6 +75,31 @@ def _fastinit_public(name, make_args, **kw):
     return make
 
 
+def _complex_fastinit(distribution):
+    def make(a):
+        return lambda: fastinit.variance_scaling_(a.c64, 1.0, "fan_in", distribution, seed=SEED)
+
+    return make
+
+
+def _complex_jax(distribution):
+    """``jax.nn.initializers.variance_scaling`` for complex64, jitted and compiled before timing (None without JAX)."""
+    def make(a):
+        try:
+            import jax
+            import jax.numpy as jnp
+        except ImportError:  # pragma: no cover - jax is optional
+            return None
+        jax_distribution = "normal" if distribution == "untruncated_normal" else distribution
+        init = jax.nn.initializers.variance_scaling(1.0, "fan_in", jax_distribution)
+        fn = jax.jit(lambda key: init(key, COMPLEX_SHAPE, jnp.complex64))
+        key = jax.random.key(SEED)
+        fn(key).block_until_ready()
+        return lambda: fn(key).block_until_ready()
+
+    return make
+
+
 def _small_out_of_place(a):
     return lambda: fastinit.xavier_uniform(SMALL_SHAPE, seed=SEED)
 
@@ -106,6 +133,13 @@ WORKLOADS = [
      _fastinit_public("kaiming_normal_", lambda a: (a.f32.reshape(LARGE_SHAPE),))),
     ("he-normal-8192x8192", "torch kaiming_normal_",
      _torch(lambda a: torch.nn.init.kaiming_normal_(a.t32.view(LARGE_SHAPE)))),
+    # complex64 (JAX's complex forms): uniform disk, truncated complex normal, complex normal
+    ("complex-disk-c64-2048x2048", "fastinit variance_scaling_", _complex_fastinit("uniform")),
+    ("complex-disk-c64-2048x2048", "jax variance_scaling (jit)", _complex_jax("uniform")),
+    ("complex-truncnormal-c64-2048x2048", "fastinit variance_scaling_", _complex_fastinit("truncated_normal")),
+    ("complex-truncnormal-c64-2048x2048", "jax variance_scaling (jit)", _complex_jax("truncated_normal")),
+    ("complex-normal-c64-2048x2048", "fastinit variance_scaling_", _complex_fastinit("untruncated_normal")),
+    ("complex-normal-c64-2048x2048", "jax variance_scaling (jit)", _complex_jax("untruncated_normal")),
     # 1000 elements: per-call overhead
     ("small-1000", "fastinit xavier_uniform (out of place)", _small_out_of_place),
     ("small-1000", "fastinit uniform_ in place", _fi(U, (0.0, 1.0), "small")),

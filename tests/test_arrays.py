@@ -173,10 +173,10 @@ def test_torch_negated_views_are_refused_and_untouched():
 
 
 def test_torch_read_only_or_unsupported_tensors_are_errors():
-    with pytest.raises(TypeError, match="floating dtype"):
+    with pytest.raises(TypeError, match="floating, complex dtype"):
         fi.normal_(torch.zeros(3, 3, dtype=torch.int32))
     with pytest.raises(TypeError, match="floating dtype"):
-        fi.normal_(torch.zeros(3, 3, dtype=torch.complex64))
+        fi.uniform_(torch.zeros(3, 3, dtype=torch.complex64))
 
 
 def test_torch_bfloat16_tensors_are_filled_in_place():

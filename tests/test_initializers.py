@@ -564,9 +564,10 @@ def test_integer_constants_in_torch_tensors():
     (lambda: fi.eye((2, 2), 0.5, dtype="int8"), ValueError, "gain must hold whole numbers for an int8 array"),
     (lambda: fi.eye((2, 2), [1, 2]), TypeError, r"gain must be a number, got an array of shape \(2,\)"),
     (lambda: fi.eye((2, 2), float("inf")), ValueError, "gain must be finite"),
-    (lambda: fi.zeros(3, dtype="complex64"), TypeError, "dtype must be one of .*or an integer or bool dtype"),
+    (lambda: fi.zeros(3, dtype="complex256"), TypeError,
+     "dtype must be one of .*complex64, complex128, or an integer or bool dtype; got complex256"),
     (lambda: fi.normal(3, dtype="int32"), TypeError,
-     r"dtype must be one of float16, float32, float64(, bfloat16)?; got int32"),
+     r"dtype must be one of float16, float32, float64(, bfloat16)?, complex64, complex128; got int32"),
     (lambda: fi.he_uniform((3, 3), dtype="bool"), TypeError, "dtype must be one of"),
 ])
 def test_bad_constant_values(call, error, match):

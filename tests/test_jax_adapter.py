@@ -198,7 +198,7 @@ def test_out_sharding_places_the_result():
      "distribution must be one of 'truncated_normal', 'normal', 'uniform'; got 'untruncated_normal'"),
     (lambda: fij.variance_scaling(0.0, "fan_in", "uniform"), ValueError, "scale must be > 0"),
     (lambda: fij.normal()(KEY, (3, 3), jnp.int32), TypeError, "dtype must be one of float16, float32, float64"),
-    (lambda: fij.orthogonal()(KEY, (3, 3), jnp.complex64), TypeError, "dtype must be one of"),
+    (lambda: fij.uniform()(KEY, (3, 3), jnp.complex64), TypeError, "dtype must be one of"),
     (lambda: fij.he_normal(in_axis=3)(KEY, (3, 3)), ValueError, "in_axis=3 is out of range"),
     (lambda: fij.he_normal(in_axis=0, out_axis=(1, 0))(KEY, (3, 3)), ValueError, "must not overlap"),
     (lambda: fij.he_normal(batch_axis=-1)(KEY, (3, 3)), ValueError, "axis 1 is in both out_axis and batch_axis"),

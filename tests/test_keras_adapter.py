@@ -206,10 +206,21 @@ def test_serialization_round_trip(init):
     (lambda: fik.HeNormal(input_axes=[0], output_axes=[0, 1])((3, 4)), ValueError, "must not overlap"),
     (lambda: fik.HeNormal(input_axes=[0], output_axes=[2])((3, 4)), ValueError, "out_axis=\\(2,\\) is out of range"),
     (lambda: fik.Constant(2.5)((2,), "int32"), ValueError, "value must hold whole numbers"),
+    # Keras documents floating dtypes only for its random functions; the constants take complex (below).
+    (lambda: fik.RandomNormal(seed=0)((3, 3), "complex64"), TypeError,
+     "dtype must be a floating dtype for fastinit.keras.RandomNormal, got complex64"),
+    (lambda: fik.VarianceScaling(seed=0)((3, 3), "complex64"), TypeError, "floating dtype"),
+    (lambda: fik.Orthogonal(seed=0)((3, 3), "complex64"), TypeError, "floating dtype"),
 ])
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_constants_take_complex_dtypes():
+    for init, value in ((fik.Zeros(), 0), (fik.Ones(), 1), (fik.Constant(1 - 2j), 1 - 2j)):
+        x = _np(init((2, 3), "complex64"))
+        assert x.dtype == np.complex64 and np.all(x == value)
 
 
 def _build_and_train(x, y, epochs):

@@ -28,6 +28,16 @@ BFLOAT16_HINT = (
     "pip install ml_dtypes (or install fastinit with its 'bfloat16' extra)"
 )
 _EXACT_DTYPES = ", or an integer or bool dtype"
+#: Complex dtypes, accepted only by the initializers that define complex values (``complex_ok=True``),
+#: and the real dtype of their components (the float view that the C++ core fills).
+COMPLEX_COMPONENTS: dict[np.dtype[Any], np.dtype[Any]] = {
+    np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+_COMPLEX_DTYPES = ", complex64, complex128"
+#: Named when a complex array or dtype reaches an initializer without complex values.
+COMPLEX_HINT = (
+    "complex64/complex128 are accepted by normal, variance_scaling, lecun_uniform, lecun_normal, orthogonal, "
+    "delta_orthogonal, zeros, ones and constant; fastinit.jax accepts them where jax.nn.initializers does"
+)
 
 try:  # bfloat16 is supported when ml_dtypes provides the NumPy dtype
     import ml_dtypes as _ml_dtypes
@@ -90,22 +100,28 @@ def is_exact(dtype: np.dtype[Any]) -> bool:
     return dtype.kind in "biu" and dtype.isnative
 
 
-def resolve_dtype(dtype: npt.DTypeLike | None, name: str = "dtype", exact: bool = False) -> np.dtype[Any]:
+def resolve_dtype(dtype: npt.DTypeLike | None, name: str = "dtype", exact: bool = False,
+                  complex_ok: bool = False) -> np.dtype[Any]:
     """``None`` -> float32; otherwise one of the supported floating dtypes.
 
     With ``exact=True`` (the constant initializers) integer and bool dtypes
-    are accepted too.
+    are accepted too, with ``complex_ok=True`` complex64 and complex128.
     """
     if dtype is None:
         return np.dtype(np.float32)
-    valid = _VALID_DTYPES + (_EXACT_DTYPES if exact else "")
+    valid = _VALID_DTYPES + (_COMPLEX_DTYPES if complex_ok else "") + (_EXACT_DTYPES if exact else "")
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{name} must be one of {valid}; got {dtype!r}{_bfloat16_hint(dtype)}") from None
-    if dt not in _DTYPE_CODES and not (exact and is_exact(dt)):
-        raise TypeError(f"{name} must be one of {valid}; got {dt}{_bfloat16_hint(dt)}")
+    if dt not in _DTYPE_CODES and not (exact and is_exact(dt)) and not (complex_ok and dt in COMPLEX_COMPONENTS):
+        raise TypeError(f"{name} must be one of {valid}; got {dt}{_bfloat16_hint(dt)}{_complex_hint(dt)}")
     return dt
+
+
+def _complex_hint(dtype: np.dtype[Any]) -> str:
+    """Where complex values are to be had, when a complex dtype is refused; else ''."""
+    return f" ({COMPLEX_HINT})" if dtype.kind == "c" else ""
 
 
 def _bfloat16_hint(dtype: object) -> str:
@@ -151,7 +167,8 @@ def _int_tuple(value: object, name: str, expected: str = "an int or a tuple of i
     return tuple(int(d) for d in items)
 
 
-def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) -> npt.NDArray[Any]:
+def as_writable_array(obj: object, name: str = "tensor", exact: bool = False,
+                      complex_ok: bool = False) -> npt.NDArray[Any]:
     """A NumPy view of the caller's memory, ready to be written in place.
 
     Accepts NumPy arrays of a supported floating dtype (with ``exact=True``
@@ -160,6 +177,8 @@ def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) ->
     a ``torch.nn.Parameter``, whose storage is written as ``torch.nn.init``
     does under ``no_grad``; torch bfloat16 also without ``ml_dtypes``). Never
     copies: read-only memory is a ValueError, other dtypes are a TypeError.
+    ``complex_ok=True`` also accepts complex64 and complex128 (the
+    initializers that define complex values).
     """
     torch_tensor = None
     if isinstance(obj, np.ndarray):
@@ -175,6 +194,12 @@ def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) ->
                     f"{name} is a torch tensor with the negative bit set, whose memory holds the "
                     "negated values; fill the tensor it views instead"
                 )
+            if torch_tensor.is_conj():
+                # A lazily conjugated view (tensor.conj()): its memory holds the unconjugated values.
+                raise TypeError(
+                    f"{name} is a torch tensor with the conjugate bit set, whose memory holds the "
+                    "conjugated values; fill the tensor it views instead"
+                )
             if torch_tensor.requires_grad:
                 # A Parameter: like torch.nn.init (which works under no_grad), write
                 # into its storage through a detached view of the same memory.
@@ -188,11 +213,11 @@ def as_writable_array(obj: object, name: str = "tensor", exact: bool = False) ->
             f"{name} must be a NumPy array or a CPU tensor that supports DLPack, got {type(obj).__name__}"
         )
     if arr.dtype not in _DTYPE_CODES and not (exact and is_exact(arr.dtype)) and \
-            not (torch_tensor is not None and arr.dtype == BFLOAT16_BITS):
-        if exact:
-            raise TypeError(f"{name} must have a floating, integer or bool dtype "
-                            f"({_VALID_DTYPES}{_EXACT_DTYPES}); got {arr.dtype}")
-        raise TypeError(f"{name} must have a floating dtype ({_VALID_DTYPES}); got {arr.dtype}")
+            not (torch_tensor is not None and arr.dtype == BFLOAT16_BITS) and \
+            not (complex_ok and arr.dtype in COMPLEX_COMPONENTS):
+        kinds = ("floating, complex" if complex_ok else "floating") + (", integer or bool" if exact else "")
+        valid = _VALID_DTYPES + (_COMPLEX_DTYPES if complex_ok else "") + (_EXACT_DTYPES if exact else "")
+        raise TypeError(f"{name} must have a {kinds} dtype ({valid}); got {arr.dtype}{_complex_hint(arr.dtype)}")
     if not arr.flags.writeable:
         raise ValueError(f"{name} is read-only; fastinit fills arrays in place and never copies")
     if arr.size > 1 and not (arr.flags.c_contiguous or arr.flags.f_contiguous):

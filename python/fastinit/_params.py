@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import LARGEST_FINITE
+from ._arrays import COMPLEX_COMPONENTS, LARGEST_FINITE
 
 
 def scalar(value: object, name: str) -> object:
@@ -63,6 +63,17 @@ def finite(value: object, name: str) -> float:
     return x
 
 
+def finite_number(value: object, name: str) -> float | complex:
+    """A finite real number as a float, or a complex number (Python, NumPy, 0-d array) with finite parts."""
+    number = scalar(value, name)
+    if isinstance(number, numbers.Complex) and not isinstance(number, numbers.Real):
+        z = complex(number)
+        if not (math.isfinite(z.real) and math.isfinite(z.imag)):
+            raise ValueError(f"{name} must be a finite number, got {z}")
+        return z
+    return finite(value, name)
+
+
 def non_negative(value: object, name: str) -> float:
     """A finite real number >= 0 as a float."""
     x = finite(value, name)
@@ -92,19 +103,24 @@ def exact_values(value: object, dtype: np.dtype[Any], name: str) -> np.ndarray[A
     """``value`` (a number or an array of numbers) as an array of ``dtype``, or an error naming ``name``.
 
     Nothing is rounded away silently: a float dtype needs finite values within
-    its range (rounded to the dtype as usual), an integer dtype integral
+    its range (rounded to the dtype as usual), a complex dtype real or complex
+    values whose parts are finite and within its components' range, an integer dtype integral
     values within its range, bool the values 0/1 (or False/True). Bools are
     accepted only for a bool dtype.
     """
     v = np.asarray(scalar(value, name))  # a 0-d array of any library as its number (NumPy has no bfloat16)
-    if v.dtype.kind not in "biuf":
+    if v.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"{name} must be a real number or an array of real numbers for a {dtype} array, got "
+                        f"{type(value).__name__} of dtype {v.dtype} (complex values fill only complex64 and "
+                        "complex128 arrays)")
+    if v.dtype.kind not in "biufc":
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__} "
                         f"of dtype {v.dtype}")
     if v.dtype.kind == "b" and dtype.kind != "b":
         raise TypeError(f"{name} must be a real number, got bool (bool values fill only bool arrays)")
     if v.size == 0:
         return v.astype(dtype)
-    if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+    if v.dtype.kind in "fc" and not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if dtype.kind == "b":
         if not np.all((v == 0) | (v == 1)):
@@ -117,6 +133,12 @@ def exact_values(value: object, dtype: np.dtype[Any], name: str) -> np.ndarray[A
         if lo < info.min or hi > info.max:
             raise ValueError(f"{name}={value!r} is outside the range of {dtype}: "
                              f"need {info.min} <= {name} <= {info.max}")
+    elif dtype.kind == "c":  # each part within the finite range of the component dtype
+        big = LARGEST_FINITE[COMPLEX_COMPONENTS[dtype]]
+        parts = v.astype(np.complex128)
+        if np.any(np.abs(parts.real) > big) or np.any(np.abs(parts.imag) > big):
+            raise ValueError(f"{name}={value!r} is outside the finite range of {dtype}: need |real part| and "
+                             f"|imaginary part| <= {big:.9g}")
     else:
         big = LARGEST_FINITE[dtype]
         if np.any(np.abs(v.astype(np.float64)) > big):

@@ -53,9 +53,11 @@ def fill_array(arr: Array, dist: int, params: tuple[float, ...] = (), seed: Seed
     return arr
 
 
-def new(shape: ShapeLike, dtype: DTypeLike, name: str = "shape", exact: bool = False) -> Array:
+def new(shape: ShapeLike, dtype: DTypeLike, name: str = "shape", exact: bool = False,
+        complex_ok: bool = False) -> Array:
     """A new C-contiguous array of ``shape`` and ``dtype`` (float32 if None).
 
-    ``exact=True`` also allows integer and bool dtypes (constant initializers).
+    ``exact=True`` also allows integer and bool dtypes (constant initializers),
+    ``complex_ok=True`` complex64 and complex128.
     """
-    return new_array(normalize_shape(shape, name), resolve_dtype(dtype, exact=exact))
+    return new_array(normalize_shape(shape, name), resolve_dtype(dtype, exact=exact, complex_ok=complex_ok))

@@ -70,8 +70,8 @@ if TYPE_CHECKING:
                  chunks: Chunks = "auto") -> da.Array: ...
     def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
                 chunks: Chunks = "auto") -> da.Array: ...
-    def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
-               chunks: Chunks = "auto") -> da.Array: ...
+    def normal(shape: ShapeLike, mean: float | complex = 0.0, std: float = 1.0, *, dtype: DTypeLike = None,
+               seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
     def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
                          dtype: DTypeLike = None, seed: Seed = None, chunks: Chunks = "auto") -> da.Array: ...
     def xavier_uniform(shape: ShapeLike, gain: float = 1.0, *, layout: str = "torch", fan_in: int | None = None,
@@ -156,7 +156,8 @@ def _chunked(name: str) -> Callable[..., da.Array]:
         bound.apply_defaults()
         values = dict(bound.arguments)
         shape = normalize_shape(values.pop("shape"), "shape")
-        chunks, dtype = values.pop("chunks"), resolve_dtype(values.pop("dtype"), "dtype")
+        # complex_ok: the function itself refuses complex dtypes where it has no complex values (in the probe).
+        chunks, dtype = values.pop("chunks"), resolve_dtype(values.pop("dtype"), "dtype", complex_ok=True)
         seed = values.pop("seed", None)
         # Check every argument now (fans from the full shape included), on a block of at most one element.
         probe = tuple(min(n, 1) for n in shape)

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _sampling
+from . import _complex, _sampling
 from ._arrays import (
     BFLOAT16_BITS,
     LARGEST_FINITE,
@@ -58,7 +58,8 @@ from ._arrays import (
     logical_layout,
 )
 from ._docs import shared_doc
-from ._params import exact_values, finite, non_negative, positive, real
+from ._params import exact_values, finite, finite_number, non_negative, positive, real
+from ._params import scalar as scalar_value
 from ._typing import Array, DTypeLike, OptionalShape, Seed, ShapeLike, TensorT
 from .fans import FAN_MODES, Axes, calculate_gain, check_choice, resolve_fan
 
@@ -81,14 +82,15 @@ HE_MODES = ("fan_in", "fan_out")
 _FLOAT32_MAX = LARGEST_FINITE[np.dtype(np.float32)]
 
 
-def _block(tensor: object, full_shape: OptionalShape,
-           offset: OptionalShape) -> tuple[Array, tuple[Sequence[int], int], tuple[int, ...]]:
+def _block(tensor: object, full_shape: OptionalShape, offset: OptionalShape,
+           complex_ok: bool = False) -> tuple[Array, tuple[Sequence[int], int], tuple[int, ...]]:
     """``(array view, layout, logical full shape)`` of an in-place call's tensor.
 
     Checks the tensor and ``full_shape``/``offset`` once per call; ``layout``
     is the ``(lstrides, base)`` pair that :func:`_sampling.fill_array` takes.
+    ``complex_ok`` accepts complex arrays (initializers with complex values).
     """
-    arr = as_writable_array(tensor)
+    arr = as_writable_array(tensor, complex_ok=complex_ok)
     lstrides, base, full = logical_layout(arr.shape, full_shape, offset)
     return arr, (lstrides, base), full
 
@@ -173,11 +175,15 @@ def constant_(tensor: TensorT, value: npt.ArrayLike, *, full_shape: OptionalShap
     ----------
     tensor : numpy.ndarray or CPU tensor with DLPack
         As for every initializer (any layout, never copied), and besides the
-        floating dtypes also any integer or bool dtype (as Keras allows).
-    value : float or array_like
+        floating dtypes also any integer or bool dtype (as Keras allows) and
+        complex64/complex128 (as JAX and PyTorch allow).
+    value : float, complex or array_like
         A finite number within the finite range of the array's dtype (for
         float16, ``|value| <= 65504``), rounded to the dtype; for an integer
-        dtype a whole number within its range, for bool 0/1 or False/True.
+        dtype a whole number within its range, for bool 0/1 or False/True;
+        for a complex dtype a real or complex number whose parts are finite
+        and within the range of its components (complex values fill only
+        complex arrays).
         An array is broadcast to the array's shape (NumPy rules; with
         ``full_shape`` to the full shape, of which the block is taken), as
         JAX's ``constant`` allows; each of its elements obeys the same rules.
@@ -196,9 +202,11 @@ def constant_(tensor: TensorT, value: npt.ArrayLike, *, full_shape: OptionalShap
         a non-bool array.
     """
     scalar = not isinstance(value, np.ndarray) and np.ndim(value) == 0
-    arr = as_writable_array(tensor, exact=True)
-    if scalar and not is_exact(arr.dtype):  # the common case: one float, filled by the C++ core
-        value = finite(value, "value")
+    arr = as_writable_array(tensor, exact=True, complex_ok=True)
+    number = scalar_value(value, "value") if scalar else value  # a 0-d array's number (complex: Python complex)
+    if scalar and not is_exact(arr.dtype) and arr.dtype.kind != "c" and not isinstance(number, complex):
+        # the common case: one real number into a float array, filled by the C++ core
+        value = finite(number, "value")
         lstrides, base, _ = logical_layout(arr.shape, full_shape, offset)
         _check_in_range(value, "value", arr.dtype)
         _sampling.fill_array(arr, _sampling.CONSTANT, (value,), None, lstrides, base)
@@ -291,16 +299,19 @@ def uniform_(tensor: TensorT, low: float = 0.0, high: float = 1.0, *, seed: Seed
 
 
 @shared_doc
-def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *, seed: Seed = None,
+def normal_(tensor: TensorT, mean: float | complex = 0.0, std: float = 1.0, *, seed: Seed = None,
             full_shape: OptionalShape = None, offset: OptionalShape = None) -> TensorT:
     """Fill ``tensor`` with values drawn from the normal distribution N(mean, std**2).
 
     Parameters
     ----------
     <<TENSOR>>
+        Also complex64/complex128: see Notes.
     mean : float, default 0
+        For a complex array also a complex number.
     std : float, default 1
         The standard deviation, ``>= 0``; ``std=0`` gives the constant ``mean``.
+        For a complex array ``std**2 = E|z - mean|**2``.
     <<SEED>>
     <<SHARD>>
 
@@ -310,15 +321,35 @@ def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *, seed: Seed 
     ------
     ValueError
         If ``std < 0`` or a parameter is not finite.
+    TypeError
+        A complex ``mean`` for a real array.
 
     Notes
     -----
     Defaults follow ``torch.nn.init.normal_`` (N(0, 1)). Keras's
     ``RandomNormal`` defaults to std 0.05 and JAX's ``normal`` to std 0.01.
+
+    A complex array gets the complex normal ``z = mean + std * (g1 + i g2) /
+    sqrt(2)`` with ``g1, g2`` independent standard normals: real and imaginary
+    parts each have variance ``std**2 / 2``, so ``|z - mean|**2 / std**2 ~
+    Exp(1)``, the angle is uniform and the variance of ``z`` is ``std**2``, as
+    for a real array. This is JAX's ``normal`` for complex dtypes (which has no
+    mean) and PyTorch's ``normal_`` on complex tensors, except that PyTorch
+    adds a (real) ``mean`` to both parts (``mean * (1 + 1j)``) where fastinit
+    adds ``mean`` as a complex number. The parts come from the stream layout
+    of ``fastinit._complex``: real part of flat element ``k`` at logical index
+    ``2 k``, imaginary part at ``2 k + 1``, so thread counts and shard
+    layouts give the same bits.
     """
-    mean, std = finite(mean, "mean"), non_negative(std, "std")
-    arr, layout, _ = _block(tensor, full_shape, offset)
-    _sampling.fill_array(arr, _sampling.NORMAL, (mean, std), seed, *layout)
+    mean_value, std = finite_number(mean, "mean"), non_negative(std, "std")
+    arr, layout, _ = _block(tensor, full_shape, offset, complex_ok=True)
+    if arr.dtype.kind == "c":
+        _complex.fill_normal(arr, mean_value, std, seed, *layout)
+    elif isinstance(mean_value, complex):
+        raise TypeError(f"mean must be a real number for a {arr.dtype} array, got {mean!r} (a complex mean needs "
+                        "a complex64 or complex128 array)")
+    else:
+        _sampling.fill_array(arr, _sampling.NORMAL, (mean_value, std), seed, *layout)
     return tensor
 
 
@@ -650,8 +681,16 @@ def he_normal_(tensor: TensorT, a: float = 0.0, mode: str = "fan_in", nonlineari
 def _variance_scaling(tensor: TensorT, scale: float, mode: str, distribution: str, layout: str, fan_in: int | None,
                       fan_out: int | None, axes: tuple[object, object, object], seed: Seed, full_shape: OptionalShape,
                       offset: OptionalShape) -> TensorT:
-    arr, block_layout, full = _block(tensor, full_shape, offset)
+    arr, block_layout, full = _block(tensor, full_shape, offset, complex_ok=True)
     scale = scale / max(1.0, resolve_fan(full, mode, layout, fan_in, fan_out, axes))
+    if arr.dtype.kind == "c":  # JAX's complex variance scaling, with E|z|**2 = scale / n
+        if distribution == "uniform":
+            _complex.fill_disk(arr, math.sqrt(2.0 * scale), seed, *block_layout)
+        elif distribution == "truncated_normal":
+            _complex.fill_truncated_normal(arr, math.sqrt(scale), seed, *block_layout)
+        else:
+            _complex.fill_normal(arr, 0.0, math.sqrt(scale), seed, *block_layout)
+        return tensor
     if distribution == "uniform":
         return _uniform_symmetric(tensor, arr, block_layout, math.sqrt(3.0 * scale), seed)
     return _normal_fan_scaled(tensor, arr, block_layout, math.sqrt(scale), distribution == "truncated_normal", seed)
@@ -674,10 +713,35 @@ def variance_scaling_(tensor: TensorT, scale: float = 1.0, mode: str = "fan_in",
     * ``"untruncated_normal"``: N(0, scale / n).
     * ``"uniform"``: U(-limit, limit) with ``limit = sqrt(3 * scale / n)``.
 
+    A complex64/complex128 array gets JAX's complex forms, each with variance
+    ``E|z|**2 = scale / n`` as in the real case:
+
+    * ``"uniform"``: uniform in the disk ``|z| < sqrt(2 * scale / n)``:
+      ``z = sqrt(2 * scale / n) * sqrt(u) * exp(2 pi i w)``, ``u, w ~ U[0, 1)``
+      (``|z|**2`` is uniform, the angle too); not a square of two real
+      uniforms.
+    * ``"truncated_normal"`` (and ``"normal"``): a standard complex normal
+      (``|z|**2 ~ Exp(1)``) whose modulus is truncated to ``|z| <= 2``
+      (``|z|**2 = -log(1 - (1 - e**-4) u)``, uniform angle), times
+      ``sqrt(scale / n) / 0.96196182800821``; the constant is ``kappa =
+      sqrt(1 - 4 / (e**4 - 1))``, the std of that truncated complex normal.
+      JAX divides by 0.95311164380491208 instead, which is ``sqrt(1 - 5 e**-4)``
+      without the normalization by ``1 - e**-4``, so JAX's complex values have
+      a variance 1.8654% larger than its docstring's ``scale / n``; fastinit
+      keeps ``scale / n``.
+    * ``"untruncated_normal"``: the complex normal, real and imaginary parts
+      each N(0, scale / (2 n)).
+
+    Their random numbers: element ``k`` (C-order flat index of the whole
+    tensor) takes the values at logical indices ``2 k`` and ``2 k + 1`` of the
+    real stream (see :func:`normal_`), so thread counts and shard layouts give
+    the same bits; the polar forms use fixed polynomials for cos, sin and log
+    (the same bits on every CPU, error < 1e-15).
+
     Parameters
     ----------
     <<TENSOR>>
-        At least 2 dimensions unless the fans are given.
+        At least 2 dimensions unless the fans are given. Also complex64/complex128.
     scale : float, default 1
         Positive scaling factor (the squared gain).
     mode : {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}, default "fan_in"
@@ -706,7 +770,15 @@ def variance_scaling_(tensor: TensorT, scale: float = 1.0, mode: str = "fan_in",
     = (1, "fan_in"), ``HeUniform/HeNormal`` = (2, "fan_in"), with the
     normal variants truncated; pass ``layout="keras"`` for Keras-shaped
     kernels. PyTorch has no equivalent: its ``xavier_normal_`` and
-    ``kaiming_normal_`` are ``"untruncated_normal"``.
+    ``kaiming_normal_`` are ``"untruncated_normal"``. On complex tensors
+    PyTorch's ``xavier_uniform_``/``kaiming_uniform_`` draw real and imaginary
+    parts as two independent real uniforms (a square, twice the real
+    variance), its ``xavier_normal_``/``kaiming_normal_`` the complex normal
+    with the real variance, and it has no complex truncated normal
+    (``trunc_normal_`` raises); Keras documents floating dtypes only. For that
+    reason fastinit's PyTorch-named ``xavier_*``/``kaiming_*`` (and their
+    aliases ``glorot_*``/``he_*``) refuse complex arrays: use this function,
+    whose complex forms are JAX's.
     """
     scale = positive(scale, "scale")
     mode = check_choice(mode, FAN_MODES, "mode")
@@ -740,7 +812,9 @@ def lecun_uniform_(tensor: TensorT, *, layout: str = "torch", fan_in: int | None
     -----
     Keras ``LecunUniform`` and JAX ``lecun_uniform`` use the same formula (in
     the ``"keras"`` layout). PyTorch has no LeCun initializer; its
-    ``kaiming_uniform_(nonlinearity="linear")`` gives the same bound.
+    ``kaiming_uniform_(nonlinearity="linear")`` gives the same bound. A
+    complex array gets JAX's uniform disk with the same variance (see
+    :func:`variance_scaling_`).
     """
     return _variance_scaling(tensor, 1.0, "fan_in", "uniform", layout, fan_in, fan_out,
                              _axes(in_axis, out_axis, batch_axis), seed, full_shape, offset)
@@ -758,7 +832,9 @@ def lecun_normal_(tensor: TensorT, *, truncated: bool = True, layout: str = "tor
     Keras ``LecunNormal``, JAX ``lecun_normal`` and Flax's default Dense
     kernel init. Same as ``variance_scaling_(tensor, 1.0, "fan_in",
     "truncated_normal")``; ``truncated=False`` gives N(0, 1 / fan_in), which is
-    PyTorch's ``kaiming_normal_(nonlinearity="linear")``.
+    PyTorch's ``kaiming_normal_(nonlinearity="linear")``. A complex array gets
+    JAX's complex truncated normal (with ``truncated=False`` the complex
+    normal), of variance ``1 / fan_in`` (see :func:`variance_scaling_`).
 
     Parameters
     ----------
@@ -780,8 +856,8 @@ def lecun_normal_(tensor: TensorT, *, truncated: bool = True, layout: str = "tor
 # Out-of-place forms
 
 
-def _new(shape: ShapeLike, dtype: DTypeLike, exact: bool = False) -> Array:
-    return _sampling.new(shape, dtype, exact=exact)
+def _new(shape: ShapeLike, dtype: DTypeLike, exact: bool = False, complex_ok: bool = False) -> Array:
+    return _sampling.new(shape, dtype, exact=exact, complex_ok=complex_ok)
 
 
 @shared_doc
@@ -789,9 +865,9 @@ def zeros(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShap
           offset: OptionalShape = None) -> Array:
     """A new array of zeros; see :func:`zeros_`.
 
-    <<NEW>> Integer and bool dtypes are allowed too.
+    <<NEW>> Integer, bool and complex dtypes are allowed too.
     """
-    return zeros_(_new(shape, dtype, exact=True), full_shape=full_shape, offset=offset)
+    return zeros_(_new(shape, dtype, exact=True, complex_ok=True), full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -799,9 +875,9 @@ def ones(shape: ShapeLike, *, dtype: DTypeLike = None, full_shape: OptionalShape
          offset: OptionalShape = None) -> Array:
     """A new array of ones; see :func:`ones_`.
 
-    <<NEW>> Integer and bool dtypes are allowed too.
+    <<NEW>> Integer, bool and complex dtypes are allowed too.
     """
-    return ones_(_new(shape, dtype, exact=True), full_shape=full_shape, offset=offset)
+    return ones_(_new(shape, dtype, exact=True, complex_ok=True), full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -809,9 +885,9 @@ def constant(shape: ShapeLike, value: npt.ArrayLike, *, dtype: DTypeLike = None,
              offset: OptionalShape = None) -> Array:
     """A new array filled with ``value`` (a number, or an array broadcast to ``shape``); see :func:`constant_`.
 
-    <<NEW>> Integer and bool dtypes are allowed too.
+    <<NEW>> Integer, bool and complex dtypes are allowed too.
     """
-    return constant_(_new(shape, dtype, exact=True), value, full_shape=full_shape, offset=offset)
+    return constant_(_new(shape, dtype, exact=True, complex_ok=True), value, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -825,13 +901,14 @@ def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTy
 
 
 @shared_doc
-def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTypeLike = None, seed: Seed = None,
+def normal(shape: ShapeLike, mean: float | complex = 0.0, std: float = 1.0, *, dtype: DTypeLike = None,
+           seed: Seed = None,
            full_shape: OptionalShape = None, offset: OptionalShape = None) -> Array:
-    """A new array drawn from N(mean, std**2); see :func:`normal_`.
+    """A new array drawn from N(mean, std**2) (complex64/complex128: the complex normal); see :func:`normal_`.
 
     <<NEW>>
     """
-    return normal_(_new(shape, dtype), mean, std, seed=seed, full_shape=full_shape, offset=offset)
+    return normal_(_new(shape, dtype, complex_ok=True), mean, std, seed=seed, full_shape=full_shape, offset=offset)
 
 
 @shared_doc
@@ -937,11 +1014,12 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
                      in_axis: Axes | None = None, out_axis: Axes | None = None, batch_axis: Axes | None = None,
                      dtype: DTypeLike = None, seed: Seed = None, full_shape: OptionalShape = None,
                      offset: OptionalShape = None) -> Array:
-    """A new variance-scaling array (Keras 3 semantics); see :func:`variance_scaling_`.
+    """A new variance-scaling array (Keras 3 semantics; complex64/complex128 as JAX); see :func:`variance_scaling_`.
 
     <<NEW>>
     """
-    return variance_scaling_(_new(shape, dtype), scale, mode, distribution, layout=layout, fan_in=fan_in,
+    return variance_scaling_(_new(shape, dtype, complex_ok=True), scale, mode, distribution, layout=layout,
+                             fan_in=fan_in,
                              fan_out=fan_out, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed,
                              full_shape=full_shape, offset=offset)
 
@@ -955,7 +1033,8 @@ def lecun_uniform(shape: ShapeLike, *, layout: str = "torch", fan_in: int | None
 
     <<NEW>>
     """
-    return lecun_uniform_(_new(shape, dtype), layout=layout, fan_in=fan_in, fan_out=fan_out, in_axis=in_axis,
+    return lecun_uniform_(_new(shape, dtype, complex_ok=True), layout=layout, fan_in=fan_in, fan_out=fan_out,
+                          in_axis=in_axis,
                           out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape, offset=offset)
 
 
@@ -968,7 +1047,8 @@ def lecun_normal(shape: ShapeLike, *, truncated: bool = True, layout: str = "tor
 
     <<NEW>>
     """
-    return lecun_normal_(_new(shape, dtype), truncated=truncated, layout=layout, fan_in=fan_in, fan_out=fan_out,
+    return lecun_normal_(_new(shape, dtype, complex_ok=True), truncated=truncated, layout=layout, fan_in=fan_in,
+                         fan_out=fan_out,
                          in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, seed=seed, full_shape=full_shape,
                          offset=offset)
 

@@ -28,6 +28,11 @@ The classes are registered with ``keras.saving`` under the package name
 ``"fastinit"``, so ``keras.initializers.serialize``/``deserialize`` and saved
 models round-trip. Values are fastinit's (Philox), not the backend's: same
 distributions as Keras's classes, other bits.
+
+**Dtypes**: floating dtypes; ``Zeros``, ``Ones`` and ``Constant`` also integer,
+bool and complex ones. The random and structured initializers refuse complex
+dtypes (a TypeError), as Keras documents floating dtypes only for its random
+functions; complex values are in :mod:`fastinit.jax` and the core functions.
 """
 from __future__ import annotations
 
@@ -107,8 +112,16 @@ def keras_fans(shape: Sequence[int], input_axes: AxisList = None, output_axes: A
 class _Initializer(keras.initializers.Initializer):
     """A Keras initializer whose values come from ``self._values(shape, numpy dtype)``."""
 
+    #: Whether complex dtypes are filled: only by the constants. Keras documents floating dtypes only for its
+    #: random functions ("Only floating point types are supported", keras.random.normal).
+    _complex_ok = False
+
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
         name, np_dtype = _numpy_dtype(dtype)
+        if np_dtype.kind == "c" and not self._complex_ok:
+            raise TypeError(f"dtype must be a floating dtype for fastinit.keras.{type(self).__name__}, got {name}: "
+                            "Keras's random and structured initializers take floating dtypes only; complex values "
+                            "are in fastinit.jax and fastinit.normal/variance_scaling/orthogonal")
         return _tensor(self._values(tuple(int(d) for d in shape), np_dtype), name)
 
     def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:  # pragma: no cover - abstract
@@ -302,6 +315,8 @@ class Orthogonal(_RandomInitializer):
 class Constant(_Initializer):
     """``value`` everywhere; any numeric or bool dtype. Unlike Keras, an array ``value`` is broadcast."""
 
+    _complex_ok = True
+
     def __init__(self, value: Any = 0.0) -> None:
         self.value = value
 
@@ -317,6 +332,8 @@ class Constant(_Initializer):
 class Zeros(_Initializer):
     """Zeros; any numeric or bool dtype."""
 
+    _complex_ok = True
+
     def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.zeros(shape, dtype=dtype)
 
@@ -324,6 +341,8 @@ class Zeros(_Initializer):
 @_register
 class Ones(_Initializer):
     """Ones; any numeric or bool dtype."""
+
+    _complex_ok = True
 
     def _values(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return _init.ones(shape, dtype=dtype)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _sampling
+from . import _complex, _sampling
 from ._arrays import as_writable_array, is_exact
 from ._docs import shared_doc
 from ._generator import resolve_generator
@@ -27,25 +27,37 @@ __all__ = ["orthogonal", "orthogonal_", "delta_orthogonal", "delta_orthogonal_",
 
 
 def _zero(arr: Array) -> None:
-    """Zero an array already accepted by ``as_writable_array``."""
-    _sampling.fill_array(arr, _sampling.CONSTANT, (0.0,))
+    """Zero an array already accepted by ``as_writable_array`` (a complex one through its component view)."""
+    _sampling.fill_array(_complex.component_view(arr) if arr.dtype.kind == "c" else arr, _sampling.CONSTANT, (0.0,))
 
 
-def _haar(rows: int, cols: int, seed: Any) -> np.ndarray | None:
-    """A (rows, cols) float64 matrix with orthonormal rows (rows <= cols) or columns, Haar distributed.
+def _haar(rows: int, cols: int, seed: Any, complex_values: bool = False) -> np.ndarray | None:
+    """A (rows, cols) float64 (complex128) matrix with orthonormal rows (rows <= cols) or columns, Haar distributed.
 
     Draws a (rows, cols) matrix of N(0, 1) values (one generator call, also
-    for an empty matrix), transposes it if ``rows < cols``, factors it ``A =
-    QR`` and multiplies Q's columns by ``sign(diag(R))`` (Mezzadri's recipe,
-    as PyTorch, Keras and JAX). Returns None for an empty matrix.
+    for an empty matrix; with ``complex_values`` standard complex normals,
+    see :func:`fastinit.normal_`), transposes it if ``rows < cols``, factors
+    it ``A = QR`` and multiplies Q's columns by the phases ``d / |d|`` of ``d
+    = diag(R)`` (``sign(d)`` for real values: Mezzadri's recipe, as PyTorch,
+    Keras and JAX), which makes Q Haar distributed on the orthogonal (unitary)
+    group. The transpose back is a plain transpose, as JAX's. Returns None
+    for an empty matrix.
     """
-    draws = _sampling.new((rows, cols), np.float64)
-    _sampling.fill_(draws, _sampling.NORMAL, (0.0, 1.0), seed)
+    draws = _sampling.new((rows, cols), np.complex128 if complex_values else np.float64, complex_ok=True)
+    if complex_values:
+        _complex.fill_normal(draws, 0.0, 1.0, seed)
+    else:
+        _sampling.fill_(draws, _sampling.NORMAL, (0.0, 1.0), seed)
     if draws.size == 0:
         return None
     wide = rows < cols
     q, r = np.linalg.qr(draws.T if wide else draws)
-    q *= np.sign(np.diag(r))
+    d = np.diag(r)
+    if complex_values:  # |d| > 0 with probability 1; a zero keeps its column as QR gave it
+        magnitude = np.abs(d)
+        q *= np.where(magnitude > 0, d / np.where(magnitude > 0, magnitude, 1.0), 1.0)
+    else:
+        q *= np.sign(d)
     return q.T if wide else q
 
 
@@ -59,14 +71,14 @@ def _column_axis(column_axis: Any, ndim: int) -> int:
 
 
 def _orthogonal_values(shape: tuple[int, ...], gain: float, column_axis: int | None,
-                       seed: Any) -> np.ndarray | None:
-    """The orthogonal array of ``shape`` in float64 (None if empty); ``column_axis`` already checked or None."""
+                       seed: Any, complex_values: bool = False) -> np.ndarray | None:
+    """The orthogonal array of ``shape`` in float64 or complex128 (None if empty); ``column_axis`` checked or None."""
     if column_axis is None:  # PyTorch: rows = shape[0], columns = everything else
-        q = _haar(shape[0], math.prod(shape[1:]), seed)
+        q = _haar(shape[0], math.prod(shape[1:]), seed, complex_values)
         return None if q is None else (q * gain).reshape(shape)
     cols = shape[column_axis]
     rest = shape[:column_axis] + shape[column_axis + 1:]
-    q = _haar(math.prod(rest), cols, seed)
+    q = _haar(math.prod(rest), cols, seed, complex_values)
     return None if q is None else np.moveaxis((q * gain).reshape(rest + (cols,)), -1, column_axis)
 
 
@@ -88,6 +100,16 @@ def orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int | None =
     <= cols`` the rows are orthonormal (``W W^T = gain**2 I``), otherwise the
     columns are (``W^T W = gain**2 I``). The product is computed in float64
     and rounded once to the array's dtype.
+
+    A complex64/complex128 array gets a Haar-distributed unitary (or
+    semi-unitary) matrix, as JAX's ``orthogonal`` for complex dtypes: the
+    matrix of standard complex normals (real and imaginary parts N(0, 1/2),
+    see :func:`normal_`) is factored in complex128, Q's columns are multiplied
+    by the phases ``d / |d|`` of ``d = diag(R)``, and a wide matrix is
+    transposed back (not conjugated, as JAX), so that ``W W^H = gain**2 I``
+    (rows <= cols) or ``W^H W = gain**2 I``. PyTorch's ``orthogonal_`` raises
+    for complex tensors (it calls ``torch.sign``, which refuses complex
+    numbers); Keras documents floating dtypes only.
 
     Parameters
     ----------
@@ -121,11 +143,11 @@ def orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int | None =
     """
     refuse_sharding("orthogonal_", full_shape, offset)
     gain = finite(gain, "gain")
-    arr = as_writable_array(tensor)
+    arr = as_writable_array(tensor, complex_ok=True)
     if arr.ndim < 2:
         raise ValueError(f"orthogonal_ needs an array with at least 2 dimensions, got shape {arr.shape}")
     axis = None if column_axis is None else _column_axis(column_axis, arr.ndim)
-    values = _orthogonal_values(arr.shape, gain, axis, seed)
+    values = _orthogonal_values(arr.shape, gain, axis, seed, arr.dtype.kind == "c")
     if values is not None:
         arr[...] = values
     return tensor
@@ -164,18 +186,19 @@ def delta_orthogonal_(tensor: TensorT, gain: float = 1.0, *, column_axis: int = 
     -----
     The centre is ``(k - 1) // 2``, as JAX; PyTorch's :func:`dirac_` uses
     ``k // 2`` (they differ for even kernel sizes) and the identity instead
-    of an orthogonal matrix, in the layout ``(out, in, *kernel)``.
+    of an orthogonal matrix, in the layout ``(out, in, *kernel)``. A complex
+    array gets a unitary centre tap, as JAX (see :func:`orthogonal_`).
     """
     refuse_sharding("delta_orthogonal_", full_shape, offset)
     gain = finite(gain, "gain")
-    arr = as_writable_array(tensor)
+    arr = as_writable_array(tensor, complex_ok=True)
     if arr.ndim not in (3, 4, 5):
         raise ValueError(f"delta_orthogonal_ needs an array with 3, 4 or 5 dimensions, got shape {arr.shape}")
     n_in, n_out = arr.shape[-2:]
     if n_in > n_out:
         raise ValueError(f"delta_orthogonal_ needs in <= out (shape[-2] <= shape[-1]), got shape {arr.shape}")
     axis = _column_axis(column_axis, 2)
-    values = _orthogonal_values((n_in, n_out), gain, axis, seed)
+    values = _orthogonal_values((n_in, n_out), gain, axis, seed, arr.dtype.kind == "c")
     _zero(arr)
     if values is not None and arr.size:
         arr[tuple((k - 1) // 2 for k in arr.shape[:-2])] = values
@@ -350,7 +373,8 @@ def orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int | None =
 
     <<NEW>>
     """
-    return orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed, full_shape=full_shape,
+    return orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis, seed=seed,
+                       full_shape=full_shape,
                        offset=offset)
 
 
@@ -361,7 +385,8 @@ def delta_orthogonal(shape: ShapeLike, gain: float = 1.0, *, column_axis: int = 
 
     <<NEW>>
     """
-    out: Array = delta_orthogonal_(_sampling.new(shape, dtype), gain, column_axis=column_axis, seed=seed,
+    out: Array = delta_orthogonal_(_sampling.new(shape, dtype, complex_ok=True), gain, column_axis=column_axis,
+                                   seed=seed,
                                    full_shape=full_shape, offset=offset)
     return out
 

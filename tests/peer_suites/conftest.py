@@ -14,6 +14,11 @@ _UPSTREAM_NAMES = {"torch_test_init.py"}
 collect_ignore = [] if importlib.util.find_spec("keras") else [
     "keras_random_initializers_test.py", "keras_constant_initializers_test.py"]
 
+# JAX's suite (tests/nn_test.py, initializer tests) imports jax, absl and jax's own test harness
+# (jax._src.test_util) at the top, unchanged: without JAX or absl-py it is not collected (a clean skip).
+if not (importlib.util.find_spec("jax") and importlib.util.find_spec("absl")):
+    collect_ignore.append("jax_nn_test.py")
+
 # Keras's suites: Keras reads its backend once, at import (the first installed of jax, torch, numpy).
 if "KERAS_BACKEND" not in os.environ:
     os.environ["KERAS_BACKEND"] = next(b for b in ("jax", "torch", "numpy")
@@ -34,8 +39,13 @@ _WORDING = {"test_variance_scaling_invalid_scale", "test_variance_scaling_invali
 
 
 def pytest_collection_modifyitems(items):
-    """Keras suites' tests that need keras.random.SeedGenerator, which fastinit.keras refuses by design."""
+    """Expected failures and skips of the peer suites, each with its reason."""
     for item in items:
+        if item.fspath.basename == "jax_nn_test.py" and item.name == "testVarianceScalingError":
+            # The same ValueError for a 1-D shape with the default in_axis=-2; the stored upstream version's
+            # pattern is older than JAX 0.10.2's own message too, which it does not match either.
+            item.add_marker(pytest.mark.xfail(strict=True, raises=AssertionError,
+                                              reason="same ValueError, fastinit's wording, not JAX's"))
         if item.fspath.basename == "keras_random_initializers_test.py" and item.name in _WORDING:
             item.add_marker(pytest.mark.xfail(strict=True, raises=AssertionError,
                                               reason="same ValueError, fastinit's wording, not Keras's"))
