@@ -1,4 +1,7 @@
-"""fastinit.torch as a drop-in for torch.nn.init: signatures, values, generators, layouts, refusals."""
+"""fastinit.torch as a drop-in for torch.nn.init (fastinit/torch/_nn_init.py): signatures, values, layouts, refusals.
+
+The ``generator=`` argument: test_torch_seeds.py; DTensor shards: test_torch_shard.py; the deprecated
+aliases: test_torch_deprecated.py."""
 import inspect
 import math
 
@@ -67,34 +70,6 @@ def test_distributions_match_torch():
         assert_same_distribution(_np(ours), _np(theirs))
 
 
-def test_generator_none_follows_torch_manual_seed():
-    torch.manual_seed(3)
-    a = ft.normal_(torch.empty(100))
-    b = ft.normal_(torch.empty(100))
-    torch.manual_seed(3)
-    assert torch.equal(ft.normal_(torch.empty(100)), a)
-    assert torch.equal(ft.normal_(torch.empty(100)), b)
-    assert not torch.equal(a, b)
-
-
-def test_torch_generator_and_fastinit_generator():
-    a = ft.uniform_(torch.empty(50), generator=torch.Generator().manual_seed(5))
-    assert torch.equal(ft.uniform_(torch.empty(50), generator=torch.Generator().manual_seed(5)), a)
-    g = fastinit.Generator(9)
-    x, y = ft.uniform_(torch.empty(50), generator=g), ft.uniform_(torch.empty(50), generator=g)
-    assert g.calls == 2 and not torch.equal(x, y)
-    assert torch.equal(x, ft.uniform_(torch.empty(50), generator=fastinit.Generator(9)))
-    assert torch.equal(x, ft.uniform_(torch.empty(50), generator=9))  # int = call 0 of Generator(int)
-
-
-@pytest.mark.parametrize("bad, exc", [(1.5, TypeError), ("7", TypeError), (-1, ValueError), (2**64, ValueError)])
-def test_bad_generator(bad, exc):
-    t = torch.zeros(4)
-    with pytest.raises(exc, match="generator must be an int in"):
-        ft.normal_(t, generator=bad)
-    assert bool((t == 0).all())
-
-
 def test_any_layout_gets_the_logical_values():
     ref = ft.normal_(torch.empty(8, 6, 5, 4), generator=2)
     cl = torch.empty(8, 6, 5, 4).to(memory_format=torch.channels_last)
@@ -155,103 +130,3 @@ def test_impossible_shapes_refused_before_writing(name, shape, match):
     with pytest.raises(ValueError, match=match):
         getattr(ft, name)(t, *args)
     assert bool((t == 0).all())
-
-
-def test_other_devices_are_filled_on_the_cpu_and_copied():
-    # No accelerator here: a tensor whose device type is not "cpu" is emulated by a stand-in.
-    copies = []
-
-    class Remote:
-        def __init__(self, t):
-            self.t, self.shape, self.dtype, self.device = t, t.shape, t.dtype, torch.device("meta")
-
-        def copy_(self, src):
-            copies.append(src.clone())
-            self.t.copy_(src)
-
-    expected = ft.normal_(torch.empty(6, 4), generator=3)
-    target = torch.empty(6, 4)
-    assert ft.fill_sharded(fastinit.normal_, Remote(target), seed=3) is not None
-    assert len(copies) == 1 and torch.equal(target, expected)
-
-
-def _fake_shard(monkeypatch, local, blocks):
-    """Make every tensor look like a DTensor whose local shard is ``local``, made of ``blocks``."""
-    monkeypatch.setattr(ft._shard, "is_dtensor", lambda t: True)
-    monkeypatch.setattr(ft._shard, "local_tensor", lambda t, name="tensor": local)
-    monkeypatch.setattr(ft._shard, "local_blocks", lambda t, name="tensor": blocks)
-
-
-@pytest.mark.parametrize("name, args", [("normal_", ()), ("kaiming_uniform_", ()), ("orthogonal_", ()),
-                                        ("sparse_", (0.4,)), ("eye_", ()), ("trunc_normal_", (0.0, 2.0))])
-@pytest.mark.parametrize("split", [False, True])
-def test_shard_blocks_get_the_values_of_the_whole(monkeypatch, name, args, split):
-    # One block (Shard/Replicate) or two blocks of one local shard (_StridedShard): rows 3..7, columns
-    # 0..3 and 5..8 of the whole tensor.
-    full = (12, 9)
-    kwargs = {} if name == "eye_" else {"generator": 5}
-    whole = getattr(ft, name)(torch.empty(full), *args, **kwargs)
-    if split:
-        local = torch.empty(5, 8)
-        _fake_shard(monkeypatch, local, [(local[:, :4], full, (3, 0)), (local[:, 4:], full, (3, 5))])
-        expected = torch.cat([whole[3:8, 0:4], whole[3:8, 5:9]], dim=1)
-    else:
-        local = torch.empty(5, 4)
-        _fake_shard(monkeypatch, local, [(local, full, (3, 2))])
-        expected = whole[3:8, 2:6]
-    out = getattr(ft, name)(local, *args, **kwargs)
-    assert out is local
-    assert torch.equal(local, expected)
-
-
-def test_several_blocks_share_one_call_of_a_generator(monkeypatch):
-    full = (6, 4)
-    whole = ft.normal_(torch.empty(full), generator=fastinit.Generator(8))
-    local = torch.empty(6, 3)
-    _fake_shard(monkeypatch, local, [(local[:, :1], full, (0, 0)), (local[:, 1:], full, (0, 2))])
-    g = fastinit.Generator(8)
-    ft.normal_(local, generator=g)
-    assert g.calls == 1
-    assert torch.equal(local, torch.cat([whole[:, :1], whole[:, 2:]], dim=1))
-    ft.zeros_(local)  # a constant fills the whole local shard
-    assert bool((local == 0).all())
-
-
-def test_a_tensor_subclass_that_is_not_a_dtensor_is_filled_as_a_plain_tensor():
-    class Sub(torch.Tensor):
-        pass
-
-    sub = torch.zeros(3, 4).as_subclass(Sub)
-    assert ft.xavier_uniform_(sub, generator=2) is sub
-    assert torch.equal(sub.as_subclass(torch.Tensor), torch.from_numpy(fastinit.xavier_uniform((3, 4), seed=2)))
-
-
-def _torch_deprecated_aliases():
-    init = torch.nn.init
-    return sorted(n for n in dir(init) if not n.startswith("_") and not n.endswith("_")
-                  and callable(getattr(init, n)) and hasattr(init, n + "_")
-                  and getattr(init, n).__doc__ and "deprecated" in getattr(init, n).__doc__)
-
-
-def test_the_deprecated_aliases_are_exactly_torchs():
-    ours = sorted(n for n in ft.__all__ if not n.endswith("_") and hasattr(ft, n + "_"))
-    assert ours == _torch_deprecated_aliases()
-    assert "normal" in ours and "trunc_normal" not in ours
-
-
-@pytest.mark.parametrize("old", ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
-                                 "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"])
-def test_deprecated_alias_warns_like_torch_and_forwards(old):
-    shape = (4, 3, 3) if old == "dirac" else (5, 4)
-    args = {"constant": (0.25,), "sparse": (0.5,)}.get(old, ())
-    seeded = old not in ("constant", "eye", "dirac")
-    kwargs = {"generator": 7} if seeded else {}
-    with pytest.warns(FutureWarning, match=rf"`fastinit\.torch\.{old}` is now deprecated in favor of "
-                                           rf"`fastinit\.torch\.{old}_`") as record:
-        got = getattr(ft, old)(torch.empty(shape), *args, **kwargs)
-    assert record[0].filename == __file__  # attributed to the caller, as torch's stacklevel=2
-    want = getattr(ft, old + "_")(torch.empty(shape), *args, **kwargs)
-    assert torch.equal(got, want)
-    assert getattr(ft, old).__name__ == old
-    with pytest.warns(FutureWarning, match="deprecated"):
-        getattr(torch.nn.init, old)(torch.empty(shape), *args)  # torch's own says the same
