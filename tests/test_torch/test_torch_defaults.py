@@ -7,6 +7,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 from initializer_checks import assert_same_distribution
+from torch_checks import PARAMETRIZED, Custom, states_equal, stream, two_layer
 
 import fastinit
 
@@ -14,10 +15,6 @@ torch = pytest.importorskip("torch")
 ft = pytest.importorskip("fastinit.torch")
 nn = torch.nn
 P = torch.nn.utils.parametrizations
-
-
-def _stream(root, name):
-    return fastinit.Generator(root).fold_in(name).seed
 
 
 def _np(t):
@@ -85,9 +82,9 @@ def test_exact_bounds_and_padding_row():
     lin = nn.Linear(400, 50)
     ft.reset_parameters(lin, seed=0)
     assert torch.equal(lin.weight, ft.kaiming_uniform_(torch.empty(50, 400), a=math.sqrt(5),
-                                                       generator=_stream(0, "weight")))
+                                                       generator=stream(0, "weight")))
     b = 1 / math.sqrt(400)
-    assert torch.equal(lin.bias, ft.uniform_(torch.empty(50), -b, b, generator=_stream(0, "bias")))
+    assert torch.equal(lin.bias, ft.uniform_(torch.empty(50), -b, b, generator=stream(0, "bias")))
     assert float(lin.weight.detach().abs().max()) < 1 / math.sqrt(400)
     emb = nn.Embedding(30, 8, padding_idx=-2)
     ft.reset_parameters(emb, seed=0)
@@ -112,7 +109,7 @@ def test_multihead_attention_out_proj():
     ft.reset_parameters(mha, seed=5)
     assert bool((mha.out_proj.bias == 0).all()) and bool((mha.in_proj_bias == 0).all())
     assert torch.equal(mha.out_proj.weight, ft.kaiming_uniform_(torch.empty(32, 32), a=math.sqrt(5),
-                                                                generator=_stream(5, "out_proj.weight")))
+                                                                generator=stream(5, "out_proj.weight")))
 
 
 def test_transformer_overrides_its_layers_with_xavier():
@@ -120,19 +117,12 @@ def test_transformer_overrides_its_layers_with_xavier():
     ft.reset_parameters(model, seed=0)
     name = "encoder.layers.0.linear1.weight"
     assert torch.equal(model.encoder.layers[0].linear1.weight,
-                       ft.xavier_uniform_(torch.empty(64, 32), generator=_stream(0, name)))
-
-
-def _two_layer(order):
-    layers = OrderedDict()
-    for name in order:
-        layers[name] = nn.Linear(16, 16) if name != "extra" else nn.Linear(3, 5)
-    return nn.Sequential(layers)
+                       ft.xavier_uniform_(torch.empty(64, 32), generator=stream(0, name)))
 
 
 def test_values_depend_only_on_seed_and_name():
-    a = _two_layer(["fc1", "fc2"])
-    b = _two_layer(["extra", "fc2", "fc1"])  # other construction order, another parameter in front
+    a = two_layer(["fc1", "fc2"])
+    b = two_layer(["extra", "fc2", "fc1"])  # other construction order, another parameter in front
     ft.reset_parameters(a, seed=3)
     ft.reset_parameters(b, seed=3)
     for n in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"):
@@ -143,12 +133,12 @@ def test_values_depend_only_on_seed_and_name():
 
 
 def test_wrapper_prefixes_are_removed():
-    model = _two_layer(["fc1", "fc2"])
-    ref = _two_layer(["fc1", "fc2"])
+    model = two_layer(["fc1", "fc2"])
+    ref = two_layer(["fc1", "fc2"])
     ft.reset_parameters(ref, seed=1)
     ft.reset_parameters(torch.nn.DataParallel(model), seed=1)  # names "module.fc1.weight", ...
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), ref.parameters()))
-    compiled = _two_layer(["fc1", "fc2"])
+    compiled = two_layer(["fc1", "fc2"])
     wrapper = nn.Module()  # what torch.compile returns (an OptimizedModule) holds the model as _orig_mod
     wrapper._orig_mod = compiled  # (torch.compile itself is not called: importing dynamo takes seconds)
     ft.reset_parameters(wrapper, seed=1)  # "_orig_mod.fc1.weight", ...
@@ -160,21 +150,7 @@ def test_tied_parameters_initialized_once_under_their_first_name():
     model.head.weight = model.wte.weight
     report = ft.reset_parameters(model, seed=2)
     assert report.initialized.count("wte.weight") == 1 and "head.weight" not in report.initialized
-    assert torch.equal(model.wte.weight, ft.normal_(torch.empty(50, 16), generator=_stream(2, "wte.weight")))
-
-
-class Custom(nn.Module):
-    """An unknown module: its own reset_parameters, with torch.nn.init calls and another op."""
-
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.empty(20, 30))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        nn.init.orthogonal_(self.w)
-        with torch.no_grad():
-            self.w[0].fill_(7.0)
+    assert torch.equal(model.wte.weight, ft.normal_(torch.empty(50, 16), generator=stream(2, "wte.weight")))
 
 
 class NoReset(nn.Module):
@@ -188,11 +164,10 @@ def test_unknown_modules_fall_back_and_are_reported():
     with pytest.warns(UserWarning, match=r"1 module\(s\) without a fastinit rule.*'1'.*left unchanged: '2.cls_token'"):
         report = ft.reset_parameters(model, seed=0)
     assert report.fallback == ["1"] and report.untouched == ["2.cls_token"]
-    expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(0, "1.w"))
+    expected = ft.orthogonal_(torch.empty(20, 30), generator=stream(0, "1.w"))
     expected[0] = 7.0
     assert torch.equal(model[1].w, expected)  # torch.nn.init inside it: routed through the name-keyed stream
     assert nn.init.orthogonal_ is not None and nn.init.orthogonal_.__module__ == "torch.nn.init"  # restored
-
 
 
 def test_reports_list_tensors_and_modules_in_model_order():
@@ -217,15 +192,6 @@ def test_reports_list_tensors_and_modules_in_model_order():
     with pytest.warns(UserWarning, match="without a fastinit rule"), ft.fast_init(seed=0) as f:
         model = build()
     assert f.report.initialized == list(model.state_dict()) and f.report.fallback == ["1", "3.0"]
-
-
-PARAMETRIZED = {
-    "weight_norm Linear": (lambda: nn.Linear(12, 8), lambda m: P.weight_norm(m)),
-    "spectral_norm Conv2d": (lambda: nn.Conv2d(3, 6, 3), lambda m: P.spectral_norm(m)),
-    "orthogonal Linear": (lambda: nn.Linear(8, 8), lambda m: P.orthogonal(m)),
-    "orthogonal LSTM weight_hh_l0": (lambda: nn.LSTM(4, 6), lambda m: P.orthogonal(m, "weight_hh_l0")),
-    "weight_norm Embedding": (lambda: nn.Embedding(9, 5, padding_idx=2), lambda m: P.weight_norm(m, dim=1)),
-}
 
 
 @pytest.mark.parametrize("kind", list(PARAMETRIZED))
@@ -272,7 +238,7 @@ def test_fast_init_and_materialize_of_parametrized_modules_equal_reset_parameter
             assert all(torch.equal(a, b) for a, b in zip(model.parameters(), reference.parameters()))
             assert torch.equal(model.weight_hh_l0, reference.weight_hh_l0)
         else:
-            assert _states_equal(model, reference)
+            assert states_equal(model, reference)
 
 
 def test_spectral_norm_power_iteration_restarts_on_the_new_weight():
@@ -289,7 +255,7 @@ def test_spectral_norm_power_iteration_restarts_on_the_new_weight():
         assert math.isclose(float(norm._v.norm()), 1.0, rel_tol=1e-5)
         m.eval()
         assert math.isclose(float(torch.linalg.matrix_norm(m.weight.detach(), ord=2)), 1.0, rel_tol=0.05)
-    assert _states_equal(model, again)
+    assert states_equal(model, again)
 
 
 def test_parametrizations_without_right_inverse_are_reported_untouched():
@@ -353,12 +319,12 @@ def test_fallback_routing_is_per_thread_and_always_undone():
         t.join(10)
     assert torch.equal(mine, torch.empty(50).normal_(generator=torch.Generator().manual_seed(1)))  # torch's own
     assert nn.init.orthogonal_ is original
-    expected = ft.orthogonal_(torch.empty(6, 6), generator=_stream(0, "w"))
+    expected = ft.orthogonal_(torch.empty(6, 6), generator=stream(0, "w"))
     assert torch.equal(models["a"].w, expected) and torch.equal(models["b"].w, expected)
 
 
 def test_seed_none_follows_torch_manual_seed():
-    a, b = _two_layer(["fc1"]), _two_layer(["fc1"])
+    a, b = two_layer(["fc1"]), two_layer(["fc1"])
     torch.manual_seed(9)
     ft.reset_parameters(a)
     torch.manual_seed(9)
@@ -394,9 +360,9 @@ def test_init_module_gpt2_rules():
     report = ft.init_module(model, ft.gpt2_rules(2), seed=4)
     assert report.untouched == []
     assert torch.equal(model.h[1].mlp.c_proj.weight, ft.normal_(torch.empty(32, 128), 0.0, 0.02 / 2,
-                                                                generator=_stream(4, "h.1.mlp.c_proj.weight")))
+                                                                generator=stream(4, "h.1.mlp.c_proj.weight")))
     assert torch.equal(model.wte.weight, ft.normal_(torch.empty(100, 32), 0.0, 0.02,
-                                                    generator=_stream(4, "wte.weight")))
+                                                    generator=stream(4, "wte.weight")))
     assert bool((model.h[0].attn.c_attn.bias == 0).all()) and bool((model.ln_f.weight == 1).all())
 
 
@@ -409,7 +375,7 @@ def test_init_module_callable_arguments_and_unmatched_report():
     assert "h.0.attn.c_proj.weight" in report.initialized and "wte.weight" in report.untouched
     assert torch.equal(model.h[1].attn.c_proj.weight,
                        ft.trunc_normal_(torch.empty(32, 32), 0.0, 0.02 / 2, -0.04, 0.04,
-                                        generator=_stream(1, "h.1.attn.c_proj.weight")))
+                                        generator=stream(1, "h.1.attn.c_proj.weight")))
 
 
 def test_init_module_bad_rules_write_nothing():
@@ -494,11 +460,6 @@ class Net(nn.Module):
             nn.init.zeros_(self.head.bias)
 
 
-def _states_equal(a, b):
-    sa, sb = a.state_dict(), b.state_dict()
-    return list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)
-
-
 def test_materialize_equals_reset_parameters():
     ref = Net(head_init=False)
     ft.reset_parameters(ref, seed=8)
@@ -506,7 +467,7 @@ def test_materialize_equals_reset_parameters():
         model = Net(head_init=False)
     report = ft.materialize(model, seed=8)
     assert report.fallback == [] and report.untouched == []
-    assert _states_equal(model, ref) and model.head.weight.device.type == "cpu"
+    assert states_equal(model, ref) and model.head.weight.device.type == "cpu"
 
 
 def test_materialize_with_rules_and_defaults_for_the_rest():
@@ -517,10 +478,10 @@ def test_materialize_with_rules_and_defaults_for_the_rest():
         report = ft.materialize(model, seed=1, rules=[ft.Rule("trunc_normal_", name="head.weight", std=0.02)])
     assert report.untouched == [] and torch.equal(model.bn.running_var, torch.ones(8))
     assert torch.equal(model.head.weight, ft.trunc_normal_(torch.empty(10, 24), std=0.02,
-                                                           generator=_stream(1, "head.weight")))
+                                                           generator=stream(1, "head.weight")))
     assert torch.equal(model.blocks[0].linear2.weight,
                        ft.kaiming_uniform_(torch.empty(24, 48), a=math.sqrt(5),
-                                           generator=_stream(1, "blocks.0.linear2.weight")))
+                                           generator=stream(1, "blocks.0.linear2.weight")))
 
 
 def test_materialize_reports_unreset_buffers():
@@ -538,11 +499,11 @@ def test_fast_init_equals_reset_parameters_and_honours_constructor_calls():
     with ft.fast_init(seed=3) as f:
         model = Net()
     assert f.models == [model]
-    head_w = ft.trunc_normal_(torch.empty(10, 24), std=0.02, generator=_stream(3, "head.weight"))
+    head_w = ft.trunc_normal_(torch.empty(10, 24), std=0.02, generator=stream(3, "head.weight"))
     assert torch.equal(model.head.weight, head_w) and bool((model.head.bias == 0).all())
     ref.head.weight.data.copy_(head_w)
     ref.head.bias.data.zero_()
-    assert _states_equal(model, ref)
+    assert states_equal(model, ref)
 
 
 def test_fast_init_restores_torch_and_skips_torch_generator():
@@ -605,8 +566,8 @@ def test_fast_init_temporary_turned_into_a_parameter_and_unknown_modules():
     with pytest.warns(UserWarning, match="reset by their own reset_parameters"):
         with ft.fast_init(seed=2):
             model = nn.Sequential(Temp(), Custom())
-    assert torch.equal(model[0].w, ft.orthogonal_(torch.empty(6, 6), generator=_stream(2, "0.w")))
-    expected = ft.orthogonal_(torch.empty(20, 30), generator=_stream(2, "1.w"))
+    assert torch.equal(model[0].w, ft.orthogonal_(torch.empty(6, 6), generator=stream(2, "0.w")))
+    expected = ft.orthogonal_(torch.empty(20, 30), generator=stream(2, "1.w"))
     expected[0] = 7.0
     assert torch.equal(model[1].w, expected)
 
@@ -634,7 +595,7 @@ def test_root_seed_of_each_seed_kind_is_the_documented_one():
         return lin.weight.detach().clone()
 
     def expected(root):
-        return ft.kaiming_uniform_(torch.empty(8, 8), a=math.sqrt(5), generator=_stream(root, "weight"))
+        return ft.kaiming_uniform_(torch.empty(8, 8), a=math.sqrt(5), generator=stream(root, "weight"))
 
     assert torch.equal(weight_after(12), expected(12))
     w = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=torch.Generator().manual_seed(4)).tolist()
@@ -662,6 +623,6 @@ def test_whole_model_calls_write_every_parameter_in_place(how):
         assert (p.data_ptr(), p.stride()) == (ptr, stride), n
         assert p._version > version, f"{n} was not written through its own storage"
     w = model.fc.weight.detach()
-    expected = (fastinit.kaiming_uniform((20, 30), math.sqrt(5), seed=_stream(5, "fc.weight"))
-                if how == "reset_parameters" else fastinit.normal((20, 30), 0.0, 0.5, seed=_stream(5, "fc.weight")))
+    expected = (fastinit.kaiming_uniform((20, 30), math.sqrt(5), seed=stream(5, "fc.weight"))
+                if how == "reset_parameters" else fastinit.normal((20, 30), 0.0, 0.5, seed=stream(5, "fc.weight")))
     assert np.array_equal(w.numpy(), expected)
