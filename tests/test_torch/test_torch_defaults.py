@@ -120,18 +120,6 @@ def test_transformer_overrides_its_layers_with_xavier():
                        ft.xavier_uniform_(torch.empty(64, 32), generator=stream(0, name)))
 
 
-def test_values_depend_only_on_seed_and_name():
-    a = two_layer(["fc1", "fc2"])
-    b = two_layer(["extra", "fc2", "fc1"])  # other construction order, another parameter in front
-    ft.reset_parameters(a, seed=3)
-    ft.reset_parameters(b, seed=3)
-    for n in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"):
-        assert torch.equal(a.get_parameter(n), b.get_parameter(n)), n
-    assert not torch.equal(a.fc1.weight, a.fc2.weight)  # same shape, different names: no symmetry
-    ft.reset_parameters(b, seed=4)
-    assert not torch.equal(a.fc1.weight, b.fc1.weight)
-
-
 class NoReset(nn.Module):
     def __init__(self):
         super().__init__()
@@ -280,15 +268,6 @@ def test_fallback_routing_is_per_thread_and_always_undone():
     assert torch.equal(models["a"].w, expected) and torch.equal(models["b"].w, expected)
 
 
-def test_seed_none_follows_torch_manual_seed():
-    a, b = two_layer(["fc1"]), two_layer(["fc1"])
-    torch.manual_seed(9)
-    ft.reset_parameters(a)
-    torch.manual_seed(9)
-    ft.reset_parameters(b)
-    assert torch.equal(a.fc1.weight, b.fc1.weight)
-
-
 def test_reset_parameters_bad_input():
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
         ft.reset_parameters(torch.zeros(3), seed=0)
@@ -302,26 +281,6 @@ def test_reset_parameters_bad_input():
 
 # --------------------------------------------------------------------------
 # materialize and fast_init
-
-
-def test_root_seed_of_each_seed_kind_is_the_documented_one():
-    # docs/streams.md, section 5: int -> itself; torch.Generator -> two 32-bit randint draws;
-    # fastinit.Generator -> words 0 and 1 of block 0 of its next call.
-    def weight_after(seed):
-        lin = nn.Linear(8, 8)
-        ft.reset_parameters(lin, seed=seed)
-        return lin.weight.detach().clone()
-
-    def expected(root):
-        return ft.kaiming_uniform_(torch.empty(8, 8), a=math.sqrt(5), generator=stream(root, "weight"))
-
-    assert torch.equal(weight_after(12), expected(12))
-    w = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=torch.Generator().manual_seed(4)).tolist()
-    assert torch.equal(weight_after(torch.Generator().manual_seed(4)), expected(w[0] | w[1] << 32))
-    g = fastinit.Generator(6)
-    words = fastinit.philox4x32(np.array([[0, 0, 0, 0]], np.uint32), np.array(g.key, np.uint32))[0]
-    assert torch.equal(weight_after(g), expected(int(words[0]) | int(words[1]) << 32))
-    assert g.calls == 1
 
 
 @pytest.mark.parametrize("how", ["reset_parameters", "init_module"])
