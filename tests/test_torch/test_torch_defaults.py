@@ -137,30 +137,6 @@ def test_unknown_modules_fall_back_and_are_reported():
     assert nn.init.orthogonal_ is not None and nn.init.orthogonal_.__module__ == "torch.nn.init"  # restored
 
 
-def test_reports_list_tensors_and_modules_in_model_order():
-    # state_dict() order: pre-order, each module's parameters then its buffers (children are written first)
-    def build():
-        return nn.Sequential(nn.Linear(3, 4), Custom(), nn.BatchNorm1d(4),
-                             nn.Sequential(Custom(), nn.Linear(4, 2)), nn.GRU(2, 3))
-
-    model = build()
-    with pytest.warns(UserWarning, match="without a fastinit rule"):
-        report = ft.reset_parameters(model, seed=0)
-    assert report.initialized == list(model.state_dict()) and report.fallback == ["1", "3.0"]
-    with pytest.warns(UserWarning, match="left unchanged: '0.weight', '1.w', '2.weight'"):
-        report = ft.init_module(model, [ft.Rule("zeros_", name="*bias"), ft.Rule("normal_", name="4.*", std=0.1)],
-                                seed=0, allow_unused=True)
-    assert report.initialized == [n for n in model.state_dict() if n.endswith("bias") or n.startswith("4.")]
-    with torch.device("meta"):
-        model = build()
-    with pytest.warns(UserWarning, match="without a fastinit rule"):
-        report = ft.materialize(model, seed=0)
-    assert report.initialized == list(model.state_dict()) and report.fallback == ["1", "3.0"]
-    with pytest.warns(UserWarning, match="without a fastinit rule"), ft.fast_init(seed=0) as f:
-        model = build()
-    assert f.report.initialized == list(model.state_dict()) and f.report.fallback == ["1", "3.0"]
-
-
 @pytest.mark.parametrize("kind", list(PARAMETRIZED))
 def test_parametrized_tensors_get_their_default_through_right_inverse(kind):
     # torch.nn.utils.parametrizations: the weight is computed from `parametrizations.weight.original*`.
