@@ -1,13 +1,18 @@
-"""reset_parameters, init_module, materialize and fast_init on whole PyTorch models."""
+"""``reset_parameters`` (fastinit/torch/_defaults.py): PyTorch's default initialization of every module, with
+torch's distributions and bounds, parametrized and lazy modules, unknown modules reset by their own code, and
+every parameter written in place (also by ``init_module``, which writes through the same session).
+
+``materialize`` and ``fast_init``: test_torch_construct.py; ``init_module``'s rules: test_torch_rules.py; names,
+seeds, reports and routing: test_torch_names.py, test_torch_seeds.py, test_torch_report.py,
+test_torch_routing.py."""
 import math
-import threading
 import warnings
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 from initializer_checks import assert_same_distribution
-from torch_checks import PARAMETRIZED, Custom, states_equal, stream, two_layer
+from torch_checks import PARAMETRIZED, Custom, states_equal, stream
 
 import fastinit
 
@@ -211,14 +216,6 @@ def test_reset_parameters_bad_input():
         ft.reset_parameters(torch.zeros(3), seed=0)
     with pytest.raises(TypeError, match="seed must be an int"):
         ft.reset_parameters(nn.Linear(2, 2), seed="x")
-
-
-# --------------------------------------------------------------------------
-# init_module
-
-
-# --------------------------------------------------------------------------
-# materialize and fast_init
 
 
 @pytest.mark.parametrize("how", ["reset_parameters", "init_module"])
