@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn_checks import BERNOULLI_EXPECTED_FAILURES
 
 from fastinit import BernoulliRBM, GaussianBernoulliRBM
 
@@ -136,21 +137,6 @@ class _RangeUncheckedBernoulliRBM(BernoulliRBM):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = False  # it accepts any values
         return tags
-
-
-# These common checks fit on standard-normal (or shifted) data, which lies
-# outside [0, 1]; BernoulliRBM rejects it by design. All of them pass on
-# _RangeUncheckedBernoulliRBM (checked below), so nothing else is wrong.
-_OUT_OF_RANGE = "fits on data outside [0, 1], which BernoulliRBM rejects"
-BERNOULLI_EXPECTED_FAILURES = {name: _OUT_OF_RANGE for name in [
-    "check_estimators_dtypes", "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
-    "check_n_features_in_after_fitting", "check_pipeline_consistency",
-    "check_estimators_pickle", "check_f_contiguous_array_estimator", "check_transformer_data_not_an_array",
-    "check_transformer_general", "check_transformer_preserve_dtypes", "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature", "check_dict_unchanged",
-    "check_fit_idempotent", "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
-]}
 
 
 def _expected_failures(estimator):
