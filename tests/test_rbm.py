@@ -481,6 +481,7 @@ def test_sklearn_estimator_checks(estimator, check):
 # Ctrl-C.
 
 
+@pytest.mark.native_only
 def test_keyboard_interrupt_leaves_a_usable_model():
     X = (np.random.default_rng(0).random((4000, 400)) < 0.2).astype(np.float32)
     rbm = BernoulliRBM(300, batch_size=10, n_iter=1000, random_state=0)
@@ -603,6 +604,7 @@ def test_gibbs_steps_are_bounded():
 
 
 # Ctrl-C inside one minibatch, assigned fitted arrays, input tags
+@pytest.mark.native_only
 def test_ctrl_c_interrupts_one_long_minibatch_and_keeps_the_model():
     """Issue 10, defect 8: Ctrl-C was only checked between minibatches; one long partial_fit batch ran to its end.
 

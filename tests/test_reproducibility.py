@@ -386,6 +386,7 @@ def _child_fill(queue):
 
 
 @pytest.mark.threads
+@pytest.mark.native_only
 def test_thread_pool_survives_fork():
     with runtime(threads=2):
         a = np.empty(4 * 65536, np.float32)
@@ -408,6 +409,7 @@ def test_thread_pool_survives_fork():
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-2", "1.5"])
 @pytest.mark.threads
+@pytest.mark.native_only
 def test_bad_thread_env_var_is_a_clear_error(raw):
     res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": raw})
     assert res.returncode != 0
@@ -415,6 +417,7 @@ def test_bad_thread_env_var_is_a_clear_error(raw):
 
 
 @pytest.mark.threads
+@pytest.mark.native_only
 def test_thread_env_var_and_isa_env_var_are_used():
     res = run_python("import fastinit; i = fastinit.info(); print(fastinit.get_num_threads(), i['threads'], i['isa'])",
                   {"FASTINIT_NUM_THREADS": " 3 ", "FASTINIT_ISA": "generic"})
@@ -422,6 +425,7 @@ def test_thread_env_var_and_isa_env_var_are_used():
     assert res.stdout.split() == ["3", "3", "generic"]
 
 
+@pytest.mark.native_only
 def test_bad_isa_env_var_is_a_clear_error():
     res = run_python("import fastinit", {"FASTINIT_ISA": "sse9"})
     assert res.returncode != 0
@@ -430,6 +434,7 @@ def test_bad_isa_env_var_is_a_clear_error():
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
 @pytest.mark.threads
+@pytest.mark.native_only
 def test_default_threads_are_the_cpus_this_process_may_use():
     res = run_python("import os, fastinit; print(fastinit.get_num_threads(), len(os.sched_getaffinity(0)))", {})
     assert res.returncode == 0, res.stderr
@@ -472,6 +477,7 @@ def test_info_reports_the_runtime():
         assert fastinit.info()["isa"] == "generic"
 
 
+@pytest.mark.native_only
 def test_thread_count_environment_variable_out_of_range_is_a_clear_import_error():
     """Issue 10, defect 6: FASTINIT_NUM_THREADS=99999999999 broke the import with pybind11's TypeError."""
     res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": "99999999999"})
