@@ -63,7 +63,7 @@ def test_constants_eye_dirac():
 
 
 def test_distributions_match_torch():
-    # the core's parity is tested in test_torch_parity.py; here through the drop-in on a Parameter
+    # the core's parity is tested in tests/test_torch_parity.py; here through the drop-in on a Parameter
     for name, args in [("kaiming_uniform_", (math.sqrt(5),)), ("xavier_normal_", ()), ("trunc_normal_", (0, .02))]:
         ours = getattr(ft, name)(torch.nn.Parameter(torch.empty(300, 200)), *args, generator=1)
         theirs = getattr(torch.nn.init, name)(torch.empty(300, 200), *args, generator=torch.Generator().manual_seed(1))
