@@ -17,12 +17,12 @@ pool. These tests check that none of that is visible in the output:
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 
 import numpy as np
 import pytest
+from runtime_checks import ISAS, runtime
 from subprocess_checks import run_python
 
 import fastinit
@@ -64,23 +64,7 @@ DIST_IDS = list(DISTS)
 POISON = {2: 0x7E5A, 4: 0x7FC12345, 8: 0x7FF8DEADBEEF1234}
 
 
-ISAS = _core.available_isas()[::-1]  # generic first: the reference
 needs_avx2 = pytest.mark.skipif("avx2" not in ISAS, reason="CPU without AVX2/FMA/F16C")
-
-
-@contextlib.contextmanager
-def runtime(isa=None, threads=None):
-    """Temporarily select a kernel ISA and a thread count."""
-    old_isa, old_threads = _core.isa(), fastinit.get_num_threads()
-    try:
-        if isa is not None:
-            _core.select_isa(isa)
-        if threads is not None:
-            fastinit.set_num_threads(threads)
-        yield
-    finally:
-        _core.select_isa(old_isa)
-        fastinit.set_num_threads(old_threads)
 
 
 def bits(a):
