@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from rbm_oracle import OracleRBM, random_binary
+from rbm_oracle import OracleRBM, random_binary, small_binary
 from scipy import stats
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -30,10 +30,6 @@ from fastinit._sampling import NORMAL, fill_
 @pytest.fixture(scope="module")
 def digits():
     return load_digits().data / 16.0
-
-
-def small_binary(n=23, d=17, p=0.3, seed=1):
-    return (np.random.default_rng(seed).random((n, d)) < p).astype(np.float64)
 
 
 # ---------------------------------------------------------------------------
