@@ -10,6 +10,7 @@ outside a mesh check that they hold nothing. Writes ``{"checks": [...], "failure
 assembled with ``full_tensor()``, bit for bit against the single-process fill
 of the whole tensor that every rank also computes.
 """
+import gc
 import itertools
 import json
 import sys
@@ -522,6 +523,24 @@ def error_checks(checks, mesh):
                              lambda: check_same_seed(g2, group))
 
 
+def run_checks(checks, world):
+    """Every check of this rank; the meshes and tensors it makes are freed when it returns."""
+    # DTensors on the first n ranks, n = 1 .. world: every mesh of MESHES[n] (the other ranks check
+    # that they hold nothing), one process launch for all of them.
+    for n in range(1, world + 1):
+        layout_checks(checks, n)
+        mesh, member = make_mesh((n,))
+        if member:
+            generator_checks(checks, mesh)
+            fsdp2_checks(checks, mesh)
+            model_checks(checks, mesh)
+            error_checks(checks, mesh)
+    if world == 4:
+        mesh2d = make_mesh((2, 2))[0]
+        strided_checks(checks, mesh2d)
+        tensor_parallel_model_checks(checks, mesh2d)
+
+
 def main():
     rank, world, init_file, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     started = time.perf_counter()
@@ -529,24 +548,15 @@ def main():
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     checks = Checks()
     try:
-        # DTensors on the first n ranks, n = 1 .. world: every mesh of MESHES[n] (the other ranks check
-        # that they hold nothing), one process launch for all of them.
-        for n in range(1, world + 1):
-            layout_checks(checks, n)
-            mesh, member = make_mesh((n,))
-            if member:
-                generator_checks(checks, mesh)
-                fsdp2_checks(checks, mesh)
-                model_checks(checks, mesh)
-                error_checks(checks, mesh)
-        if world == 4:
-            mesh2d = make_mesh((2, 2))[0]
-            strided_checks(checks, mesh2d)
-            tensor_parallel_model_checks(checks, mesh2d)
+        run_checks(checks, world)
     finally:
         with open(out, "w") as f:
             json.dump({"checks": checks.passed, "failures": checks.failures,
                        "seconds": time.perf_counter() - started}, f)
+        # Free the meshes and DTensors first: a gloo work object they keep alive, released by gloo's
+        # worker thread during interpreter shutdown, aborts the process (std::terminate while that
+        # thread waits for the GIL), after every check has passed.
+        gc.collect()
         dist.destroy_process_group()
 
 

@@ -8,6 +8,7 @@ decoder layer and then the whole model with ``fully_shard`` over all ranks (gloo
 compared bit for bit with the single-process model built under ``fast_init`` with the same seed, which
 every rank also builds. Writes ``{"checked": [...], "differ": [...], "sharded": n}`` to RESULT_JSON.
 """
+import gc
 import json
 import sys
 
@@ -34,6 +35,28 @@ def bits(t):
     return t.detach().contiguous().view({2: torch.int16, 4: torch.int32, 8: torch.int64}[t.element_size()])
 
 
+def compare(world, result):
+    """Build, shard, materialize and compare; every tensor and mesh it made is freed when it returns."""
+    with ft.fast_init(seed=SEED):
+        plain = transformers.AutoModelForCausalLM.from_config(config())
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(config())
+    mesh = DeviceMesh("cpu", torch.arange(world))
+    for layer in model.model.layers:
+        fully_shard(layer, mesh=mesh)
+    fully_shard(model, mesh=mesh)
+    ft.materialize(model, seed=SEED)
+    # The reference has the model's own initialization (N(0, initializer_range) embeddings, not N(0, 1)).
+    result["embed_std"] = plain.model.embed_tokens.weight.float().std().item()
+    reference = dict(plain.named_parameters()) | dict(plain.named_buffers())
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        full = t.full_tensor() if isinstance(t, DTensor) else t
+        result["sharded"] += isinstance(t, DTensor)
+        result["checked"].append(name)
+        if full.shape != reference[name].shape or not torch.equal(bits(full), bits(reference[name])):
+            result["differ"].append(name)
+
+
 def main():
     rank, world, init_file, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     torch.set_num_threads(1)
@@ -41,29 +64,15 @@ def main():
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     result = {"checked": [], "differ": [], "sharded": 0}
     try:
-        with ft.fast_init(seed=SEED):
-            plain = transformers.AutoModelForCausalLM.from_config(config())
-        with torch.device("meta"):
-            model = transformers.AutoModelForCausalLM.from_config(config())
-        mesh = DeviceMesh("cpu", torch.arange(world))
-        for layer in model.model.layers:
-            fully_shard(layer, mesh=mesh)
-        fully_shard(model, mesh=mesh)
-        ft.materialize(model, seed=SEED)
-        # The reference has the model's own initialization (N(0, initializer_range) embeddings, not N(0, 1)).
-        result["embed_std"] = plain.model.embed_tokens.weight.float().std().item()
-        reference = dict(plain.named_parameters()) | dict(plain.named_buffers())
-        for name, t in list(model.named_parameters()) + list(model.named_buffers()):
-            full = t.full_tensor() if isinstance(t, DTensor) else t
-            result["sharded"] += isinstance(t, DTensor)
-            result["checked"].append(name)
-            if full.shape != reference[name].shape or not torch.equal(bits(full), bits(reference[name])):
-                result["differ"].append(name)
+        compare(world, result)
     finally:
         with open(out, "w") as f:
             json.dump(result, f)
+        # Free the sharded model and its mesh first: a gloo work object they keep alive, released by
+        # gloo's worker thread during interpreter shutdown, aborts the process (std::terminate while
+        # that thread waits for the GIL), after every check has passed.
+        gc.collect()
         dist.destroy_process_group()
-
 
 if __name__ == "__main__":
     main()
