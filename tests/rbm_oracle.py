@@ -12,9 +12,14 @@ import fastinit
 from fastinit._sampling import NORMAL, fill_
 
 
-def random_binary(n=300, d=32, seed=0):
-    """n rows of d independent Bernoulli(0.3) units, as float64."""
-    return (np.random.default_rng(seed).random((n, d)) < 0.3).astype(np.float64)
+def random_binary(n=300, d=32, seed=0, p=0.3):
+    """n rows of d independent Bernoulli(p) units, as float64."""
+    return (np.random.default_rng(seed).random((n, d)) < p).astype(np.float64)
+
+
+def small_binary(n=23, d=17, p=0.3, seed=1):
+    """A small random_binary (23 x 17 by default): quick fits in the estimator tests."""
+    return random_binary(n, d, seed, p)
 
 
 def _blocks(key, call, phase, first, count):

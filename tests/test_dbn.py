@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn_checks import BERNOULLI_EXPECTED_FAILURES, RangeUnchecked
 from threadpoolctl import threadpool_limits
 
 import fastinit
@@ -393,48 +394,11 @@ def test_verbose_reports_layers_epochs_and_progress_bars(digits, capsys):
 # scikit-learn conventions.
 
 
-class unit_interval_unchecked:
-    """Context: no [0, 1] check anywhere (DBN, DBNClassifier, the first BernoulliRBM)."""
-
-    def __enter__(self):
-        import fastinit.dbn as dbn_mod
-        import fastinit.dbn_classifier as clf_mod
-        import fastinit.rbm as rbm_mod
-
-        self.saved = [(dbn_mod, "check_unit_interval", dbn_mod.check_unit_interval),
-                      (clf_mod, "check_unit_interval", clf_mod.check_unit_interval),
-                      (rbm_mod.BernoulliRBM, "_check_values", rbm_mod.BernoulliRBM._check_values)]
-        dbn_mod.check_unit_interval = clf_mod.check_unit_interval = lambda X, owner, alternative: None
-        rbm_mod.BernoulliRBM._check_values = lambda self, X: None
-
-    def __exit__(self, *exc):
-        for owner, name, value in self.saved:
-            if name == "_check_values":
-                del owner._check_values  # back to the inherited method
-            else:
-                setattr(owner, name, value)
-
-
-class RangeUnchecked:
-    """Mixin: the estimator without the [0, 1] check, to show its expected failures are only that check."""
-
-    def fit(self, X, y=None):
-        with unit_interval_unchecked():
-            return super().fit(X, y)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = False  # it takes any finite input
-        return tags
-
-
 class _RangeUncheckedDBN(RangeUnchecked, DBN):
     """DBN without the [0, 1] check: the expected failures below are only that check."""
 
 
 def _dbn_expected_failures(estimator):
-    from test_rbm_scoring import BERNOULLI_EXPECTED_FAILURES
-
     if type(estimator) is DBN and estimator.visible_units == "bernoulli":
         return {name: "fits on data outside [0, 1], which a Bernoulli first layer rejects"
                 for name in BERNOULLI_EXPECTED_FAILURES}

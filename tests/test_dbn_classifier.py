@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from test_dbn import RangeUnchecked
+from sklearn_checks import RangeUnchecked
 
 from fastinit import DBN, DBNClassifier
 from fastinit.dbn import output_layer_weights

@@ -482,7 +482,7 @@ def _assert_one_line_usage_error(proc, variable, value, valid):
     ("FASTINIT_ISA", "sse9", _VALID_ISAS),
 ])
 def test_bad_environment_variable_is_one_line_before_the_arguments(variable, value, valid):
-    """`import fastinit` raises on these (tests/test_reproducibility.py); the command line, whose
+    """`import fastinit` raises on these (tests/test_runtime.py); the command line, whose
     package import runs before main, reports them in one line with argparse's exit status 2."""
     _assert_one_line_usage_error(_python_m_fastinit("--help", env={variable: value}), variable, value, valid)
 

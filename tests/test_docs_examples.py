@@ -22,8 +22,8 @@ The objects a reader brings (``X``, ``X_train``, ``y_train``, ``X_test``,
 ``y_test``, ``model``, ``MyModel``, ``config``) are ``reader_namespace()``'s,
 small so that every block stays cheap; ``one_rank_process_group()`` starts
 the torch.distributed blocks' process group (gloo, world size 1, closed at
-the end of this module; tests/test_torch_distributed.py runs 1-4 ranks). A block that imports a module that is
-not installed is skipped (its imports of installed modules still run, for the
+the end of this module; tests/test_torch/test_torch_distributed.py runs 1-4 ranks). A block that imports a
+module that is not installed is skipped (its imports of installed modules still run, for the
 blocks after it), and so is a block whose code raises an ImportError caused by
 a package that is not installed (``dbn.to_torch()`` without torch), and a
 later block of its file that then fails with a NameError. The skip reason

@@ -1,4 +1,5 @@
-"""Tests for fastinit.rbm_evaluation: free energy, log Z (exact and AIS), likelihoods."""
+"""Tests for fastinit.rbm_evaluation: free energy, log Z (exact and AIS), likelihoods, and the estimators'
+methods that use them (RBMScoring: score_samples, free_energy, log_partition, log_likelihood)."""
 import itertools
 import math
 
@@ -7,10 +8,13 @@ import pytest
 import scipy.sparse as sp
 from blas_checks import blas_threads
 from rbm_oracle import random_binary
-from scipy import integrate
+from scipy import integrate, stats
 from scipy.special import logsumexp
+from sklearn.base import clone
+from sklearn.datasets import load_digits
 
 import fastinit
+from fastinit import BernoulliRBM
 from fastinit import rbm_evaluation as rbe
 from fastinit.rbm_evaluation import (
     ais_log_partition,
@@ -450,3 +454,81 @@ def test_rbm_evaluation_runs_with_one_blas_thread(two_blas_threads, monkeypatch)
     rbm.log_partition("exact")
     assert seen and all(s == [1] for s in seen)
     assert blas_threads() == [2]
+
+
+# ----------------------------------------------------------------------------- the estimators' methods (RBMScoring)
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits().data / 16.0
+
+
+def test_score_samples_is_sklearn_pseudo_likelihood(digits):
+    rbm = BernoulliRBM(20, n_iter=2, random_state=0).fit(digits)
+    scores = rbm.score_samples(digits)
+    idx = rbm._flip_indices(digits)
+    assert idx.min() >= 0 and idx.max() < 64
+    # n_features * log sigmoid(F(v~) - F(v)) with v~ = v with bit idx flipped to 1 - v
+    flipped = digits.copy()
+    rows = np.arange(len(digits))
+    flipped[rows, idx] = 1 - flipped[rows, idx]
+    gap = rbe.free_energy(flipped, rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_) - \
+        rbe.free_energy(digits, rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_)
+    np.testing.assert_allclose(scores, 64 * -np.logaddexp(0, -gap), rtol=1e-9)
+    # the flipped bits are spread uniformly over the features
+    counts = np.bincount(idx, minlength=64)
+    assert stats.chisquare(counts).pvalue > 1e-4
+
+
+def test_score_samples_does_not_depend_on_order_or_batch(digits):
+    rbm = BernoulliRBM(20, n_iter=1, random_state=0).fit(digits)
+    scores = rbm.score_samples(digits)
+    perm = np.random.default_rng(0).permutation(len(digits))
+    np.testing.assert_allclose(rbm.score_samples(digits[perm]), scores[perm], rtol=1e-12)
+    np.testing.assert_allclose(rbm.score_samples(digits[100:110]), scores[100:110], rtol=1e-12)
+    np.testing.assert_allclose(rbm.score_samples(sp.csr_matrix(digits)), scores, rtol=1e-12)
+    # the same rows in float32 flip the same bits
+    np.testing.assert_array_equal(rbm._flip_indices((digits * 16).astype(np.float32) / 16), rbm._flip_indices(digits))
+    # another random_state flips other bits
+    other = clone(rbm).set_params(random_state=1).fit(digits)
+    assert np.mean(other._flip_indices(digits) == rbm._flip_indices(digits)) < 0.2
+
+
+def test_score_samples_no_clipping_and_no_overflow():
+    # scikit-learn's test_score_samples: a model of all-zero / all-one rows
+    X = np.vstack([np.zeros(1000), np.ones(1000)])
+    rbm = BernoulliRBM(10, batch_size=2, n_iter=10, random_state=42).fit(X)
+    assert (rbm.score_samples(X) < -300).all()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        rbm.score_samples(np.arange(1000)[None, :] * 100.0)
+
+
+def test_free_energy_and_exact_log_likelihood_methods(digits):
+    X = (digits > 0.5).astype(np.float64)
+    rbm = BernoulliRBM(8, n_iter=3, random_state=0).fit(X)
+    W, a, b = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    expected_f = -X @ a - np.logaddexp(0, X @ W.T + b).sum(axis=1)
+    np.testing.assert_allclose(rbm.free_energy(X), expected_f, rtol=1e-10)
+    np.testing.assert_allclose(rbm.free_energy(sp.csr_matrix(X)), expected_f, rtol=1e-10)
+    # brute force over the 2^8 hidden states
+    states = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(float)
+    log_z = np.logaddexp.reduce(states @ b + np.logaddexp(0, states @ W + a).sum(axis=1))
+    assert rbm.log_partition("exact") == pytest.approx(log_z, rel=1e-12)
+    np.testing.assert_allclose(rbm.log_likelihood(X), -expected_f - log_z, rtol=1e-10)
+    # probabilities of all 2^n_visible states cannot exceed 1
+    assert np.logaddexp.reduce(np.unique(rbm.log_likelihood(X))) < 0
+    with pytest.raises(ValueError, match="method"):
+        rbm.log_partition("bogus")
+
+
+def test_ais_log_partition_method_uses_data_base_rate(digits):
+    X = (digits > 0.5).astype(np.float64)
+    rbm = BernoulliRBM(10, n_iter=5, random_state=0).fit(X)
+    exact = rbm.log_partition("exact")
+    log_z, (lo, hi) = rbm.log_partition("ais", n_runs=50, betas=2000)
+    assert lo <= log_z <= hi
+    assert abs(log_z - exact) < 0.5
+    # the default base model is the base rate of the training data
+    np.testing.assert_allclose(rbm.visible_marginals_, X.mean(axis=0))
+    np.testing.assert_allclose(rbm._base_rate(), rbe.base_rate_visible_bias(X), rtol=1e-12)
+    ll = rbm.log_likelihood(X[:20], method="ais", n_runs=50, betas=2000)
+    np.testing.assert_allclose(ll, -rbm.free_energy(X[:20]) - log_z, rtol=1e-12)

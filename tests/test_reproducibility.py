@@ -13,20 +13,21 @@ pool. These tests check that none of that is visible in the output:
 * runs that start and end in the middle of a Philox block or vector group,
   sharded blocks (``full_shape``/``offset``) and 64-bit element indices,
 * pinned golden values, so that the stream itself can never change silently,
-* fork safety of the thread pool, and the thread-count configuration.
+* fork safety of the thread pool.
+
+The thread-count and ISA configuration itself (environment variables, set_num_threads, info()):
+test_runtime.py.
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 
 import numpy as np
 import pytest
-from subprocess_checks import run_python
+from runtime_checks import ISAS, runtime
 
 import fastinit
-from fastinit import _core, _sampling
+from fastinit import _sampling
 from fastinit._sampling import CONSTANT, NORMAL, TRUNCATED_NORMAL, UNIFORM
 
 try:
@@ -64,23 +65,7 @@ DIST_IDS = list(DISTS)
 POISON = {2: 0x7E5A, 4: 0x7FC12345, 8: 0x7FF8DEADBEEF1234}
 
 
-ISAS = _core.available_isas()[::-1]  # generic first: the reference
 needs_avx2 = pytest.mark.skipif("avx2" not in ISAS, reason="CPU without AVX2/FMA/F16C")
-
-
-@contextlib.contextmanager
-def runtime(isa=None, threads=None):
-    """Temporarily select a kernel ISA and a thread count."""
-    old_isa, old_threads = _core.isa(), fastinit.get_num_threads()
-    try:
-        if isa is not None:
-            _core.select_isa(isa)
-        if threads is not None:
-            fastinit.set_num_threads(threads)
-        yield
-    finally:
-        _core.select_isa(old_isa)
-        fastinit.set_num_threads(old_threads)
 
 
 def bits(a):
@@ -372,7 +357,7 @@ def test_int_seed_equals_a_fresh_generator():
 
 
 # ---------------------------------------------------------------------------
-# Thread pool: fork safety and configuration
+# Thread pool: fork safety
 
 
 def _child_fill(queue):
@@ -386,6 +371,7 @@ def _child_fill(queue):
 
 
 @pytest.mark.threads
+@pytest.mark.native_only
 def test_thread_pool_survives_fork():
     with runtime(threads=2):
         a = np.empty(4 * 65536, np.float32)
@@ -404,79 +390,3 @@ def test_thread_pool_survives_fork():
         assert result == a.tobytes()
         _sampling.fill_(a, NORMAL, (0.0, 1.0), seed=99)  # and the parent's pool still works
         assert result == a.tobytes()
-
-
-@pytest.mark.parametrize("raw", ["abc", "0", "-2", "1.5"])
-@pytest.mark.threads
-def test_bad_thread_env_var_is_a_clear_error(raw):
-    res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": raw})
-    assert res.returncode != 0
-    assert f"FASTINIT_NUM_THREADS must be a positive integer, got {raw!r}" in res.stderr
-
-
-@pytest.mark.threads
-def test_thread_env_var_and_isa_env_var_are_used():
-    res = run_python("import fastinit; i = fastinit.info(); print(fastinit.get_num_threads(), i['threads'], i['isa'])",
-                  {"FASTINIT_NUM_THREADS": " 3 ", "FASTINIT_ISA": "generic"})
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["3", "3", "generic"]
-
-
-def test_bad_isa_env_var_is_a_clear_error():
-    res = run_python("import fastinit", {"FASTINIT_ISA": "sse9"})
-    assert res.returncode != 0
-    assert "FASTINIT_ISA must be one of 'auto', 'generic', 'avx2', 'avx512'; got 'sse9'" in res.stderr
-
-
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
-@pytest.mark.threads
-def test_default_threads_are_the_cpus_this_process_may_use():
-    res = run_python("import os, fastinit; print(fastinit.get_num_threads(), len(os.sched_getaffinity(0)))", {})
-    assert res.returncode == 0, res.stderr
-    threads, usable = res.stdout.split()
-    assert threads == usable
-    one_cpu = min(os.sched_getaffinity(0))
-    res = run_python("import fastinit; print(fastinit.get_num_threads())", {},
-                  preexec_fn=lambda: os.sched_setaffinity(0, {one_cpu}))
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["1"]
-
-
-@pytest.mark.threads
-def test_set_num_threads_validates_and_round_trips():
-    with runtime():
-        fastinit.set_num_threads(5)
-        assert fastinit.get_num_threads() == 5
-        assert fastinit.info()["threads"] == 5
-        with pytest.raises(ValueError, match="n must be a positive int, got 0"):
-            fastinit.set_num_threads(0)
-        with pytest.raises(TypeError, match="n must be a positive int, got float"):
-            fastinit.set_num_threads(2.0)
-        with pytest.raises(TypeError, match="n must be a positive int, got bool"):
-            fastinit.set_num_threads(True)
-        assert fastinit.get_num_threads() == 5
-
-
-def test_info_reports_the_runtime():
-    info = fastinit.info()
-    assert info["isa"] == _core.isa() and info["isa"] in ("generic", "avx2", "avx512")
-    assert info["available_isas"] == ISAS[::-1] and info["available_isas"][-1] == "generic"
-    if os.environ.get("FASTINIT_ISA", "auto") in ("", "auto"):
-        assert info["isa"] == info["available_isas"][0]  # the best this CPU runs
-    assert info["threads"] == fastinit.get_num_threads()
-    assert isinstance(info["cpu_features"], list) and all(isinstance(f, str) for f in info["cpu_features"])
-    features = set(info["cpu_features"])
-    assert ("avx2" in ISAS) == ({"avx2", "fma", "f16c"} <= features)
-    assert ("avx512" in ISAS) == ({"avx2", "fma", "f16c", "avx512f", "avx512vl", "avx512dq", "avx512bw"} <= features)
-    with runtime("generic"):
-        assert fastinit.info()["isa"] == "generic"
-
-
-def test_thread_count_environment_variable_out_of_range_is_a_clear_import_error():
-    """Issue 10, defect 6: FASTINIT_NUM_THREADS=99999999999 broke the import with pybind11's TypeError."""
-    res = run_python("import fastinit", {"FASTINIT_NUM_THREADS": "99999999999"})
-    assert res.returncode != 0
-    assert "ValueError: FASTINIT_NUM_THREADS must be at most 4096, got '99999999999'" in res.stderr
-    assert "incompatible function arguments" not in res.stderr
-    ok = run_python("import fastinit; print(fastinit.get_num_threads())", {"FASTINIT_NUM_THREADS": "4096"})
-    assert ok.returncode == 0 and ok.stdout.strip() == "4096"

@@ -1,6 +1,6 @@
 """Sharded initialization on torch.distributed: DTensor shards assemble into the single-process tensor.
 
-One launch of 4 gloo processes on this machine (tests/torch_distributed_worker.py) checks DTensors on
+One launch of 4 gloo processes on this machine (tests/test_torch/torch_distributed_worker.py) checks DTensors on
 meshes of 1, 2, 3 and 4 ranks (1-D and 2-D, over the first n processes; the others check that they
 hold nothing): Shard/Replicate/nested/_StridedShard placements, uneven and empty shards, FSDP2
 fully_shard, the whole-model functions (reset_parameters, init_module, materialize, fast_init) on FSDP2

@@ -1,6 +1,6 @@
 """torch bfloat16 tensors without ml_dtypes: filled in place, with the same bits as with ml_dtypes.
 
-Each configuration runs tests/torch_bfloat16_probe.py in a fresh process (with ml_dtypes made
+Each configuration runs tests/test_torch/torch_bfloat16_probe.py in a fresh process (with ml_dtypes made
 unimportable, or with it), on 1 and 2 threads, and compares every initializer's bits, blocks of a
 sharded layout, and whole bfloat16 models built with materialize and fast_init.
 """

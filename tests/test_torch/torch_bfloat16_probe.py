@@ -2,7 +2,7 @@
 
 Run as ``python torch_bfloat16_probe.py absent|present THREADS``: with ``absent``, ml_dtypes is made
 unimportable before fastinit is imported (``sys.modules['ml_dtypes'] = None``), as if it were not
-installed. tests/test_torch_bfloat16_without_ml_dtypes.py compares the two.
+installed. tests/test_torch/test_torch_bfloat16_without_ml_dtypes.py compares the two.
 """
 import hashlib
 import pickle

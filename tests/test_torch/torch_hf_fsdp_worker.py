@@ -1,4 +1,4 @@
-"""One rank of tests/test_torch_hf_fsdp.py: a Hugging Face Llama under FSDP2, materialized per rank.
+"""One rank of tests/test_torch/test_torch_hf_fsdp.py: a Hugging Face Llama under FSDP2, materialized per rank.
 
 Usage: python torch_hf_fsdp_worker.py RANK WORLD_SIZE INIT_FILE RESULT_JSON
 

@@ -1,4 +1,4 @@
-"""One rank of the distributed tests (tests/test_torch_distributed.py starts N of these).
+"""One rank of the distributed tests (tests/test_torch/test_torch_distributed.py starts N of these).
 
 Usage: python torch_distributed_worker.py RANK WORLD_SIZE INIT_FILE RESULT_JSON
 
