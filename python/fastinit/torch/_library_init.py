@@ -58,8 +58,20 @@ HF_FLAG = "_is_hf_initialized"
 
 
 def storage_key(t: torch.Tensor) -> Hashable:
-    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key."""
-    if t.device.type == "meta" or t.layout != torch.strided or type(t).__name__ == "DTensor":
+    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key.
+
+    A DTensor (FSDP2, tensor parallel) is known by its local shard's memory with its global shape
+    and placements, so ``p.data`` of a sharded parameter (transformers 4.x writes
+    ``module.weight.data.normal_(...)``) finds ``p``'s name. A rank whose shard is empty has no
+    memory to tell tensors apart: there the key is the object (nothing is written there anyway).
+    """
+    if type(t).__name__ == "DTensor":
+        local = t._local_tensor
+        if local.device.type == "meta" or local.numel() == 0:
+            return id(t)
+        return (local.data_ptr(), tuple(local.shape), tuple(local.stride()), t.dtype, tuple(t.shape),
+                tuple(t.placements))
+    if t.device.type == "meta" or t.layout != torch.strided:
         return id(t)
     return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
