@@ -27,6 +27,7 @@ from ._report import InitReport
 from ._routing import call_keyed, routed_init
 from ._rules import Rule, apply_rules
 from ._seeds import SeedLike, fold_in_seed, root_seed
+from ._write_plan import planned_writes
 
 __all__ = ["materialize", "fast_init"]
 
@@ -76,18 +77,19 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     if not hooks_for(module, init_hook):
         _tie(ties)
     session = Session(module, root)
-    with torch.no_grad(), session.reporting_partial("materialize"):
-        if rules is None:
-            report = session.run(None)
-        else:
-            report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
-    for prefix, m in session.modules:
-        for attr, b in m._buffers.items():
-            if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
-                report.untouched.append(prefix + attr)
-    with session.reporting_partial("materialize"):
-        finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
-    _tie(ties)                                             # construction; what it leaves untied is tied here
+    with planned_writes():  # a tensor's fill that a later write (or a tie) replaces is never drawn
+        with torch.no_grad(), session.reporting_partial("materialize"):
+            if rules is None:
+                report = session.run(None)
+            else:
+                report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
+        for prefix, m in session.modules:
+            for attr, b in m._buffers.items():
+                if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
+                    report.untouched.append(prefix + attr)
+        with session.reporting_partial("materialize"):
+            finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
+        _tie(ties)                                             # in construction; what it leaves untied: here
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
     return report
 
@@ -272,32 +274,43 @@ class fast_init:
         def names() -> list[str]:
             return [n for m in self.models for n in canonical_names(walk(m)).values()]
 
-        with torch.no_grad(), reporting_partial("fast_init", written, names):
-            for model in self.models:
-                session = Session(model, self._root)
-                sessions.append(session)
-                report = session.run(None)
-                self.report.initialized += report.initialized
-                self.report.fallback += report.fallback
-                self.report.untouched += report.untouched
-                for tid, tensor_name in canonical_names(walk(model)).items():
-                    named.setdefault(tid, tensor_name)
-                for p in model.parameters():
-                    named.setdefault(_storage_key(p), named[id(p)])
-            for k, (init_name, tensor, args, kwargs) in enumerate(self._calls):
-                name = named.get(id(tensor)) or named.get(_storage_key(tensor))
-                if name is not None:
-                    target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
-                    call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
-                    self.report.initialized.append(name)
-                elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
-                    call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
-        with reporting_partial("fast_init", written, names):
-            for model in self.models:  # last, as post_init runs after the constructors: the library's own init
-                finish_with_hook(model, self._root, self.init_hook, self.report)
+        with planned_writes():  # a tensor's fill that a later write (or a tie) replaces is never drawn
+            with torch.no_grad(), reporting_partial("fast_init", written, names):
+                for model in self.models:
+                    session = Session(model, self._root)
+                    sessions.append(session)
+                    report = session.run(None)
+                    self.report.initialized += report.initialized
+                    self.report.fallback += report.fallback
+                    self.report.untouched += report.untouched
+                    for tid, tensor_name in canonical_names(walk(model)).items():
+                        named.setdefault(tid, tensor_name)
+                    for key, tensor_name in [(_storage_key(p), named[id(p)]) for p in model.parameters()]:
+                        named.setdefault(key, tensor_name)
+                self._replay(named)
+            with reporting_partial("fast_init", written, names):
+                for model in self.models:  # last, as post_init runs after the constructors: the library's own init
+                    finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)
+
+
+    def _replay(self, named: dict[Hashable, str]) -> None:
+        """The ``torch.nn.init`` calls the constructors made, in order, each on its tensor's stream.
+
+        The recorded calls are let go of here: a tensor a tie leaves
+        unreferenced is then never written (see ``_write_plan``).
+        """
+        calls, self._calls = self._calls, []
+        for k, (init_name, tensor, args, kwargs) in enumerate(calls):
+            name = named.get(id(tensor)) or named.get(_storage_key(tensor))
+            if name is not None:
+                target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
+                call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
+                self.report.initialized.append(name)
+            elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
+                call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
 
 
 def _storage_key(t: torch.Tensor) -> Hashable:

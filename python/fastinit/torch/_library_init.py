@@ -43,6 +43,7 @@ from ._patching import SharedPatch, Target
 from ._report import InitReport
 from ._routing import INIT_NAMES, call_keyed, routed_init
 from ._seeds import fold_in_seed
+from ._write_plan import active_plan, overwriting
 
 __all__ = ["InitHook", "find_init_hooks", "run_init_hook", "resolve_init_hook", "deferred_hook_targets",
            "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike", "hooks_for"]
@@ -191,16 +192,37 @@ def _uniform_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, t
 def _recording_method(method: str) -> Callable[[Any], Any]:
     def factory(original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
         def recorded(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-            result = original(self, *args, **kwargs)
             state = _active.state
-            if state is not None and not state.busy:
-                state.mark(state.name_of(self), f"Tensor.{method}")
-            return result
+            if state is None or state.busy:
+                return original(self, *args, **kwargs)
+            if not _constant_part(method, original, self, args, kwargs):
+                with overwriting(self, *args, *kwargs.values()):
+                    original(self, *args, **kwargs)
+            state.mark(state.name_of(self), f"Tensor.{method}")
+            return self
 
         recorded.__name__ = recorded.__qualname__ = method
         return recorded
 
     return factory
+
+
+def _zero(view: torch.Tensor, value: object) -> None:
+    torch._C.TensorBase.zero_(view)
+
+
+def _constant_part(method: str, original: Callable[..., torch.Tensor], tensor: torch.Tensor,
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """``zero_``/``fill_(number)`` of part of a tensor: recorded behind its storage's planned writes if it has
+    some (True), else the caller runs it now."""
+    plan = active_plan()
+    if plan is None:
+        return False
+    if method == "zero_" and not args and not kwargs:
+        return plan.constant_part(tensor, _zero, 0)
+    if method == "fill_" and len(args) + len(kwargs) == 1:
+        return plan.constant_part(tensor, original, args[0] if args else kwargs.get("value"))
+    return False
 
 
 def _tensor_targets() -> list[Target]:
