@@ -274,3 +274,51 @@ def test_tensor_methods_are_torchs_outside_a_hook() -> None:
     torch.manual_seed(0)
     assert torch.equal(t, torch.randn(1000))
     assert "normal_" not in vars(torch.Tensor)
+
+
+@pytest.fixture
+def random_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``[n]``: the number of random values fastinit's kernel draws from now on (constant fills not counted)."""
+    from fastinit import _core, _sampling
+
+    drawn = [0]
+
+    def fill(arr: np.ndarray, dist: int, *args: object) -> None:
+        if dist != _sampling.CONSTANT:
+            drawn[0] += arr.size
+        _core.fill(arr, dist, *args)
+
+    monkeypatch.setattr(_sampling, "_core", type("CountingCore", (), {"fill": staticmethod(fill)}))
+    return drawn
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("family", ["gpt2", "llama", "bert", "t5", "bart"])
+def test_no_value_is_drawn_for_a_write_that_a_later_one_replaces(family: str, mode: str,
+                                                                  random_draws: list[int]) -> None:
+    """One draw per random parameter: not the constructor's normal_ that _init_weights repeats (GPT-2's
+    Conv1D), not the nn.Linear/nn.Embedding default the hook overwrites, not the lm_head a tie drops;
+    with every write run (the plan disabled) the same model draws more and ends with the same bits."""
+    from fastinit.torch import _write_plan
+
+    def construct() -> tuple[torch.nn.Module, list[str]]:
+        cls, config = FAMILIES[family]()
+        if mode == "fast_init":
+            with fit.fast_init(seed=2):
+                return cls.from_config(config), []
+        with torch.device("meta"):
+            model = cls.from_config(config)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "materialize: .* hold uninitialized memory", UserWarning)  # 4.x
+            return model, fit.materialize(model, seed=2).untouched
+
+    model, untouched = construct()
+    drawn = random_draws[0]
+    random_params = [p for p in model.parameters() if p.numel() > 1 and bool(p.detach().float().std() > 0)]
+    assert drawn == sum(p.numel() for p in random_params)
+    random_draws[0] = 0
+    with _write_plan.disabled():
+        every_write, _ = construct()
+    assert random_draws[0] > drawn
+    reference = every_write.state_dict()
+    assert all(torch.equal(v, reference[k]) for k, v in model.state_dict().items() if k not in untouched)

@@ -64,7 +64,9 @@ _NO_READ: frozenset[object] = frozenset(
                                           "is_contiguous", "is_floating_point", "is_complex", "element_size",
                                           "data_ptr", "is_inference", "get_device", "detach", "requires_grad_",
                                           "__len__", "view", "view_as", "t", "transpose", "narrow", "select",
-                                          "unsqueeze", "squeeze", "as_strided", "expand")])
+                                          "unsqueeze", "squeeze", "as_strided", "expand", "new_empty",
+                                          "new_zeros", "new_ones")]
+    + [torch.empty_like, torch.zeros_like, torch.ones_like])
 _GETITEM = torch.Tensor.__getitem__
 _FILL = torch._C.TensorBase.fill_
 
