@@ -23,7 +23,7 @@ from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._patching import SharedPatch
-from ._report import InitReport
+from ._report import ON_UNTOUCHED, InitReport, UninitializedTensorsError
 from ._routing import call_keyed, routed_init
 from ._rules import Rule, apply_rules
 from ._seeds import SeedLike, fold_in_seed, root_seed
@@ -33,7 +33,8 @@ __all__ = ["materialize", "fast_init"]
 
 
 def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.device = "cpu",
-                rules: Sequence[Rule] | None = None, *, init_hook: InitHookLike = "auto") -> InitReport:
+                rules: Sequence[Rule] | None = None, *, init_hook: InitHookLike = "auto",
+                on_untouched: str = "raise") -> InitReport:
     """Allocate a model built on the meta device and initialize it as its own code does, on fastinit's kernels.
 
     ``module.to_empty(device=device)`` allocates every parameter and buffer
@@ -58,18 +59,32 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     rules : sequence of Rule, optional
     init_hook : "auto", None or callable, default "auto"
         See :func:`reset_parameters`; None skips the library's hook.
+    on_untouched : {"raise", "warn"}, default "raise"
+        What to do about tensors nothing initialized (a buffer computed only
+        in a constructor, a parameter of a module without
+        ``reset_parameters`` that no rule or hook writes): after ``to_empty``
+        they hold arbitrary memory. "raise": :class:`UninitializedTensorsError`
+        naming each of them, once everything else is written; "warn": a
+        UserWarning naming each of them, and the report is returned.
 
     Returns
     -------
     InitReport
-        Its ``untouched`` also lists the buffers nothing reset: after
-        ``to_empty`` they hold arbitrary memory, which a UserWarning says
-        (recompute them, e.g. rotary caches, or register them persistent and
-        load them). ``torch.nn.init`` calls that the constructor made on the
-        meta device are not seen: express them as ``rules``.
+        With ``on_untouched="warn"``, its ``untouched`` lists the tensors
+        that hold arbitrary memory (recompute them, e.g. rotary caches, or
+        register them persistent and load them). ``torch.nn.init`` calls that
+        the constructor made on the meta device are not seen: express them as
+        ``rules``.
+
+    Raises
+    ------
+    UninitializedTensorsError
+        With ``on_untouched="raise"``, if any tensor was left uninitialized.
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if on_untouched not in ON_UNTOUCHED:
+        raise ValueError(f"on_untouched must be one of {', '.join(map(repr, ON_UNTOUCHED))}, got {on_untouched!r}")
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     ties = _ties(module)
@@ -90,7 +105,11 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         with session.reporting_partial("materialize"):
             finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
         _tie(ties)                                             # in construction; what it leaves untied: here
-    report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
+    if report.untouched and on_untouched == "raise":
+        InitReport(fallback=report.fallback).warn("materialize")  # the error names the untouched tensors
+        raise UninitializedTensorsError(report)
+    report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)",
+                all_untouched=True)
     return report
 
 
