@@ -186,3 +186,35 @@ def test_outside_a_whole_model_call_nothing_waits() -> None:
     fit.normal_(t, generator=0)
     assert _write_plan.active_plan() is None
     assert torch.equal(t, fit.normal_(torch.empty(100), generator=0))
+
+
+@pytest.mark.parametrize("bad", [
+    lambda m: nn.init.uniform_(m[0].weight, 1.0, -1.0),
+    lambda m: nn.init.normal_(m[0].weight, 0.0, float("nan")),
+    lambda m: nn.init.trunc_normal_(m[0].weight, a=1.0, b=-1.0),
+    lambda m: nn.init.xavier_uniform_(m[0].bias),
+    lambda m: nn.init.kaiming_normal_(m[0].weight, mode="fan_middle"),
+    lambda m: nn.init.kaiming_uniform_(m[0].weight, nonlinearity="swish"),
+    lambda m: m[0].weight.data.normal_(0.0, -2.0),
+    lambda m: nn.init.constant_(m[0].weight[0], 1e300),  # a part, behind the recorded fill: float32 overflow
+    lambda m: m[0].weight.data[3].fill_(1e300),
+])
+def test_every_checked_argument_fails_as_it_does_without_the_plan(bad: Callable[[nn.Module], object]) -> None:
+    outcomes = []
+    for planned in (True, False):
+        def hook(model: nn.Module) -> None:
+            nn.init.normal_(model[0].weight, std=3.0)  # a recorded fill before the failing call
+            bad(model)
+
+        torch.manual_seed(0)
+        model = make()
+        with pytest.raises(fit.PartialInitError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if planned:
+                fit.reset_parameters(model, seed=1, init_hook=hook)
+            else:
+                with _write_plan.disabled():
+                    fit.reset_parameters(model, seed=1, init_hook=hook)
+        outcomes.append((type(info.value.__cause__), str(info.value), model.state_dict()))
+    assert outcomes[0][:2] == outcomes[1][:2]
+    assert all(torch.equal(v, outcomes[1][2][k]) for k, v in outcomes[0][2].items())
