@@ -58,6 +58,16 @@ FAMILIES = {
                                                                    image_size=32, patch_size=8, num_labels=10)),
 }
 MODES = ("fast_init", "materialize")
+
+
+@pytest.fixture(autouse=True)
+def plan_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole-model calls record the fills of tensors of at least ``MIN_DEFERRED`` elements (fastinit.torch.
+    _write_plan), and plan nothing in a model without one: with 1, every test here runs every fill of these
+    small models through the plan, which must give the bits of running each write when it is made."""
+    from fastinit.torch import _write_plan
+
+    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", 1)
 P_MIN = 1e-4  # KS p-value below which a tensor's distribution differs (fixed seeds: deterministic)
 
 

@@ -22,6 +22,16 @@ from fastinit.torch import _write_plan  # noqa: E402
 nn = torch.nn
 
 
+MIN_DEFERRED = _write_plan.MIN_DEFERRED
+
+
+@pytest.fixture(autouse=True)
+def plan_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fill of these small models through the plan (by default only tensors of at least
+    ``MIN_DEFERRED`` elements, and only in models that have one: test_the_size_threshold)."""
+    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", 1)
+
+
 @pytest.fixture
 def random_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """``[n]``: the number of random values fastinit's kernel draws from now on (constant fills not counted)."""
@@ -218,3 +228,22 @@ def test_every_checked_argument_fails_as_it_does_without_the_plan(bad: Callable[
         outcomes.append((type(info.value.__cause__), str(info.value), model.state_dict()))
     assert outcomes[0][:2] == outcomes[1][:2]
     assert all(torch.equal(v, outcomes[1][2][k]) for k, v in outcomes[0][2].items())
+
+
+def test_the_size_threshold(random_draws: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tensors below MIN_DEFERRED elements are written when the write is made, and a model without a larger
+    one runs without a plan (no TorchFunctionMode: no cost per torch call); the larger ones still draw once."""
+    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", MIN_DEFERRED)  # the default, not the fixture's 1
+    side = int(MIN_DEFERRED ** 0.5)
+    assert side * side == MIN_DEFERRED
+
+    def hook(model: nn.Module) -> None:
+        assert (_write_plan.active_plan() is not None) == (model[0].weight.numel() >= _write_plan.MIN_DEFERRED)
+        for m in model:
+            nn.init.normal_(m.weight, std=0.02)
+
+    for width, dead in ((side, side * side), (side // 2, 0)):
+        model = nn.Sequential(nn.Linear(width, width, bias=False), nn.Linear(4, 4, bias=False))
+        random_draws[0] = 0
+        fit.reset_parameters(model, seed=0, init_hook=hook)
+        assert random_draws[0] == 2 * (width * width + 16) - dead  # the big default is not drawn, the small one is

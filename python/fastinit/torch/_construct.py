@@ -92,7 +92,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     if not hooks_for(module, init_hook):
         _tie(ties)
     session = Session(module, root)
-    with planned_writes():  # a tensor's fill that a later write (or a tie) replaces is never drawn
+    with planned_writes([module]):  # a tensor's fill that a later write (or a tie) replaces is never drawn
         with torch.no_grad(), session.reporting_partial("materialize"):
             if rules is None:
                 report = session.run(None)
@@ -293,7 +293,7 @@ class fast_init:
         def names() -> list[str]:
             return [n for m in self.models for n in canonical_names(walk(m)).values()]
 
-        with planned_writes():  # a tensor's fill that a later write (or a tie) replaces is never drawn
+        with planned_writes(self.models):  # a tensor's fill that a later write (or a tie) replaces: not drawn
             with torch.no_grad(), reporting_partial("fast_init", written, names):
                 for model in self.models:
                     session = Session(model, self._root)

@@ -411,7 +411,7 @@ def reset_parameters(module: nn.Module, seed: SeedLike = None, *, init_hook: Ini
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     session = Session(module, root)
-    with planned_writes(), session.reporting_partial("reset_parameters"):
+    with planned_writes([module]), session.reporting_partial("reset_parameters"):
         with torch.no_grad():
             report = session.run(None)
         finish_with_hook(module, root, init_hook, report)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -51,7 +51,8 @@ from torch.overrides import TorchFunctionMode
 
 from ._shard import WHOLE_TENSOR_FILLS, fill_sharded
 
-__all__ = ["planned_writes", "active_plan", "WritePlan", "disabled", "overwriting", "fill_constant_part"]
+__all__ = ["planned_writes", "active_plan", "WritePlan", "disabled", "overwriting", "fill_constant_part",
+           "MIN_DEFERRED"]
 
 _use_count: Callable[[int], int] | None = getattr(torch._C, "_storage_Use_Count", None)
 
@@ -129,7 +130,7 @@ class WritePlan(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type 
         written yet). False: the caller runs it now (under :meth:`overwriting`).
         A bad argument raises here, as the fill itself would, and changes nothing.
         """
-        if self.busy:
+        if self.busy or tensor.numel() < MIN_DEFERRED:
             return False
         self.busy = True
         try:
@@ -268,13 +269,22 @@ def active_plan() -> WritePlan | None:
     return _active.plan
 
 
+#: Tensors with fewer elements are written when the write is made: recording one costs about what drawing
+#: it does (tens of microseconds), and a model with none this large runs without a plan (nor its
+#: TorchFunctionMode, which adds a Python call to every torch call: 5000 small modules would pay for it).
+MIN_DEFERRED = 1 << 16
+
+
 @contextlib.contextmanager
-def planned_writes() -> Iterator[WritePlan | None]:
+def planned_writes(modules: Iterable[nn.Module]) -> Iterator[WritePlan | None]:
     """Record whole-tensor writes in the block and run only the last of each at its end (or when read).
 
-    Re-entrant: an inner block (a hook calling ``reset_parameters``) joins the outer one.
+    Only for tensors of at least :data:`MIN_DEFERRED` elements, and only if
+    one of ``modules`` has one. Re-entrant: an inner block (a hook calling
+    ``reset_parameters``) joins the outer one.
     """
-    if _active.plan is not None or not _active.enabled:
+    if _active.plan is not None or not _active.enabled or not any(
+            t.numel() >= MIN_DEFERRED for m in modules for t in (*m.parameters(), *m.buffers())):
         yield _active.plan
         return
     plan = WritePlan()
