@@ -25,6 +25,7 @@ stats = pytest.importorskip("scipy.stats")
 
 import fastinit.torch as fit  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("plan_every_write")  # conftest.py: every fill of these small models planned
 T = transformers
 transformers.logging.set_verbosity_error()
 V = 512  # vocabulary of every text model below
@@ -59,15 +60,6 @@ FAMILIES = {
 }
 MODES = ("fast_init", "materialize")
 
-
-@pytest.fixture(autouse=True)
-def plan_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whole-model calls record the fills of tensors of at least ``MIN_DEFERRED`` elements (fastinit.torch.
-    _write_plan), and plan nothing in a model without one: with 1, every test here runs every fill of these
-    small models through the plan, which must give the bits of running each write when it is made."""
-    from fastinit.torch import _write_plan
-
-    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", 1)
 P_MIN = 1e-4  # KS p-value below which a tensor's distribution differs (fixed seeds: deterministic)
 
 
@@ -286,21 +278,6 @@ def test_tensor_methods_are_torchs_outside_a_hook() -> None:
     assert torch.equal(t, torch.randn(1000))
     assert "normal_" not in vars(torch.Tensor)
 
-
-@pytest.fixture
-def random_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """``[n]``: the number of random values fastinit's kernel draws from now on (constant fills not counted)."""
-    from fastinit import _core, _sampling
-
-    drawn = [0]
-
-    def fill(arr: np.ndarray, dist: int, *args: object) -> None:
-        if dist != _sampling.CONSTANT:
-            drawn[0] += arr.size
-        _core.fill(arr, dist, *args)
-
-    monkeypatch.setattr(_sampling, "_core", type("CountingCore", (), {"fill": staticmethod(fill)}))
-    return drawn
 
 
 @pytest.mark.parametrize("mode", MODES)

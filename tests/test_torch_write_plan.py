@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -20,32 +19,8 @@ import fastinit.torch as fit  # noqa: E402
 from fastinit.torch import _write_plan  # noqa: E402
 
 nn = torch.nn
-
-
 MIN_DEFERRED = _write_plan.MIN_DEFERRED
-
-
-@pytest.fixture(autouse=True)
-def plan_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every fill of these small models through the plan (by default only tensors of at least
-    ``MIN_DEFERRED`` elements, and only in models that have one: test_the_size_threshold)."""
-    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", 1)
-
-
-@pytest.fixture
-def random_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """``[n]``: the number of random values fastinit's kernel draws from now on (constant fills not counted)."""
-    from fastinit import _core, _sampling
-
-    drawn = [0]
-
-    def fill(arr: np.ndarray, dist: int, *args: object) -> None:
-        if dist != _sampling.CONSTANT:
-            drawn[0] += arr.size
-        _core.fill(arr, dist, *args)
-
-    monkeypatch.setattr(_sampling, "_core", type("CountingCore", (), {"fill": staticmethod(fill)}))
-    return drawn
+pytestmark = pytest.mark.usefixtures("plan_every_write")  # conftest.py: MIN_DEFERRED 1, every fill planned
 
 
 def make() -> nn.Module:
@@ -233,7 +208,7 @@ def test_every_checked_argument_fails_as_it_does_without_the_plan(bad: Callable[
 def test_the_size_threshold(random_draws: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     """Tensors below MIN_DEFERRED elements are written when the write is made, and a model without a larger
     one runs without a plan (no TorchFunctionMode: no cost per torch call); the larger ones still draw once."""
-    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", MIN_DEFERRED)  # the default, not the fixture's 1
+    monkeypatch.setattr(_write_plan, "MIN_DEFERRED", MIN_DEFERRED)  # the default, not plan_every_write's 1
     side = int(MIN_DEFERRED ** 0.5)
     assert side * side == MIN_DEFERRED
 
