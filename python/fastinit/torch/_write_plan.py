@@ -21,9 +21,9 @@ tensor:
   ``orthogonal_``) drops the recorded writes of its storage first;
 * anything else that touches a storage with recorded writes, through any
   torch function or tensor method (a read, ``mul_``, a partial random fill,
-  ``numpy()``, ``data_ptr()`` aside), runs them first, in the order they were
-  made (a :class:`~torch.overrides.TorchFunctionMode` of this thread sees
-  every such call);
+  ``numpy()``; not a shape query, a view or ``data_ptr()``), runs them first,
+  in the order they were made (a :class:`~torch.overrides.TorchFunctionMode`
+  of this thread sees every such call);
 * at the end, the writes still recorded run, except those of a storage no
   tensor refers to any more (``lm_head.weight``'s after ``tie_weights``
   replaced it): nothing can read those values.
@@ -33,10 +33,11 @@ Every random write draws on a stream fixed when it is recorded
 depend on how many writes preceded it, so running only the last one gives
 the bits that running all of them gives. Writes with a
 ``fastinit.Generator`` (whose stream advances per call), sharded tensors,
-tensors off the CPU and tensors that share a storage with others run at
-once, as before. If the body raises, the recorded writes run before the
-exception leaves the block, so the tensors hold what they would have held
-without the plan.
+tensors off the CPU, tensors that are part of a larger storage and tensors
+of fewer than :data:`MIN_DEFERRED` elements run at once, as before (a model
+without a tensor that large gets no plan at all). If the body raises, the
+recorded writes run before the exception leaves the block, so the tensors
+hold what they would have held without the plan.
 """
 from __future__ import annotations
 
