@@ -222,3 +222,16 @@ def test_the_size_threshold(random_draws: list[int], monkeypatch: pytest.MonkeyP
         random_draws[0] = 0
         fit.reset_parameters(model, seed=0, init_hook=hook)
         assert random_draws[0] == 2 * (width * width + 16) - dead  # the big default is not drawn, the small one is
+
+
+def test_a_hook_on_a_model_with_a_lazy_module() -> None:
+    """Its uninitialized parameters have no memory: reported untouched, as without a hook, and the plan's
+    TorchFunctionMode lets calls on them through (they raise for most torch functions)."""
+    def hook(model: nn.Module) -> None:
+        nn.init.normal_(model[0].weight, std=0.5)
+        assert isinstance(model[1].weight, nn.parameter.UninitializedParameter)
+
+    model = nn.Sequential(nn.Linear(8, 8), nn.LazyLinear(5))
+    with pytest.warns(UserWarning, match=r"left unchanged: '1.weight', '1.bias'"):
+        report = fit.reset_parameters(model, seed=1, init_hook=hook)
+    assert report.sources["0.weight"].endswith("normal_") and model(torch.ones(2, 8)).shape == (2, 5)

@@ -16,10 +16,16 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
-from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, hooks_for, resolve_init_hook
+from ._library_init import (
+    InitHookLike,
+    deferred_hook_targets,
+    finish_with_hook,
+    hooks_for,
+    resolve_init_hook,
+    storage_key,
+)
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._patching import SharedPatch
@@ -304,7 +310,7 @@ class fast_init:
                     self.report.untouched += report.untouched
                     for tid, tensor_name in canonical_names(walk(model)).items():
                         named.setdefault(tid, tensor_name)
-                    for key, tensor_name in [(_storage_key(p), named[id(p)]) for p in model.parameters()]:
+                    for key, tensor_name in [(storage_key(p), named[id(p)]) for p in model.parameters()]:
                         named.setdefault(key, tensor_name)
                 self._replay(named)
             with reporting_partial("fast_init", written, names):
@@ -323,20 +329,13 @@ class fast_init:
         """
         calls, self._calls = self._calls, []
         for k, (init_name, tensor, args, kwargs) in enumerate(calls):
-            name = named.get(id(tensor)) or named.get(_storage_key(tensor))
+            name = named.get(id(tensor)) or named.get(storage_key(tensor))
             if name is not None:
                 target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
                 call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
                 self.report.initialized.append(name)
             elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
                 call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
-
-
-def _storage_key(t: torch.Tensor) -> Hashable:
-    """Identifies a tensor's memory: a Parameter made from an initialized temporary shares it."""
-    if t.device.type == "meta" or is_lazy(t):  # no memory (yet)
-        return id(t)
-    return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
 
 def _parameter_of(models: list[nn.Module], name: str) -> torch.Tensor | None:

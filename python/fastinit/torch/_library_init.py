@@ -36,6 +36,7 @@ from typing import Any, Union
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from . import _nn_init
 from ._names import canonical_names, walk
@@ -59,8 +60,10 @@ HF_FLAG = "_is_hf_initialized"
 
 
 def storage_key(t: torch.Tensor) -> Hashable:
-    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key."""
-    if t.device.type == "meta" or t.layout != torch.strided or type(t).__name__ == "DTensor":
+    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key, and so has a Parameter
+    made from an initialized temporary. Tensors without memory of their own (meta, lazy) or without one
+    strided block of it (sparse, DTensor) are keyed by identity."""
+    if is_lazy(t) or t.device.type == "meta" or t.layout != torch.strided or type(t).__name__ == "DTensor":
         return id(t)
     return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
 

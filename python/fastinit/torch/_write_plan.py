@@ -48,6 +48,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 from torch.overrides import TorchFunctionMode
 
 from ._shard import WHOLE_TENSOR_FILLS, fill_sharded
@@ -196,7 +197,7 @@ class WritePlan(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type 
     def _key(t: torch.Tensor) -> int | None:
         try:
             return int(t.untyped_storage().data_ptr())
-        except (RuntimeError, NotImplementedError, TypeError):  # no storage (meta, subclasses without one)
+        except (RuntimeError, NotImplementedError, TypeError, ValueError):  # no storage (meta, lazy, others)
             return None
 
     def _drop(self, key: int) -> None:
@@ -285,7 +286,7 @@ def planned_writes(modules: Iterable[nn.Module]) -> Iterator[WritePlan | None]:
     ``reset_parameters``) joins the outer one.
     """
     if _active.plan is not None or not _active.enabled or not any(
-            t.numel() >= MIN_DEFERRED for m in modules for t in (*m.parameters(), *m.buffers())):
+            not is_lazy(t) and t.numel() >= MIN_DEFERRED for m in modules for t in (*m.parameters(), *m.buffers())):
         yield _active.plan
         return
     plan = WritePlan()
