@@ -52,13 +52,39 @@ def test_materialize_with_rules_and_defaults_for_the_rest():
                                            generator=stream(1, "blocks.0.linear2.weight")))
 
 
-def test_materialize_reports_unreset_buffers():
+def test_materialize_refuses_to_leave_unreset_tensors_uninitialized_unless_asked_to_warn():
+    """Issue 15: nothing is left as uninitialized memory without an error, or a warning the user asked for."""
+    def meta_model():
+        with torch.device("meta"):
+            model = nn.Sequential(nn.Linear(2, 2), nn.Module())
+            model.register_buffer("cache", torch.zeros(3))
+            model[1].cls_token = nn.Parameter(torch.zeros(4))  # a module without reset_parameters
+        return model
+
+    model = meta_model()
+    with pytest.raises(ft.UninitializedTensorsError, match=r"2 tensor\(s\) hold uninitialized memory .*: "
+                       r"'1.cls_token', 'cache'\. .*on_untouched='warn'") as info:
+        ft.materialize(model, seed=0)
+    assert info.value.names == ["1.cls_token", "cache"] == info.value.report.untouched
+    assert info.value.report.initialized == ["0.weight", "0.bias"]
+    reference = meta_model()
+    with pytest.warns(UserWarning, match=r"2 tensor\(s\) hold uninitialized memory .*: '1.cls_token', 'cache'"):
+        report = ft.materialize(reference, seed=0, on_untouched="warn")
+    assert report.untouched == ["1.cls_token", "cache"]
+    assert torch.equal(model[0].weight, reference[0].weight) and model[0].weight.device.type == "cpu"
+    with pytest.raises(ValueError, match="on_untouched must be one of 'raise', 'warn', got 'ignore'"):
+        ft.materialize(meta_model(), seed=0, on_untouched="ignore")
+
+
+def test_materialize_names_every_untouched_tensor():
     with torch.device("meta"):
-        model = nn.Sequential(nn.Linear(2, 2))
-        model.register_buffer("cache", torch.zeros(3))
-    with pytest.warns(UserWarning, match=r"1 tensor\(s\) hold uninitialized memory .*: 'cache'"):
-        report = ft.materialize(model, seed=0)
-    assert report.untouched == ["cache"]
+        model = nn.Module()
+        for k in range(7):
+            model.register_buffer(f"b{k}", torch.zeros(1))
+    with pytest.raises(ft.UninitializedTensorsError, match="'b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6'"):
+        ft.materialize(model, seed=0)
+    with pytest.warns(UserWarning, match="'b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6'"):
+        ft.materialize(model, seed=0, on_untouched="warn")
 
 
 def test_fast_init_equals_reset_parameters_and_honours_constructor_calls():

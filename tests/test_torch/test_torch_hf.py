@@ -25,6 +25,7 @@ stats = pytest.importorskip("scipy.stats")
 
 import fastinit.torch as fit  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("plan_every_write")  # conftest.py: every fill of these small models planned
 T = transformers
 transformers.logging.set_verbosity_error()
 V = 512  # vocabulary of every text model below
@@ -58,12 +59,14 @@ FAMILIES = {
                                                                    image_size=32, patch_size=8, num_labels=10)),
 }
 MODES = ("fast_init", "materialize")
+
 P_MIN = 1e-4  # KS p-value below which a tensor's distribution differs (fixed seeds: deterministic)
 
 
 #: transformers 4.x computes some buffers (position_ids, causal masks, rotary inv_freq) in constructors
 #: only, so on the meta device they have no values and its _init_weights does not write them:
-#: ``materialize`` names them (UserWarning, ``report.untouched``), they are left out of the comparisons.
+#: ``materialize`` raises UninitializedTensorsError naming them, or with ``on_untouched="warn"`` names
+#: them in a UserWarning and ``report.untouched``; they are left out of the comparisons.
 HF4 = int(transformers.__version__.split(".")[0]) < 5
 LOST_ON_META: dict[str, list[str]] = {}
 
@@ -80,9 +83,9 @@ def build(family: str, mode: str, seed: int = 0, **kwargs: object) -> torch.nn.M
                 return cls.from_config(config, **kwargs)
         with torch.device("meta"):
             model = cls.from_config(config, **kwargs)
-        if HF4:
+        if HF4:  # the lost buffers: asked for a warning (the default is an UninitializedTensorsError)
             warnings.filterwarnings("always", "materialize: .* hold uninitialized memory", UserWarning)
-        report = fit.materialize(model, seed=seed)
+        report = fit.materialize(model, seed=seed, on_untouched="warn" if HF4 else "raise")
     buffers = dict(model.named_buffers())
     assert all(name in buffers for name in report.untouched)  # never a parameter
     LOST_ON_META[family] = report.untouched
@@ -274,3 +277,47 @@ def test_tensor_methods_are_torchs_outside_a_hook() -> None:
     torch.manual_seed(0)
     assert torch.equal(t, torch.randn(1000))
     assert "normal_" not in vars(torch.Tensor)
+
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("family", ["gpt2", "llama", "bert", "t5", "bart"])
+def test_no_value_is_drawn_for_a_write_that_a_later_one_replaces(family: str, mode: str,
+                                                                  random_draws: list[int]) -> None:
+    """One draw per random parameter: not the constructor's normal_ that _init_weights repeats (GPT-2's
+    Conv1D), not the nn.Linear/nn.Embedding default the hook overwrites, not the lm_head a tie drops;
+    with every write run (the plan disabled) the same model draws more and ends with the same bits."""
+    from fastinit.torch import _write_plan
+
+    def construct() -> tuple[torch.nn.Module, list[str]]:
+        cls, config = FAMILIES[family]()
+        if mode == "fast_init":
+            with fit.fast_init(seed=2):
+                return cls.from_config(config), []
+        with torch.device("meta"):
+            model = cls.from_config(config)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "materialize: .* hold uninitialized memory", UserWarning)  # 4.x
+            return model, fit.materialize(model, seed=2, on_untouched="warn").untouched
+
+    model, untouched = construct()
+    drawn = random_draws[0]
+    random_params = [p for p in model.parameters() if p.numel() > 1 and bool(p.detach().float().std() > 0)]
+    assert drawn == sum(p.numel() for p in random_params)
+    random_draws[0] = 0
+    with _write_plan.disabled():
+        every_write, _ = construct()
+    assert random_draws[0] > drawn
+    reference = every_write.state_dict()
+    assert all(torch.equal(v, reference[k]) for k, v in model.state_dict().items() if k not in untouched)
+
+
+@pytest.mark.skipif(not HF4, reason="transformers 5's _init_weights writes every buffer: nothing is lost on meta")
+def test_transformers_4_buffers_lost_on_meta_are_an_error_by_default() -> None:
+    cls, config = FAMILIES["gpt2"]()
+    with torch.device("meta"):
+        model = cls.from_config(config)
+    with pytest.raises(fit.UninitializedTensorsError, match=r"'transformer.h.0.attn.bias'.*fast_init") as info:
+        fit.materialize(model, seed=0)
+    assert "transformer.h.1.attn.bias" in info.value.names
+    assert all(not k.endswith(".weight") for k in info.value.names)  # every parameter was written

@@ -182,6 +182,11 @@ assert_type(fastinit.torch.init_module(model, rules, seed=g, allow_unused=True),
 with torch.device("meta"):
     meta_model: nn.Module = nn.Linear(8, 4)
 assert_type(fastinit.torch.materialize(meta_model, seed=0, device="cpu", rules=None), fastinit.torch.InitReport)
+try:
+    fastinit.torch.materialize(meta_model, seed=0, on_untouched="raise")
+except fastinit.torch.UninitializedTensorsError as uninitialized:
+    assert_type(uninitialized.names, list[str])
+    assert_type(uninitialized.report, fastinit.torch.InitReport)
 with fastinit.torch.fast_init(seed=0) as building:
     built: nn.Module = nn.Linear(8, 4)
 assert_type(building, fastinit.torch.fast_init)

@@ -23,7 +23,9 @@
   place in the whole tensor, ``check_same_seed`` verifies the ranks agree.
 
 A whole-model call that fails after writing some tensors raises
-:class:`PartialInitError`, which names the tensors written and not written.
+:class:`PartialInitError`, which names the tensors written and not written;
+``materialize`` raises :class:`UninitializedTensorsError` for tensors nothing
+initialized (``on_untouched="warn"``: a warning naming them).
 
 PyTorch is imported by this package only, never by ``import fastinit``.
 """
@@ -62,7 +64,7 @@ from ._nn_init import (
     zeros_,
 )
 from ._partial import PartialInitError
-from ._report import InitReport
+from ._report import InitReport, UninitializedTensorsError
 from ._rules import Rule, gpt2_rules, init_module
 from ._shard import check_same_seed, fill_sharded, local_block, local_blocks
 
@@ -72,6 +74,6 @@ __all__ = [
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
     "kaiming_normal", "orthogonal", "sparse",
     "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "InitReport",
-    "PartialInitError",
+    "PartialInitError", "UninitializedTensorsError",
     "fill_sharded", "check_same_seed", "local_block", "local_blocks",
 ]  # fmt: skip

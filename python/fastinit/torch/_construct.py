@@ -16,23 +16,31 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
-from ._library_init import InitHookLike, deferred_hook_targets, finish_with_hook, hooks_for, resolve_init_hook
+from ._library_init import (
+    InitHookLike,
+    deferred_hook_targets,
+    finish_with_hook,
+    hooks_for,
+    resolve_init_hook,
+    storage_key,
+)
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._patching import SharedPatch
-from ._report import InitReport
+from ._report import ON_UNTOUCHED, InitReport, UninitializedTensorsError
 from ._routing import call_keyed, routed_init
 from ._rules import Rule, apply_rules
 from ._seeds import SeedLike, fold_in_seed, root_seed
+from ._write_plan import planned_writes
 
 __all__ = ["materialize", "fast_init"]
 
 
 def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.device = "cpu",
-                rules: Sequence[Rule] | None = None, *, init_hook: InitHookLike = "auto") -> InitReport:
+                rules: Sequence[Rule] | None = None, *, init_hook: InitHookLike = "auto",
+                on_untouched: str = "raise") -> InitReport:
     """Allocate a model built on the meta device and initialize it as its own code does, on fastinit's kernels.
 
     ``module.to_empty(device=device)`` allocates every parameter and buffer
@@ -57,18 +65,32 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     rules : sequence of Rule, optional
     init_hook : "auto", None or callable, default "auto"
         See :func:`reset_parameters`; None skips the library's hook.
+    on_untouched : {"raise", "warn"}, default "raise"
+        What to do about tensors nothing initialized (a buffer computed only
+        in a constructor, a parameter of a module without
+        ``reset_parameters`` that no rule or hook writes): after ``to_empty``
+        they hold arbitrary memory. "raise": :class:`UninitializedTensorsError`
+        naming each of them, once everything else is written; "warn": a
+        UserWarning naming each of them, and the report is returned.
 
     Returns
     -------
     InitReport
-        Its ``untouched`` also lists the buffers nothing reset: after
-        ``to_empty`` they hold arbitrary memory, which a UserWarning says
-        (recompute them, e.g. rotary caches, or register them persistent and
-        load them). ``torch.nn.init`` calls that the constructor made on the
-        meta device are not seen: express them as ``rules``.
+        With ``on_untouched="warn"``, its ``untouched`` lists the tensors
+        that hold arbitrary memory (recompute them, e.g. rotary caches, or
+        register them persistent and load them). ``torch.nn.init`` calls that
+        the constructor made on the meta device are not seen: express them as
+        ``rules``.
+
+    Raises
+    ------
+    UninitializedTensorsError
+        With ``on_untouched="raise"``, if any tensor was left uninitialized.
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if on_untouched not in ON_UNTOUCHED:
+        raise ValueError(f"on_untouched must be one of {', '.join(map(repr, ON_UNTOUCHED))}, got {on_untouched!r}")
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     ties = _ties(module)
@@ -76,19 +98,24 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     if not hooks_for(module, init_hook):
         _tie(ties)
     session = Session(module, root)
-    with torch.no_grad(), session.reporting_partial("materialize"):
-        if rules is None:
-            report = session.run(None)
-        else:
-            report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
-    for prefix, m in session.modules:
-        for attr, b in m._buffers.items():
-            if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
-                report.untouched.append(prefix + attr)
-    with session.reporting_partial("materialize"):
-        finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as in
-    _tie(ties)                                             # construction; what it leaves untied is tied here
-    report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)")
+    with planned_writes([module]):  # a tensor's fill that a later write (or a tie) replaces is never drawn
+        with torch.no_grad(), session.reporting_partial("materialize"):
+            if rules is None:
+                report = session.run(None)
+            else:
+                report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
+        for prefix, m in session.modules:
+            for attr, b in m._buffers.items():
+                if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
+                    report.untouched.append(prefix + attr)
+        with session.reporting_partial("materialize"):
+            finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
+        _tie(ties)                                             # in construction; what it leaves untied: here
+    if report.untouched and on_untouched == "raise":
+        InitReport(fallback=report.fallback).warn("materialize")  # the error names the untouched tensors
+        raise UninitializedTensorsError(report)
+    report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)",
+                all_untouched=True)
     return report
 
 
@@ -272,39 +299,43 @@ class fast_init:
         def names() -> list[str]:
             return [n for m in self.models for n in canonical_names(walk(m)).values()]
 
-        with torch.no_grad(), reporting_partial("fast_init", written, names):
-            for model in self.models:
-                session = Session(model, self._root)
-                sessions.append(session)
-                report = session.run(None)
-                self.report.initialized += report.initialized
-                self.report.fallback += report.fallback
-                self.report.untouched += report.untouched
-                for tid, tensor_name in canonical_names(walk(model)).items():
-                    named.setdefault(tid, tensor_name)
-                for p in model.parameters():
-                    named.setdefault(_storage_key(p), named[id(p)])
-            for k, (init_name, tensor, args, kwargs) in enumerate(self._calls):
-                name = named.get(id(tensor)) or named.get(_storage_key(tensor))
-                if name is not None:
-                    target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
-                    call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
-                    self.report.initialized.append(name)
-                elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
-                    call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
-        with reporting_partial("fast_init", written, names):
-            for model in self.models:  # last, as post_init runs after the constructors: the library's own init
-                finish_with_hook(model, self._root, self.init_hook, self.report)
+        with planned_writes(self.models):  # a tensor's fill that a later write (or a tie) replaces: not drawn
+            with torch.no_grad(), reporting_partial("fast_init", written, names):
+                for model in self.models:
+                    session = Session(model, self._root)
+                    sessions.append(session)
+                    report = session.run(None)
+                    self.report.initialized += report.initialized
+                    self.report.fallback += report.fallback
+                    self.report.untouched += report.untouched
+                    for tid, tensor_name in canonical_names(walk(model)).items():
+                        named.setdefault(tid, tensor_name)
+                    for key, tensor_name in [(storage_key(p), named[id(p)]) for p in model.parameters()]:
+                        named.setdefault(key, tensor_name)
+                self._replay(named)
+            with reporting_partial("fast_init", written, names):
+                for model in self.models:  # last, as post_init runs after the constructors: the library's own init
+                    finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)
 
 
-def _storage_key(t: torch.Tensor) -> Hashable:
-    """Identifies a tensor's memory: a Parameter made from an initialized temporary shares it."""
-    if t.device.type == "meta" or is_lazy(t):  # no memory (yet)
-        return id(t)
-    return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
+    def _replay(self, named: dict[Hashable, str]) -> None:
+        """The ``torch.nn.init`` calls the constructors made, in order, each on its tensor's stream.
+
+        The recorded calls are let go of here: a tensor a tie leaves
+        unreferenced is then never written (see ``_write_plan``).
+        """
+        calls, self._calls = self._calls, []
+        for k, (init_name, tensor, args, kwargs) in enumerate(calls):
+            name = named.get(id(tensor)) or named.get(storage_key(tensor))
+            if name is not None:
+                target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
+                call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
+                self.report.initialized.append(name)
+            elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
+                call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
 
 
 def _parameter_of(models: list[nn.Module], name: str) -> torch.Tensor | None:

@@ -59,6 +59,7 @@ from ._report import InitReport
 from ._routing import call_keyed, routed_init
 from ._seeds import SeedLike, fold_in_seed, root_seed
 from ._shard import check_sharded_state, local_blocks, local_tensor
+from ._write_plan import fill_constant_part, overwriting, planned_writes
 
 __all__ = ["reset_parameters", "Session", "DEFAULT_RESETS"]
 
@@ -171,7 +172,8 @@ class Session:
         owned = self.owner_name(tensor, name)
         if tensor is not None and owned is not None:
             local = _nn_init._checked(tensor) if tensor.is_floating_point() else local_tensor(tensor)
-            local.fill_(value)
+            with overwriting(local):
+                local.fill_(value)
             self.written[id(tensor)] = owned
 
     def fallback(self, prefix: str, module: nn.Module) -> None:
@@ -284,7 +286,7 @@ def _embedding(s: Session, prefix: str, m: nn.Embedding | nn.EmbeddingBag) -> No
         for view, _, offset in local_blocks(weight):  # the padding row is in at most one block
             row = m.padding_idx - (offset[0] if offset is not None else 0)
             if 0 <= row < view.shape[0]:
-                view[row].fill_(0)
+                fill_constant_part(view[row], 0)
 
 
 def _affine(s: Session, prefix: str, m: nn.LayerNorm | nn.GroupNorm | nn.RMSNorm | _NormBase) -> None:
@@ -409,7 +411,7 @@ def reset_parameters(module: nn.Module, seed: SeedLike = None, *, init_hook: Ini
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     session = Session(module, root)
-    with session.reporting_partial("reset_parameters"):
+    with planned_writes([module]), session.reporting_partial("reset_parameters"):
         with torch.no_grad():
             report = session.run(None)
         finish_with_hook(module, root, init_hook, report)

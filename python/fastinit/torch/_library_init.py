@@ -36,6 +36,7 @@ from typing import Any, Union
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from . import _nn_init
 from ._names import canonical_names, walk
@@ -43,6 +44,7 @@ from ._patching import SharedPatch, Target
 from ._report import InitReport
 from ._routing import INIT_NAMES, call_keyed, routed_init
 from ._seeds import fold_in_seed
+from ._write_plan import active_plan, overwriting
 
 __all__ = ["InitHook", "find_init_hooks", "run_init_hook", "resolve_init_hook", "deferred_hook_targets",
            "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike", "hooks_for"]
@@ -58,12 +60,14 @@ HF_FLAG = "_is_hf_initialized"
 
 
 def storage_key(t: torch.Tensor) -> Hashable:
-    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key.
+    """Identifies a tensor's memory: ``p.data`` of a Parameter ``p`` has ``p``'s key, and so has a Parameter
+    made from an initialized temporary.
 
     A DTensor (FSDP2, tensor parallel) is known by its local shard's memory with its global shape
     and placements, so ``p.data`` of a sharded parameter (transformers 4.x writes
-    ``module.weight.data.normal_(...)``) finds ``p``'s name. A rank whose shard is empty has no
-    memory to tell tensors apart: there the key is the object (nothing is written there anyway).
+    ``module.weight.data.normal_(...)``) finds ``p``'s name. Tensors without memory of their own
+    (meta, lazy, a DTensor whose shard on this rank is empty: nothing is written there) or without
+    one strided block of it (sparse) are keyed by identity.
     """
     if type(t).__name__ == "DTensor":
         local = t._local_tensor
@@ -71,7 +75,7 @@ def storage_key(t: torch.Tensor) -> Hashable:
             return id(t)
         return (local.data_ptr(), tuple(local.shape), tuple(local.stride()), t.dtype, tuple(t.shape),
                 tuple(t.placements))
-    if t.device.type == "meta" or t.layout != torch.strided:
+    if is_lazy(t) or t.device.type == "meta" or t.layout != torch.strided:
         return id(t)
     return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), t.dtype)
 
@@ -203,16 +207,37 @@ def _uniform_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, t
 def _recording_method(method: str) -> Callable[[Any], Any]:
     def factory(original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
         def recorded(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-            result = original(self, *args, **kwargs)
             state = _active.state
-            if state is not None and not state.busy:
-                state.mark(state.name_of(self), f"Tensor.{method}")
-            return result
+            if state is None or state.busy:
+                return original(self, *args, **kwargs)
+            if not _constant_part(method, original, self, args, kwargs):
+                with overwriting(self, *args, *kwargs.values()):
+                    original(self, *args, **kwargs)
+            state.mark(state.name_of(self), f"Tensor.{method}")
+            return self
 
         recorded.__name__ = recorded.__qualname__ = method
         return recorded
 
     return factory
+
+
+def _zero(view: torch.Tensor, value: object) -> None:
+    torch._C.TensorBase.zero_(view)
+
+
+def _constant_part(method: str, original: Callable[..., torch.Tensor], tensor: torch.Tensor,
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """``zero_``/``fill_(number)`` of part of a tensor: recorded behind its storage's planned writes if it has
+    some (True), else the caller runs it now."""
+    plan = active_plan()
+    if plan is None:
+        return False
+    if method == "zero_" and not args and not kwargs:
+        return plan.constant_part(tensor, _zero, 0)
+    if method == "fill_" and len(args) + len(kwargs) == 1:
+        return plan.constant_part(tensor, original, args[0] if args else kwargs.get("value"))
+    return False
 
 
 def _tensor_targets() -> list[Target]:

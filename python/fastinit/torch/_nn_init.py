@@ -28,6 +28,7 @@ from .. import structured as _fs
 from ..fans import calculate_gain
 from . import _shard
 from ._seeds import SeedLike, stream
+from ._write_plan import active_plan, overwriting
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
@@ -82,7 +83,13 @@ def _fill(fill: Callable[..., object], tensor: torch.Tensor, *args: Any,
     _checked(tensor)
     if generator is not _NOT_RANDOM:
         kwargs["seed"] = stream(generator)
-    return _shard.fill_sharded(fill, tensor, *args, **kwargs)
+    plan = active_plan()  # inside a whole-model call: the fill may wait, and never run if replaced
+    if plan is None:
+        return _shard.fill_sharded(fill, tensor, *args, **kwargs)
+    if plan.fill(fill, tensor, args, kwargs):
+        return tensor
+    with plan.overwriting(tensor):
+        return _shard.fill_sharded(fill, tensor, *args, **kwargs)
 
 
 def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0, generator: SeedLike = None) -> torch.Tensor:
@@ -108,11 +115,15 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
 def constant_(tensor: torch.Tensor, val: float) -> torch.Tensor:
     """Fill ``tensor`` with ``val`` (``torch.nn.init.constant_``)."""
     local = _checked(tensor)  # a DTensor's whole local shard: every block of it gets the same value
-    if local.device.type == "cpu":
-        _fi.constant_(local, val)
-    else:
-        with torch.no_grad():
-            local.copy_(_fi.constant_(torch.empty(local.shape, dtype=local.dtype), val))
+    plan = active_plan()  # inside a whole-model call: a constant row of a tensor may wait behind its fill
+    if plan is not None and plan.constant_part(local, _fi.constant_, val):
+        return tensor
+    with overwriting(local):
+        if local.device.type == "cpu":
+            _fi.constant_(local, val)
+        else:
+            with torch.no_grad():
+                local.copy_(_fi.constant_(torch.empty(local.shape, dtype=local.dtype), val))
     return tensor
 
 

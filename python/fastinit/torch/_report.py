@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
-__all__ = ["InitReport", "quoted_names"]
+__all__ = ["InitReport", "quoted_names", "UninitializedTensorsError", "ON_UNTOUCHED"]
 
 
 @dataclasses.dataclass
@@ -36,23 +36,58 @@ class InitReport:
     untouched: list[str] = dataclasses.field(default_factory=list)
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    def warn(self, what: str, stacklevel: int = 3, untouched: str = "were left unchanged") -> None:
+    def warn(self, what: str, stacklevel: int = 3, untouched: str = "were left unchanged",
+             all_untouched: bool = False) -> None:
         """One UserWarning naming the fallback modules and untouched parameters, if any.
 
         ``untouched`` says what the untouched tensors hold (``materialize``:
-        uninitialized memory).
+        uninitialized memory); ``all_untouched`` names every one of them, not only the first five.
         """
         parts = []
         if self.fallback:
             parts.append(f"{len(self.fallback)} module(s) without a fastinit rule were reset by their own "
                          f"reset_parameters(): {quoted_names(self.fallback)}")
         if self.untouched:
-            parts.append(f"{len(self.untouched)} tensor(s) {untouched}: {quoted_names(self.untouched)}")
+            parts.append(f"{len(self.untouched)} tensor(s) {untouched}: "
+                         f"{quoted_names(self.untouched, None if all_untouched else 5)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 
 
-def quoted_names(names: list[str], n: int = 5) -> str:
-    """The first ``n`` names, quoted and comma-separated, then how many more there are."""
+def quoted_names(names: list[str], n: int | None = 5) -> str:
+    """The first ``n`` names (all for None), quoted and comma-separated, then how many more there are."""
+    if n is None:
+        n = len(names)
     shown = ", ".join(repr(x) for x in names[:n])
     return shown + (f", ... ({len(names) - n} more)" if len(names) > n else "")
+
+
+#: What ``materialize(on_untouched=...)`` accepts.
+ON_UNTOUCHED = ("raise", "warn")
+
+
+class UninitializedTensorsError(RuntimeError):
+    """``materialize`` left tensors that nothing initialized: they hold the arbitrary memory of ``to_empty``.
+
+    Raised after every other tensor is written and the ties are made, so the
+    model is complete but for ``names``. ``materialize(...,
+    on_untouched="warn")`` gives a UserWarning naming them instead.
+
+    Attributes
+    ----------
+    names : list of str
+        The tensors (qualified names), every one of them also in ``report.untouched``.
+    report : InitReport
+        What the call did, as ``materialize`` would have returned it.
+    """
+
+    def __init__(self, report: InitReport) -> None:
+        self.names = list(report.untouched)
+        self.report = report
+        super().__init__(
+            f"materialize: {len(self.names)} tensor(s) hold uninitialized memory (allocated by to_empty, reset by "
+            f"nothing): {quoted_names(self.names, None)}. Their values come from code that did not run on the meta "
+            "device (buffers computed in a constructor, e.g. position_ids or a rotary inv_freq in transformers "
+            "4.x): build the model under fastinit.torch.fast_init instead, or pass on_untouched='warn' and "
+            "write them yourself"
+        )
