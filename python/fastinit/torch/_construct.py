@@ -112,7 +112,7 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
             finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
         _tie(ties)                                             # in construction; what it leaves untied: here
     if report.untouched and on_untouched == "raise":
-        InitReport(fallback=report.fallback).warn("materialize")  # the error names the untouched tensors
+        InitReport(fallback=report.fallback, torch_drawn=report.torch_drawn).warn("materialize")  # the error: untouched
         raise UninitializedTensorsError(report)
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)",
                 all_untouched=True)

@@ -44,6 +44,7 @@ from ._patching import SharedPatch, Target
 from ._report import InitReport
 from ._routing import INIT_NAMES, call_keyed, routed_init
 from ._seeds import fold_in_seed
+from ._unrouted_draws import watching
 from ._write_plan import active_plan, overwriting
 
 __all__ = ["InitHook", "find_init_hooks", "run_init_hook", "resolve_init_hook", "deferred_hook_targets",
@@ -142,6 +143,9 @@ class _HookState:
         self.label = label
         self.unnamed = 0
         self.written: dict[str, str] = {}
+        #: tensors whose last write holds values torch's generator drew (name -> the function that drew them)
+        self.torch_drawn: dict[str, str] = {}
+        self._drawn_now: dict[str, str] = {}  # flagged by TorchDraws during the write being made
         self.busy = False  # inside one of our own fills: tensor methods there are fastinit's own
 
     def name_of(self, t: torch.Tensor) -> str | None:
@@ -157,8 +161,30 @@ class _HookState:
         return fold_in_seed(self.root, name)
 
     def mark(self, name: str | None, how: str) -> None:
-        if name is not None:
+        """The write ``how`` of ``name`` is done: the tensor's last write (reproducible unless it was
+        flagged by :meth:`drawn_by_torch` while it was made)."""
+        if name is None:
+            return
+        origin = self._drawn_now.pop(name, None)
+        if origin is None:
             self.written[name] = f"{self.label}: {how}"
+            self.torch_drawn.pop(name, None)
+        else:
+            self.written[name] = f"{self.label}: {how} of values drawn by {origin}"
+            self.torch_drawn[name] = origin
+
+    def drawn_by_torch(self, t: torch.Tensor, origin: str) -> None:
+        """``t`` is being written with values torch's generator drew (by ``origin``)."""
+        name = self.name_of(t)
+        if name is not None and not self.busy:
+            self._drawn_now[name] = origin
+
+    def finish(self) -> None:
+        """Writes flagged without a :meth:`mark` after them (``p.data = ...``, ``random_``) are last writes."""
+        for name, origin in self._drawn_now.items():
+            self.written[name] = f"{self.label}: values drawn by {origin}"
+            self.torch_drawn[name] = origin
+        self._drawn_now.clear()
 
 
 class _Active(threading.local):
@@ -299,35 +325,47 @@ def _routed_hook(state: _HookState) -> Iterator[None]:
         _tensor_patch.acquire()
         _active.state = state
         try:
-            yield
+            with watching(state.drawn_by_torch):
+                yield
+            state.finish()
         finally:
             _active.state = None
             _tensor_patch.release()
             _library_patch.release()
 
 
-def run_init_hook(model: nn.Module, root: int, init_hook: InitHookLike = "auto") -> dict[str, str]:
-    """Run the model's library init hook(s) with fastinit's streams; ``{qualified name: what wrote it}``.
+def run_init_hook(model: nn.Module, root: int, init_hook: InitHookLike = "auto"
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+    """Run the model's library init hook(s) with fastinit's streams.
 
-    Names are relative to ``model``. See the module docstring for what is routed.
+    Returns ``({qualified name: what wrote it last}, {qualified name: the torch function that drew
+    its values})``, the second for tensors whose last write holds values of torch's generator
+    (:mod:`._unrouted_draws`). Names are relative to ``model``. See the module docstring for what is
+    routed.
     """
     written: dict[str, str] = {}
+    torch_drawn: dict[str, str] = {}
     for prefix, sub, hook in hooks_for(model, init_hook):
         label = type(sub).__qualname__ + (".init_weights" if hook is _hf_init_weights else f" {hook!r}")
         state = _HookState(model, root, prefix + label)
         with _routed_hook(state), torch.no_grad():
             hook(sub)
         written.update(state.written)
-    return written
+        for name in state.written:  # a later hook's write of a tensor replaces an earlier one's
+            torch_drawn.pop(name, None)
+        torch_drawn.update(state.torch_drawn)
+    order = {n: i for i, n in enumerate(dict.fromkeys(canonical_names(walk(model)).values()))}
+    return written, dict(sorted(torch_drawn.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def finish_with_hook(model: nn.Module, root: int, init_hook: InitHookLike, report: InitReport) -> None:
     """Run the hook(s) after the defaults of ``report``'s call and record what they wrote in it."""
-    written = run_init_hook(model, root, init_hook)
+    written, torch_drawn = run_init_hook(model, root, init_hook)
     known = set(report.initialized)
     report.initialized += [n for n in written if n not in known]
     report.untouched = [n for n in report.untouched if n not in written]
     report.sources.update(written)
+    report.torch_drawn = [n for n in report.torch_drawn if n not in written] + list(torch_drawn)
 
 
 # --------------------------------------------------------------------------

@@ -29,16 +29,25 @@ class InitReport:
         Face's ``init_weights``), what wrote it, e.g.
         ``{"transformer.wte.weight": "GPT2LMHeadModel.init_weights: normal_"}``;
         tensors not in it hold the torch module default (or a rule's value).
+    torch_drawn : list of str
+        Tensors whose last write by a library's init hook holds values drawn
+        by torch's own generator, which fastinit cannot route (for example
+        ``p.copy_(torch.randn(n, m) * std)``, ``p.data = torch.rand(n)``,
+        ``p.data.random_()``): the code ran as written, so the distribution is
+        the model's, but the values follow ``torch.manual_seed``, not
+        fastinit's seed. ``sources`` says which function drew them. Named in
+        the call's warning.
     """
 
     initialized: list[str] = dataclasses.field(default_factory=list)
     fallback: list[str] = dataclasses.field(default_factory=list)
     untouched: list[str] = dataclasses.field(default_factory=list)
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
+    torch_drawn: list[str] = dataclasses.field(default_factory=list)
 
     def warn(self, what: str, stacklevel: int = 3, untouched: str = "were left unchanged",
              all_untouched: bool = False) -> None:
-        """One UserWarning naming the fallback modules and untouched parameters, if any.
+        """One UserWarning naming the fallback modules, untouched parameters and torch-drawn tensors, if any.
 
         ``untouched`` says what the untouched tensors hold (``materialize``:
         uninitialized memory); ``all_untouched`` names every one of them, not only the first five.
@@ -50,6 +59,10 @@ class InitReport:
         if self.untouched:
             parts.append(f"{len(self.untouched)} tensor(s) {untouched}: "
                          f"{quoted_names(self.untouched, None if all_untouched else 5)}")
+        if self.torch_drawn:
+            parts.append(f"{len(self.torch_drawn)} tensor(s) hold values drawn by torch's own generator, "
+                         f"not reproducible from fastinit's seed (see report.sources): "
+                         f"{quoted_names(self.torch_drawn)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
 
