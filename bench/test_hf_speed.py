@@ -1,4 +1,4 @@
-"""Speed and memory of fastinit.torch on Hugging Face GPT-2 (transformers, from a config; issue 15).
+"""Speed and memory of fastinit.torch on Hugging Face GPT-2 and Llama (transformers, from a config; issue 15).
 
 Each construction runs in a fresh process (time of the construction; peak resident memory from
 ``resource.getrusage`` minus the process's peak before it, so imports and torch's meta set-up are not
@@ -18,10 +18,15 @@ counted), the variants interleaved, medians over the repeats:
 GPT-2 medium shape (24 layers, width 1024, 355M parameters): targets fast_init and materialize
 >= 3x faster than plain. GPT-2 XL shape (48 layers, width 1600, 1.56B, 6.2 GB): peak memory of
 fast_init and materialize <= 1.3x the floor's, time <= 1.5x the floor's (plain is skipped there:
-minutes). Run::
+minutes). Llama-2-7B shape in bfloat16 (12.6 GiB; plain only when asked: it takes a minute or more):
+memory within 1.3x the floor, time against plain and the floor. ``many-small`` (a GPT-2 of 834
+layers of width 8: 10013 tensors of at most 512 elements) measures the overhead per tensor of running
+the model's own init code. Run::
 
     python bench/test_hf_speed.py --shape medium --threads 2 [--repeats 3]
     python bench/test_hf_speed.py --shape xl --threads 2 --repeats 2
+    python bench/test_hf_speed.py --shape llama-7b --threads 2 --repeats 1 --variants floor,materialize,plain
+    python bench/test_hf_speed.py --shape many-small --threads 2
     FASTINIT_ISA=avx2 python bench/test_hf_speed.py ...
 
 pytest-benchmark version (medium shape by default, times only, in one process)::
@@ -51,40 +56,47 @@ else:
 import fastinit  # noqa: E402
 import fastinit.torch as ft  # noqa: E402
 
-SHAPES = {  # GPT-2 sizes (n_layer, n_embd, n_head)
-    "tiny": (2, 64, 4),
-    "medium": (24, 1024, 16),
-    "xl": (48, 1600, 25),
+SHAPES = {  # name: (transformers config class, its arguments, dtype of from_config or None)
+    "tiny": ("GPT2Config", {"n_layer": 2, "n_embd": 64, "n_head": 4}, None),
+    "medium": ("GPT2Config", {"n_layer": 24, "n_embd": 1024, "n_head": 16}, None),
+    "xl": ("GPT2Config", {"n_layer": 48, "n_embd": 1600, "n_head": 25}, None),
+    "many-small": ("GPT2Config", {"n_layer": 834, "n_embd": 8, "n_head": 1, "vocab_size": 64, "n_positions": 32},
+                   None),
+    "llama-7b": ("LlamaConfig", {"hidden_size": 4096, "num_hidden_layers": 32, "intermediate_size": 11008,
+                                 "num_attention_heads": 32, "num_key_value_heads": 32, "vocab_size": 32000},
+                 "bfloat16"),
 }
 
 
 def config(shape: str):
-    n_layer, n_embd, n_head = SHAPES[shape]
-    return transformers.GPT2Config(n_layer=n_layer, n_embd=n_embd, n_head=n_head)
+    cls, kwargs, _ = SHAPES[shape]
+    return getattr(transformers, cls)(**kwargs)
 
 
 def construct(variant: str, shape: str):
     cfg = config(shape)
+    dtype = SHAPES[shape][2]
+    kwargs = {"dtype": getattr(torch, dtype)} if dtype else {}
     auto = transformers.AutoModelForCausalLM
     if variant == "plain":
-        return auto.from_config(cfg)
+        return auto.from_config(cfg, **kwargs)
     if variant == "fast_init":
         with ft.fast_init(seed=0):
-            return auto.from_config(cfg)
+            return auto.from_config(cfg, **kwargs)
     if variant == "materialize":
         with torch.device("meta"):
-            model = auto.from_config(cfg)
+            model = auto.from_config(cfg, **kwargs)
         ft.materialize(model, seed=0)
         return model
     if variant in ("floor", "fill_floor"):
         with torch.device("meta"):
-            model = auto.from_config(cfg)
+            model = auto.from_config(cfg, **kwargs)
         model.to_empty(device="cpu")
         model.tie_weights()  # to_empty gives lm_head a Parameter of its own; the model shares wte's
         with torch.no_grad():
             for k, p in enumerate(model.parameters()):
                 if variant == "fill_floor" and p.dim() > 1:
-                    fastinit.normal_(p.detach(), 0.0, 0.02, seed=k)
+                    ft.normal_(p, 0.0, 0.02, generator=k)  # fastinit's kernel (bfloat16 too)
                 else:
                     p.zero_()
         return model
@@ -126,7 +138,8 @@ def _child(variant: str, shape: str) -> None:
     model = construct(variant, shape)
     elapsed = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"time": elapsed, "peak_mib": _peak_mib(), "base_mib": base, "params": params}))
+    print(json.dumps({"time": elapsed, "peak_mib": _peak_mib(), "base_mib": base, "params": params,
+                      "tensors": len(model.state_dict())}))
 
 
 def main() -> None:
@@ -134,7 +147,8 @@ def main() -> None:
     parser.add_argument("--shape", choices=list(SHAPES), default="medium")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="threads of fastinit and of torch (default: their own)")
-    parser.add_argument("--variants", default=None, help="comma-separated (default: all; xl: without plain)")
+    parser.add_argument("--variants", default=None,
+                        help="comma-separated (default: all; xl and llama-7b: without plain)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
@@ -142,7 +156,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     if args.child:
         return _child(args.child, args.shape)
-    default = "floor,fill_floor,fast_init,materialize" + ("" if args.shape == "xl" else ",plain")
+    default = "floor,fill_floor,fast_init,materialize" + ("" if args.shape in ("xl", "llama-7b") else ",plain")
     variants = (args.variants or default).split(",")
     results: dict = {v: [] for v in variants}
     threads = ["--threads", str(args.threads)] if args.threads else []
@@ -157,7 +171,9 @@ def main() -> None:
     counts = {v: rs[0]["params"] for v, rs in results.items()}
     if len(set(counts.values())) > 1:
         print(f"parameter counts differ (ties): {counts}")
-    print(f"HF GPT-2 {args.shape}: {params / 1e6:.0f} M parameters, isa {fastinit._core.isa()}, "
+    tensors = max(r["tensors"] for rs in results.values() for r in rs)
+    print(f"HF {SHAPES[args.shape][0].removesuffix('Config')} {args.shape}: {params / 1e6:.0f} M parameters in "
+          f"{tensors} tensors, isa {fastinit._core.isa()}, "
           f"fastinit threads {fastinit.get_num_threads()}, torch threads {torch.get_num_threads()}, "
           f"{args.repeats} repeats")
     def ratio(a: str, b: str, key: str = "time") -> float:
@@ -174,7 +190,8 @@ def main() -> None:
         if "fill_floor" in med:
             line += f", time {ratio(v, 'fill_floor'):.2f}x fill_floor"
         if "plain" in med:
-            line += f", plain / this {1 / ratio(v, 'plain'):.2f}x"
+            line += (f", plain / this {1 / ratio(v, 'plain'):.2f}x "
+                     f"({(med[v]['time'] - med['plain']['time']) / tensors * 1e6:+.0f} us per tensor)")
         print(line)
 
 if __name__ == "__main__":
