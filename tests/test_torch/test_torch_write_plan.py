@@ -56,6 +56,17 @@ def both_ways(hook: Callable[[nn.Module], None], random_draws: list[int],
     return planned_sd, planned_n, eager_n
 
 
+
+def reset_with_or_without_plan(model: nn.Module, hook, planned: bool) -> None:
+    """``reset_parameters(model, seed=1, init_hook=hook)``, its writes planned or run one by one; warnings ignored."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if planned:
+            fit.reset_parameters(model, seed=1, init_hook=hook)
+        else:
+            with _write_plan.disabled():
+                fit.reset_parameters(model, seed=1, init_hook=hook)
+
 def test_only_the_last_whole_write_is_drawn_and_parts_follow_it_in_order(random_draws: list[int]) -> None:
     def hook(model: nn.Module) -> None:
         w = model[0].weight
@@ -134,13 +145,8 @@ def test_a_bad_argument_raises_where_it_did_and_leaves_the_same_values(random_dr
             nn.init.normal_(model[0].weight, std=2.0)
             nn.init.normal_(model[0].weight, std=-1.0)
 
-        with pytest.raises(fit.PartialInitError) as info, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if planned:
-                fit.reset_parameters(model, seed=1, init_hook=hook)
-            else:
-                with _write_plan.disabled():
-                    fit.reset_parameters(model, seed=1, init_hook=hook)
+        with pytest.raises(fit.PartialInitError) as info:
+            reset_with_or_without_plan(model, hook, planned)
         outcomes.append((str(info.value), model[0].weight.detach().clone()))
     assert outcomes[0][0] == outcomes[1][0] and "std" in outcomes[0][0]
     assert torch.equal(outcomes[0][1], outcomes[1][1]) and abs(float(outcomes[0][1].std()) - 2.0) < 0.3
@@ -193,13 +199,8 @@ def test_every_checked_argument_fails_as_it_does_without_the_plan(bad: Callable[
 
         torch.manual_seed(0)
         model = make()
-        with pytest.raises(fit.PartialInitError) as info, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if planned:
-                fit.reset_parameters(model, seed=1, init_hook=hook)
-            else:
-                with _write_plan.disabled():
-                    fit.reset_parameters(model, seed=1, init_hook=hook)
+        with pytest.raises(fit.PartialInitError) as info:
+            reset_with_or_without_plan(model, hook, planned)
         outcomes.append((type(info.value.__cause__), str(info.value), model.state_dict()))
     assert outcomes[0][:2] == outcomes[1][:2]
     assert all(torch.equal(v, outcomes[1][2][k]) for k, v in outcomes[0][2].items())
