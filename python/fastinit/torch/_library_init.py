@@ -354,7 +354,9 @@ def run_init_hook(model: nn.Module, root: int, init_hook: InitHookLike = "auto"
         for name in state.written:  # a later hook's write of a tensor replaces an earlier one's
             torch_drawn.pop(name, None)
         torch_drawn.update(state.torch_drawn)
-    order = {n: i for i, n in enumerate(dict.fromkeys(canonical_names(walk(model)).values()))}
+    if not torch_drawn:  # the common case: no second walk over the model to order nothing
+        return written, torch_drawn
+    order = {n: i for i, n in enumerate(dict.fromkeys(state.names.values()))}  # model order (every state's)
     return written, dict(sorted(torch_drawn.items(), key=lambda item: order.get(item[0], len(order))))
 
 
