@@ -89,6 +89,41 @@ def test_untouched_elements_around_a_strided_view():
         assert np.all(big[mask] == 7.0)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn, args", [(fi.normal_, (0.5, 2.0)), (fi.uniform_, (-1.0, 1.0))], ids=["normal", "uniform"])
+def test_fills_of_fresh_pages_write_only_the_array_and_the_same_bits(dtype, fn, args):
+    """Large dense fills map their pages first (cpp/src/prefault.cpp): fresh anonymous pages, never
+    touched before, and a shared file mapping get the bits a resident array gets, and the bytes around
+    an array that starts and ends inside a page keep their values."""
+    import mmap
+    item = np.dtype(dtype).itemsize
+    n = (3 << 20) // item + 37  # over the 1 MiB prefault piece, not a whole number of pages
+    start = 4096 // item + 3
+    expected = fn(empty(n, dtype), *args, seed=11)
+    anon = mmap.mmap(-1, (n + 2 * start) * item)  # zero pages the kernel has not mapped yet
+    fresh = np.frombuffer(anon, dtype=np.dtype(dtype))
+    fn(fresh[start:start + n], *args, seed=11)
+    np.testing.assert_array_equal(bits(fresh[start:start + n]), bits(expected))
+    assert not bits(fresh[:start]).any() and not bits(fresh[start + n:]).any()
+    del fresh
+    anon.close()
+
+
+def test_fill_of_a_shared_file_mapping_leaves_the_rest_of_the_file_as_it_was(tmp_path):
+    path = tmp_path / "weights.bin"
+    pattern = np.arange(1 << 21, dtype=np.uint32)  # 8 MiB with no zero page
+    pattern.tofile(path)
+    mapped = np.memmap(path, dtype=np.float32, mode="r+")
+    fi.normal_(mapped[1001:(1 << 21) - 999], seed=3)
+    mapped.flush()
+    del mapped
+    after = np.fromfile(path, dtype=np.uint32)
+    np.testing.assert_array_equal(after[:1001], pattern[:1001])
+    np.testing.assert_array_equal(after[(1 << 21) - 999:], pattern[(1 << 21) - 999:])
+    np.testing.assert_array_equal(after[1001:(1 << 21) - 999],
+                                  bits(fi.normal(((1 << 21) - 2000,), seed=3)))
+
+
 def test_out_of_place_arrays_are_allocated_by_the_core():
     for make in [lambda: fi.normal((33, 17), seed=1), lambda: fi.zeros(100, dtype="float16"),
                  lambda: fi.orthogonal((8, 5), seed=1), lambda: fi.dirac((4, 4, 3))]:

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "fastinit/kernels.hpp"
+#include "fastinit/prefault.hpp"
 #include "fastinit/thread_pool.hpp"
 
 namespace fastinit {
@@ -14,6 +15,21 @@ namespace {
 // Elements handled per task: large enough that thread hand-off is noise,
 // small enough that two cores share a 64M-element fill evenly.
 constexpr std::uint64_t kGrain = std::uint64_t{1} << 16;
+
+// Output ranges of at least this many bytes have their pages mapped before
+// they are written (prefault.hpp), one piece of this size at a time, so that
+// a piece is still in cache from the kernel's zeroing when the fill writes it.
+constexpr std::uint64_t kPrefaultPiece = std::uint64_t{1} << 20;
+
+std::uint64_t element_bytes(DType d) {
+  switch (d) {
+    case DType::float16:
+    case DType::bfloat16: return 2;
+    case DType::float32: return 4;
+    case DType::float64: return 8;
+  }
+  return 8;
+}
 
 struct Layout {
   std::vector<std::int64_t> shape, strides;
@@ -108,13 +124,23 @@ void fill(const SamplerSpec& spec, const StridedBlock& block) {
   std::uint64_t chunk = std::max<std::uint64_t>(kGrain, (n + 4 * threads - 1) / (4 * threads));
   chunk = (chunk + 63) & ~std::uint64_t{63};
   const std::uint64_t n_tasks = (n + chunk - 1) / chunk;
-  if (n_tasks == 1) {
-    fill_range(kt, s, data, block.base, l, 0, n);
-    return;
-  }
+  // A dense run of memory (what every contiguous array simplifies to) is
+  // prefaulted piece by piece; any other layout is filled as it is.
+  const std::uint64_t esize = element_bytes(spec.dtype);
+  const bool dense = l.shape.size() == 1 && l.strides[0] == static_cast<std::int64_t>(esize);
+  const std::uint64_t piece = dense && n * esize >= kPrefaultPiece ? kPrefaultPiece / esize : 0;
+  auto fill_task = [&](std::uint64_t begin, std::uint64_t end) {
+    if (piece == 0) return fill_range(kt, s, data, block.base, l, begin, end);
+    for (std::uint64_t b = begin; b < end; b += piece) {
+      const std::uint64_t e = std::min(end, b + piece);
+      prefault_for_write(data + b * esize, static_cast<std::size_t>((e - b) * esize));
+      fill_range(kt, s, data, block.base, l, b, e);
+    }
+  };
+  if (n_tasks == 1) return fill_task(0, n);
   parallel_for(static_cast<std::size_t>(n_tasks), [&](std::size_t t) {
     const std::uint64_t begin = static_cast<std::uint64_t>(t) * chunk;
-    fill_range(kt, s, data, block.base, l, begin, std::min(n, begin + chunk));
+    fill_task(begin, std::min(n, begin + chunk));
   });
 }
 
