@@ -664,10 +664,11 @@ class RetryQueue {
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__)
 // ---------------------------------------------------------------------------
-// 512-bit normal kernel of the avx512 build (nested in avx2v for its driver): the same operations as
+// 512-bit uniform and normal kernels of the avx512 build (nested in avx2v for
+// its driver): the same operations as avx2v::UniformNarrow<D> and
 // avx2v::NormalNarrow<D, false>, in the same order, on 16 floats at a time
 // (8 Philox blocks per 512-bit vector). On CPUs whose vector units are 512
-// bits wide this draws about twice as many values per cycle; every value is
+// bits wide they draw about twice as many values per cycle; every value is
 // the one of distributions.hpp.
 namespace avx512v {
 
@@ -778,23 +779,33 @@ FI_ALWAYS_INLINE __m512 radius_f32(__m512i w) {
 
 template <DType D> struct Narrow;
 template <> struct Narrow<DType::float32> {
+  static FI_ALWAYS_INLINE __m512 round_trip(__m512 x) { return x; }
   static FI_ALWAYS_INLINE void store(float* p, __m512 x) { _mm512_storeu_ps(p, x); }
 };
 template <> struct Narrow<DType::float16> {
+  static FI_ALWAYS_INLINE __m256i to_half(__m512 x) {
+    return _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static FI_ALWAYS_INLINE __m512 round_trip(__m512 x) { return _mm512_cvtph_ps(to_half(x)); }
   static FI_ALWAYS_INLINE void store(std::uint16_t* p, __m512 x) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                        _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), to_half(x));
   }
 };
 template <> struct Narrow<DType::bfloat16> {  // avx2v::Narrow<bfloat16>, 16 lanes
-  static FI_ALWAYS_INLINE void store(std::uint16_t* p, __m512 x) {
+  static FI_ALWAYS_INLINE __m512i to_bf16_lanes(__m512 x) {
     const __m512i b = _mm512_castps_si512(x);
     const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
     const __m512i rne = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7FFF)), lsb), 16);
     const __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(b, _mm512_set1_epi32(0x7FFFFFFF)),
                                                   _mm512_set1_epi32(0x7F800000));
     const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(0x0040));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rne, quiet)));
+    return _mm512_mask_blend_epi32(nan, rne, quiet);
+  }
+  static FI_ALWAYS_INLINE __m512 round_trip(__m512 x) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(to_bf16_lanes(x), 16));
+  }
+  static FI_ALWAYS_INLINE void store(std::uint16_t* p, __m512 x) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(to_bf16_lanes(x)));
   }
 };
 
@@ -806,6 +817,43 @@ FI_ALWAYS_INLINE void pair_order(__m512 x, __m512 y, __m512& first, __m512& seco
   second = _mm512_permutex2var_ps(lo, _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 27, 26, 25, 24, 11, 10, 9, 8),
                                   hi);
 }
+
+// Element order of 8 blocks from per-block halves: a = first halves, b =
+// second halves of blocks 0..7 (64-bit lanes) -> blocks 0-3 and 4-7 in full.
+FI_ALWAYS_INLINE void block_order(__m512 a, __m512 b, __m512& first, __m512& second) {
+  const __m512d lo = _mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b));  // b0 | b2 | b4 | b6
+  const __m512d hi = _mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b));  // b1 | b3 | b5 | b7
+  first = _mm512_castpd_ps(_mm512_permutex2var_pd(lo, _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi));
+  second = _mm512_castpd_ps(_mm512_permutex2var_pd(lo, _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4), hi));
+}
+
+// avx2v::UniformNarrow on 16 lanes.
+template <DType D>
+struct UniformNarrow {
+  using T = typename Out<D>::T;
+  static constexpr unsigned kElems = 64;  // 2 x 8 blocks of 4 words
+  const StreamId& st;
+  RoundKeys keys;
+  __m512 low, span, high;
+  explicit UniformNarrow(const Sampler& s)
+      : st(s.spec.stream), keys(s.spec.stream), low(_mm512_set1_ps(s.low_f)), span(_mm512_set1_ps(s.span_f)),
+        high(_mm512_set1_ps(float_at_least(s.spec.p1))) {}
+  FI_ALWAYS_INLINE __m512 value(__m512i w) const {
+    const __m512 x = _mm512_add_ps(low, _mm512_mul_ps(span, unit_f32(w)));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(Narrow<D>::round_trip(x), high, _CMP_GE_OQ), x, low);
+  }
+  FI_ALWAYS_INLINE std::uint32_t operator()(std::uint64_t g, T* dst) const {
+    Blocks8 x[2] = {consecutive_blocks(g / 4, st), consecutive_blocks(g / 4 + 8, st)};
+    philox10(x, keys);
+    for (int j = 0; j < 2; ++j) {
+      __m512 e0, e1;
+      block_order(value(pair_lo32(x[j].c0, x[j].c1)), value(pair_lo32(x[j].c2, x[j].c3)), e0, e1);
+      Narrow<D>::store(dst + 32 * j, e0);
+      Narrow<D>::store(dst + 32 * j + 16, e1);
+    }
+    return 0;
+  }
+};
 
 template <DType D>
 struct NormalNarrow {
@@ -892,7 +940,11 @@ bool fill_vector(const Sampler& s, char* out, std::ptrdiff_t stride, std::uint64
   constexpr bool f64 = is_f64<D>();
   switch (s.spec.dist) {
     case Distribution::uniform: {
+#if FI_VECTOR_AVX512
+      using Gen = std::conditional_t<f64, UniformF64, avx512v::UniformNarrow<D>>;
+#else
       using Gen = std::conditional_t<f64, UniformF64, UniformNarrow<D>>;
+#endif
       run_groups(Gen(s), out, stride, first, n, static_cast<NoRetry*>(nullptr));
       return true;
     }
