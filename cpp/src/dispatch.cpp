@@ -1,7 +1,7 @@
 // Chooses the kernel table for this CPU once, at first use.
 //
-// Tables, best first: avx512 (the 256-bit kernels compiled with AVX-512
-// F/VL/DQ/BW), avx2 (AVX2 + FMA + F16C), generic (baseline ISA). All of them
+// Tables, best first: avx512 (512-bit uniform and normal float32/16 kernels,
+// the other 256-bit kernels compiled with AVX-512 F/VL/DQ/BW), avx2 (AVX2 + FMA + F16C), generic (baseline ISA). All of them
 // compute the same bits. FASTINIT_ISA is parsed once, in Python
 // (python/fastinit/_runtime.py), which calls select_kernels().
 #include <atomic>

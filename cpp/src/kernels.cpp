@@ -129,7 +129,9 @@ void fill_truncated_normal(const Sampler& s, Writer<typename Out<D>::T> w, std::
 #if FI_VECTOR_AVX2
 // ---------------------------------------------------------------------------
 // AVX2 fast paths (this block only exists in the avx2 and avx512 builds; the
-// avx512 build compiles the same 256-bit code with AVX-512 VL/DQ enabled).
+// avx512 build compiles the same 256-bit code with AVX-512 VL/DQ enabled, and
+// replaces the float32/float16/bfloat16 uniform and normal generators with
+// the 512-bit ones of avx512v below).
 //
 // They compute exactly the values of distributions.hpp: the same Philox
 // blocks, the same word->float conversions, the same polynomials evaluated in
