@@ -668,7 +668,7 @@ class RetryQueue {
 // ---------------------------------------------------------------------------
 // 512-bit uniform and normal kernels of the avx512 build (nested in avx2v for
 // its driver): the same operations as avx2v::UniformNarrow<D> and
-// avx2v::NormalNarrow<D, false>, in the same order, on 16 floats at a time
+// avx2v::NormalNarrow<D, kTrunc>, in the same order, on 16 floats at a time
 // (8 Philox blocks per 512-bit vector). On CPUs whose vector units are 512
 // bits wide they draw about twice as many values per cycle; every value is
 // the one of distributions.hpp.
@@ -857,19 +857,32 @@ struct UniformNarrow {
   }
 };
 
-template <DType D>
+// avx2v::NormalNarrow<D, kTrunc> on 16 lanes: 16 blocks a call for plain
+// normals, 8 for the truncated normal's first attempt (its rejection mask
+// has 32 bits).
+template <DType D, bool kTrunc>
 struct NormalNarrow {
   using T = typename Out<D>::T;
-  static constexpr unsigned kElems = 64;  // 2 x 8 blocks of 2 pairs
+  static constexpr int kGroups = kTrunc ? 1 : 2;    // Blocks8 per call
+  static constexpr unsigned kElems = 32 * kGroups;  // 8 blocks of 2 pairs per group
   const StreamId& st;
   RoundKeys keys;
-  __m512 mean, stdv;
+  __m512 mean, stdv, lo, hi;
   explicit NormalNarrow(const Sampler& s)
-      : st(s.spec.stream), keys(s.spec.stream), mean(_mm512_set1_ps(s.mean_f)), stdv(_mm512_set1_ps(s.std_f)) {}
+      : st(s.spec.stream), keys(s.spec.stream), mean(_mm512_set1_ps(s.mean_f)), stdv(_mm512_set1_ps(s.std_f)),
+        lo(_mm512_set1_ps(float_at_least(s.spec.p2))), hi(_mm512_set1_ps(float_at_most(s.spec.p3))) {}
+  // Bit k set: element k of the 16 is outside [a, b] after rounding to D.
+  FI_ALWAYS_INLINE std::uint32_t rejected(__m512 v) const {
+    const __m512 r = Narrow<D>::round_trip(v);
+    const __mmask16 ok = _mm512_cmp_ps_mask(r, lo, _CMP_GE_OQ) & _mm512_cmp_ps_mask(r, hi, _CMP_LE_OQ);
+    return static_cast<std::uint32_t>(static_cast<std::uint16_t>(~ok));
+  }
   FI_ALWAYS_INLINE std::uint32_t operator()(std::uint64_t g, T* dst) const {
-    Blocks8 x[2] = {consecutive_blocks(g / 4, st), consecutive_blocks(g / 4 + 8, st)};
+    Blocks8 x[kGroups];
+    for (int j = 0; j < kGroups; ++j) x[j] = consecutive_blocks(g / 4 + 8 * static_cast<std::uint64_t>(j), st);
     philox10(x, keys);
-    for (int j = 0; j < 2; ++j) {
+    std::uint32_t mask = 0;
+    for (int j = 0; j < kGroups; ++j) {
       // 16 pairs in element order: radius words w0/w2, angle words w1/w3.
       const __m512 r = radius_f32(pair_lo32(x[j].c0, x[j].c2));
       __m512 c, s;
@@ -880,8 +893,9 @@ struct NormalNarrow {
       pair_order(vc, vs, e0, e1);
       Narrow<D>::store(dst + 32 * j, e0);
       Narrow<D>::store(dst + 32 * j + 16, e1);
+      if constexpr (kTrunc) mask |= rejected(e0) | (rejected(e1) << 16);
     }
-    return 0;
+    return mask;
   }
 };
 
@@ -952,7 +966,7 @@ bool fill_vector(const Sampler& s, char* out, std::ptrdiff_t stride, std::uint64
     }
     case Distribution::normal: {
 #if FI_VECTOR_AVX512
-      using Gen = std::conditional_t<f64, NormalF64<false>, avx512v::NormalNarrow<D>>;
+      using Gen = std::conditional_t<f64, NormalF64<false>, avx512v::NormalNarrow<D, false>>;
 #else
       using Gen = std::conditional_t<f64, NormalF64<false>, NormalNarrow<D, false>>;
 #endif
@@ -961,7 +975,11 @@ bool fill_vector(const Sampler& s, char* out, std::ptrdiff_t stride, std::uint64
     }
     case Distribution::truncated_normal: {
       if (s.method != TruncMethod::normal_rejection) return false;
+#if FI_VECTOR_AVX512
+      using Gen = std::conditional_t<f64, NormalF64<true>, avx512v::NormalNarrow<D, true>>;
+#else
       using Gen = std::conditional_t<f64, NormalF64<true>, NormalNarrow<D, true>>;
+#endif
       RetryQueue<D> retry(s, out, stride, first);
       run_groups(Gen(s), out, stride, first, n, &retry);
       return true;
