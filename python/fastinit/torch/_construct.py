@@ -246,18 +246,21 @@ class fast_init:
 
     * the known modules' own resets do nothing (their parameters stay
       ``torch.empty``, untouched memory);
-    * other modules' ``reset_parameters`` and every other ``torch.nn.init``
-      call (for example a ``trunc_normal_`` on a model's head in its
-      constructor) are recorded;
-
+    * other modules' ``reset_parameters``, every other ``torch.nn.init``
+      call and the in-place tensor methods of
+      :mod:`fastinit.torch._constructor_writes` (for example timm's
+      tensor-method ``trunc_normal_`` on a model's head in its constructor,
+      or ``nn.Parameter(torch.empty(n).normal_(std=0.02))``) are recorded;
     * a model library's init hook called during construction (transformers'
       ``post_init`` -> ``init_weights``) does nothing;
 
     and at the end of the block, every model built in it (each module created
     in the block that is not a submodule of another one) gets
     ``reset_parameters(model, seed)`` (unknown modules' own
-    ``reset_parameters`` with name-keyed streams), then the recorded calls
-    are replayed in order, each with its parameter's name-keyed stream, then
+    ``reset_parameters`` with name-keyed streams), then the recorded writes
+    are replayed in order, each random one on its tensor's name-keyed stream
+    (``report.sources`` names the last one, e.g. ``"constructor:
+    Tensor.clamp_"``), then
     the library's init hook runs (``init_hook``: see :func:`reset_parameters`;
     a Hugging Face model gets its own ``_init_weights`` and ties, every draw on
     fastinit's streams). So ``from_config`` under the block gives the model's
@@ -265,8 +268,8 @@ class fast_init:
 
     **Values become final when the block exits.** Until then parameters of
     known modules are uninitialized memory. Code that *reads* parameters in a
-    constructor, or changes them by other means than ``torch.nn.init``
-    (``w.data.normal_()``, ``w.mul_(0.5)``, the deprecated hook-based
+    constructor by other means than the recorded methods, or writes them by
+    other means (``w.data = ...``, ``w[0] = 1``, the deprecated hook-based
     ``torch.nn.utils.weight_norm``), sees or is overwritten by the final values
     (``torch.nn.utils.parametrizations`` get theirs through ``right_inverse``):
     for such models use ``reset_parameters``/``init_module`` after
