@@ -211,3 +211,29 @@ def test_meta_init_is_one_block_per_thread_and_restores_torch():
                 pass
     assert (torch.Tensor.mul_, torch.Tensor.normal_, torch.nn.init.normal_) == before
     assert torch.empty(2).device.type == "cpu"
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_transformers_models_under_meta_init_give_the_bits_of_plain_meta_and_of_fast_init(family):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("transformers.models.llama.modeling_llama")  # imported outside every block (as a user's
+    pytest.importorskip("transformers.models.gpt2.modeling_gpt2")  # import is): see docs/huggingface.md
+    config = (transformers.GPT2Config(n_layer=2, n_embd=64, n_head=4, n_positions=64, vocab_size=512)
+              if family == "gpt2" else
+              transformers.LlamaConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                       num_attention_heads=4, num_key_value_heads=2, vocab_size=512))
+    build = transformers.AutoModelForCausalLM.from_config
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with ft.meta_init():
+            recorded = build(config)
+        ft.materialize(recorded, seed=5)
+        with torch.device("meta"):
+            plain_meta = build(config)
+        ft.materialize(plain_meta, seed=5)
+        with ft.fast_init(seed=5):
+            fast_model = build(config)
+    assert_same_bits(recorded, plain_meta)
+    assert_same_bits(recorded, fast_model)
+    embeddings = {m: m.get_input_embeddings().weight for m in (recorded, fast_model)}
+    assert (recorded.lm_head.weight is embeddings[recorded]) == (fast_model.lm_head.weight is embeddings[fast_model])

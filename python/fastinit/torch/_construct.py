@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._constructor_writes import Recorder, Waiting, attach, programs_in, recording, replay, waiting
+from ._constructor_writes import Recorder, Waiting, attach, named_tensors, programs_in, recording, replay, waiting
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._library_init import (
     InitHookLike,
@@ -100,11 +100,12 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
     programs = programs_in(module)
-    if not programs and not hooks_for(module, init_hook):
+    hooked = bool(hooks_for(module, init_hook))
+    if not programs and not hooked:
         _warn_unrecorded(module)
     ties = _ties(module)
     module.to_empty(device=device)  # gives each (module, attribute) a Parameter of its own
-    if not hooks_for(module, init_hook):
+    if not hooked:
         _tie(ties)
     session = Session(module, root)
     with planned_writes([module]):  # a tensor's fill that a later write (or a tie) replaces is never drawn
@@ -116,10 +117,9 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         defaults = set(session.written.values())
         replayed: dict[str, str] = {}
         wait: Waiting = {}
-        hooked = bool(hooks_for(module, init_hook))
         for prefix, sub, program in programs:  # the constructors' writes (meta_init), after the defaults
             with torch.no_grad(), session.reporting_partial("materialize"):
-                done = replay(program, sub, root, defaults, prefix, wait=wait if hooked else None)
+                done = replay(program, sub, root, defaults, prefix, wait=wait)
             replayed.update(done.written)
             report.untouched += [n for n in done.not_replayable if n not in report.untouched]
         report.initialized += [n for n in replayed if n not in defaults]
@@ -322,6 +322,23 @@ class fast_init:
         _building.block = None
         _patch.release()
 
+    def _replay(self, sessions: list[Session]) -> list[Waiting]:
+        """The constructors' recorded writes, after each model's defaults (``sessions``); the fills that wait
+        for each model's init hook. Holds no tensor when it returns (a tensor a tie lets go of is never drawn)."""
+        recorder, self._recorder = self._recorder, Recorder(None, meta=False)
+        waits: list[Waiting] = []
+        for model, session in zip(self.models, sessions):
+            waits.append({})
+            if recorder.writes:
+                defaults = set(session.written.values())
+                tensors = named_tensors(model)
+                done = replay(recorder.program(model, tensors), model, self._root, defaults, wait=waits[-1],
+                              tensors=tensors)
+                self.report.initialized += [n for n in done.written if n not in defaults]
+                self.report.sources.update(done.written)
+        recorder.run_unplaced()
+        return waits
+
     def _built(self) -> list[nn.Module]:
         """The models: modules created in the block that are no other one's child, each once."""
         alive = [m for m in (r() for r in self._created) if m is not None]
@@ -356,20 +373,10 @@ class fast_init:
                     self.report.initialized += report.initialized
                     self.report.fallback += report.fallback
                     self.report.untouched += report.untouched
-                recorder, self._recorder = self._recorder, Recorder(None, meta=False)  # let go of the tensors
-                waits: list[Waiting | None] = []
-                for model, session in zip(self.models, sessions):  # the constructors' writes, after the defaults
-                    waits.append({} if hooks_for(model, self.init_hook) else None)
-                    if recorder.writes:
-                        defaults = set(session.written.values())
-                        done = replay(recorder.program(model), model, self._root, defaults, wait=waits[-1])
-                        self.report.initialized += [n for n in done.written if n not in defaults]
-                        self.report.sources.update(done.written)
-                recorder.run_unplaced(self.models)
-                del recorder
+                waits = self._replay(sessions)
             with reporting_partial("fast_init", written, names):
                 for model, wait in zip(self.models, waits):  # last, as post_init runs after the constructors
-                    with waiting(wait or {}):
+                    with waiting(wait):
                         finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]

@@ -19,7 +19,7 @@ Parameter is found too) into a :class:`Program` of steps keyed by tensor
 names, and :func:`replay` runs it after the module defaults: each
 ``normal_``/``uniform_``/``torch.nn.init`` draw on the stream of the tensor
 it fills, ``Generator(root).fold_in(name)`` (a part of a tensor: the stream
-``<unnamed k>``, k the step's position), each deterministic method as
+``<name><part k>``, k the step's position), each deterministic method as
 torch's. The program holds names, not tensors, so a model built on meta and
 materialized replays the same steps as one built under ``fast_init``: the
 same bits.
@@ -62,7 +62,7 @@ from ._write_plan import MIN_DEFERRED
 
 __all__ = ["Recorder", "Program", "replay", "recording", "current_recorder", "normal_args", "uniform_args",
            "RANDOM_METHODS", "DETERMINISTIC_METHODS", "SHARED_METHODS", "attach", "programs_in", "waiting",
-           "before_hook_write", "Waiting"]
+           "before_hook_write", "Waiting", "named_tensors"]
 
 
 def normal_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -162,6 +162,19 @@ class Program(NamedTuple):
     not_replayable: set[str]  # a write reads values the meta device did not keep
 
 
+def named_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    """``name -> tensor`` of every parameter and buffer (the first name of a tied one), in model order."""
+    tensors: dict[str, torch.Tensor] = {}
+    seen: set[int] = set()
+    for prefix, m in walk(model):
+        for table in (m._parameters, m._buffers):
+            for attr, t in table.items():
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    tensors[prefix + attr] = t
+    return tensors
+
+
 class Recorder:
     """One block's record of the writes made in this thread (see the module docstring)."""
 
@@ -172,6 +185,7 @@ class Recorder:
         self.seen: set[int] = set()  # storages with a recorded write
         self.reads_first: set[int] = set()
         self.starts: dict[int, torch.UntypedStorage] = {}
+        self.placed: set[int] = set()  # storages :meth:`program` found in a model
         self.busy = False
 
     # ---- recording
@@ -199,7 +213,11 @@ class Recorder:
         """A ``torch.nn.init`` call made in the block (the caller has left out the defaults' own)."""
         k = self._note("init", init_name, tensor, args, kwargs)
         if not isinstance(tensor, nn.Parameter) and not self.meta and tensor.device.type != "meta":
-            call_keyed(init_name, tensor, args, kwargs, self._unnamed(k))  # maybe a temporary: filled now too
+            self.busy = True  # maybe a temporary: filled now too
+            try:
+                call_keyed(init_name, tensor, args, kwargs, self._unnamed(k))
+            finally:
+                self.busy = False
         return tensor
 
     def method(self, op: str, original: Callable[..., torch.Tensor], tensor: torch.Tensor,
@@ -229,16 +247,14 @@ class Recorder:
 
     # ---- the program of a model
 
-    def program(self, model: nn.Module) -> Program:
-        """The writes on ``model``'s tensors, by name (see the module docstring)."""
+    def program(self, model: nn.Module, tensors: dict[str, torch.Tensor] | None = None) -> Program:
+        """The writes on ``model``'s tensors (``tensors``: :func:`named_tensors` of it), by name."""
         owners: dict[int, tuple[str, torch.Tensor]] = {}
-        for prefix, m in walk(model):
-            for table in (m._parameters, m._buffers):
-                for attr, t in table.items():
-                    if t is not None:
-                        key = _storage(t)
-                        if key is not None and key in self.seen:
-                            owners.setdefault(key, (prefix + attr, t))
+        for name, t in (named_tensors(model) if tensors is None else tensors).items():
+            key = _storage(t)
+            if key is not None and key in self.seen:
+                owners.setdefault(key, (name, t))
+        self.placed.update(owners)
         steps: list[Step] = []
         not_replayable: set[str] = set()
         for w in self.writes:
@@ -267,11 +283,11 @@ class Recorder:
         starts = {owners[k][0]: s for k, s in self.starts.items() if k in owners}
         return Program(steps, reads_first, starts, not_replayable)
 
-    def run_unplaced(self, models: list[nn.Module]) -> None:
-        """Writes on Parameters of no model built here (they waited): run now, on ``<unnamed k>`` streams."""
-        placed = {_storage(t) for model in models for t in (*model.parameters(), *model.buffers())}
+    def run_unplaced(self) -> None:
+        """Writes on Parameters that :meth:`program` found in no model (they waited): run now, on
+        ``<unnamed k>`` streams."""
         for k, w in enumerate(self.writes):
-            if isinstance(w.target, nn.Parameter) and _storage(w.target) not in placed:
+            if isinstance(w.target, nn.Parameter) and _storage(w.target) not in self.placed:
                 with torch.no_grad():
                     _run(Step(Ref("", None), w.kind, w.op, w.args, w.kwargs), w.target, (), {},
                          self._unnamed(k))
@@ -347,19 +363,18 @@ class Replayed(NamedTuple):
 
 
 def replay(program: Program, model: nn.Module, root: int, defaults: set[str], prefix: str = "",
-           wait: Waiting | None = None) -> Replayed:
+           wait: Waiting | None = None, tensors: dict[str, torch.Tensor] | None = None) -> Replayed:
     """Run ``program`` on ``model`` (after its defaults, which wrote the tensors named in ``defaults``).
 
     ``prefix`` is ``model``'s name in the model the seeds are keyed by (``defaults`` and the result use it).
     With ``wait``, a small tensor's only write, a random fill of all of it (GPT-2's ``Conv1D`` constructor
     ``normal_``), waits in ``wait`` for the init hook that runs next (see :func:`waiting`).
+    ``tensors``: :func:`named_tensors` of ``model``, if the caller has it.
     """
-    tensors: dict[str, torch.Tensor] = {}
-    for prefix_m, m in walk(model):
-        for table in (m._parameters, m._buffers):
-            for attr, t in table.items():
-                if t is not None:
-                    tensors.setdefault(prefix_m + attr, t)
+    if not program.steps:
+        return Replayed({}, sorted(prefix + n for n in program.not_replayable))
+    if tensors is None:
+        tensors = named_tensors(model)
     skip = set(program.not_replayable)
     for name in program.reads_first:
         if prefix + name in defaults or name in skip:
@@ -385,7 +400,7 @@ def replay(program: Program, model: nn.Module, root: int, defaults: set[str], pr
         args = tuple(tensor_of(a) if isinstance(a, Ref) else a for a in step.args)
         kwargs = {key: tensor_of(v) if isinstance(v, Ref) else v for key, v in step.kwargs.items()}
         whole = step.target.view is None
-        seed = fold_in_seed(root, prefix + name if whole else f"{prefix}<unnamed {k}>")
+        seed = fold_in_seed(root, prefix + name if whole else f"{prefix}{name}<part {k}>")
         target = tensor_of(step.target)
         if wait is not None and whole and count[name] == 1 and target.numel() < MIN_DEFERRED \
                 and (step.op in _RANDOM_INITS if step.kind == "init" else step.op in RANDOM_METHODS) \
@@ -518,4 +533,6 @@ def attach(model: nn.Module, program: Program) -> None:
 
 def programs_in(model: nn.Module) -> list[tuple[str, nn.Module, Program]]:
     """``(prefix, submodule, program)`` of the submodules of ``model`` built under ``meta_init``."""
+    if not _PROGRAMS:
+        return []
     return [(prefix, m, _PROGRAMS[m]) for prefix, m in walk(model) if m in _PROGRAMS]
