@@ -11,8 +11,9 @@ While a :class:`Recorder` is active in a thread (inside
 ``fastinit.torch.fast_init`` and ``fastinit.torch.meta_init``), every such
 write is recorded in order: the ``torch.nn.init`` calls, the in-place tensor
 methods of :data:`RANDOM_METHODS` and :data:`DETERMINISTIC_METHODS`, and,
-under ``meta_init``, the constant factories ``torch.zeros``/``ones``/``full``
-(whose values the meta device does not keep). When the model is complete,
+under ``meta_init``, the constants a constructor makes (``torch.zeros``/``ones``/
+``full``, and such a tensor times, plus, minus or divided by a number:
+``torch.ones(n) * 1e-6``), whose values the meta device does not keep. When the model is complete,
 :meth:`Recorder.program` turns the writes on its tensors (found by their
 storage, so a ``.data`` view, a row, or a temporary that later becomes a
 Parameter is found too) into a :class:`Program` of steps keyed by tensor
