@@ -237,3 +237,24 @@ def test_transformers_models_under_meta_init_give_the_bits_of_plain_meta_and_of_
     assert_same_bits(recorded, fast_model)
     embeddings = {m: m.get_input_embeddings().weight for m in (recorded, fast_model)}
     assert (recorded.lm_head.weight is embeddings[recorded]) == (fast_model.lm_head.weight is embeddings[fast_model])
+
+
+class OwnReset(nn.Module):
+    """A module whose own reset_parameters scales in place: the defaults redo it, once (not recorded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(64, 64))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn.init.uniform_(self.weight, -1.0, 1.0)
+        self.weight.data.mul_(0.1)
+
+
+def test_writes_inside_a_modules_own_reset_are_done_once():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fallback to its own reset_parameters is reported
+        model, block = fast(OwnReset)
+    assert block.report.fallback == ["OwnReset"]
+    assert 0.09 < float(model.weight.abs().max()) <= 0.1  # U(-0.1, 0.1), not 0.01
