@@ -192,6 +192,11 @@ with fastinit.torch.fast_init(seed=0) as building:
 assert_type(building, fastinit.torch.fast_init)
 assert_type(building.models, list[nn.Module])
 assert_type(building.report, fastinit.torch.InitReport)
+with fastinit.torch.meta_init() as recording:
+    recorded: nn.Module = nn.Linear(8, 4)
+assert_type(recording, fastinit.torch.meta_init)
+assert_type(recording.models, list[nn.Module])
+assert_type(fastinit.torch.materialize(recorded, seed=0), fastinit.torch.InitReport)
 try:
     fastinit.torch.reset_parameters(model, seed=0)
 except fastinit.torch.PartialInitError as partial:

@@ -13,8 +13,9 @@
   every module, each parameter keyed by its qualified name.
 * ``init_module(module, rules, seed=...)``: Hugging Face/timm-style
   ``_init_weights`` written as data (:class:`Rule`, :func:`gpt2_rules`).
-* ``materialize(module, seed=...)`` for models built on the meta device and
-  ``fast_init(seed=...)`` for ordinary construction.
+* ``materialize(module, seed=...)`` for models built on the meta device
+  (under ``meta_init()`` their constructors' init writes are recorded and
+  replayed) and ``fast_init(seed=...)`` for ordinary construction.
 * Sharded models (torch.distributed DTensors: FSDP2 ``fully_shard``, tensor
   parallel): every function above fills each rank's local shard with the
   values of the whole tensor, so ``reset_parameters(fsdp_model, seed=0)``
@@ -31,7 +32,7 @@ PyTorch is imported by this package only, never by ``import fastinit``.
 """
 from __future__ import annotations
 
-from ._construct import fast_init, materialize
+from ._construct import fast_init, materialize, meta_init
 from ._defaults import reset_parameters
 from ._deprecated import (
     constant,
@@ -73,7 +74,7 @@ __all__ = [
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
     "kaiming_normal", "orthogonal", "sparse",
-    "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "InitReport",
+    "reset_parameters", "init_module", "Rule", "gpt2_rules", "materialize", "fast_init", "meta_init", "InitReport",
     "PartialInitError", "UninitializedTensorsError",
     "fill_sharded", "check_same_seed", "local_block", "local_blocks",
 ]  # fmt: skip

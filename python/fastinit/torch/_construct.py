@@ -7,16 +7,19 @@ torch's generator.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import threading
+import warnings
 import weakref
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
+from ._constructor_writes import Recorder, Waiting, attach, named_tensors, programs_in, recording, replay, waiting
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._library_init import (
     InitHookLike,
@@ -24,18 +27,18 @@ from ._library_init import (
     finish_with_hook,
     hooks_for,
     resolve_init_hook,
-    storage_key,
+    tensor_methods_routed,
 )
 from ._names import canonical_names, walk
 from ._partial import reporting_partial
 from ._patching import SharedPatch
 from ._report import ON_UNTOUCHED, InitReport, UninitializedTensorsError
-from ._routing import call_keyed, routed_init
+from ._routing import routed_init
 from ._rules import Rule, apply_rules
-from ._seeds import SeedLike, fold_in_seed, root_seed
+from ._seeds import SeedLike, root_seed
 from ._write_plan import planned_writes
 
-__all__ = ["materialize", "fast_init"]
+__all__ = ["materialize", "fast_init", "meta_init"]
 
 
 def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.device = "cpu",
@@ -78,9 +81,12 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     InitReport
         With ``on_untouched="warn"``, its ``untouched`` lists the tensors
         that hold arbitrary memory (recompute them, e.g. rotary caches, or
-        register them persistent and load them). ``torch.nn.init`` calls that
-        the constructor made on the meta device are not seen: express them as
-        ``rules``.
+        register them persistent and load them). What a constructor writes
+        after the module defaults (torchvision's init loops, timm's
+        ``trunc_normal_``) is replayed, after the defaults, for models built
+        under :class:`meta_init`, which records it; under a plain
+        ``torch.device("meta")`` nothing records it (a torchvision or timm
+        model without an init hook gets a UserWarning saying so).
 
     Raises
     ------
@@ -93,9 +99,13 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         raise ValueError(f"on_untouched must be one of {', '.join(map(repr, ON_UNTOUCHED))}, got {on_untouched!r}")
     init_hook = resolve_init_hook(init_hook)
     root = root_seed(seed)
+    programs = programs_in(module)
+    hooked = bool(hooks_for(module, init_hook))
+    if not programs and not hooked:
+        _warn_unrecorded(module)
     ties = _ties(module)
     module.to_empty(device=device)  # gives each (module, attribute) a Parameter of its own
-    if not hooks_for(module, init_hook):
+    if not hooked:
         _tie(ties)
     session = Session(module, root)
     with planned_writes([module]):  # a tensor's fill that a later write (or a tie) replaces is never drawn
@@ -104,11 +114,24 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
                 report = session.run(None)
             else:
                 report = apply_rules(session, rules, allow_unused=True, defaults_for_unmatched=True)
+        defaults = set(session.written.values())
+        replayed: dict[str, str] = {}
+        wait: Waiting = {}
+        for prefix, sub, program in programs:  # the constructors' writes (meta_init), after the defaults
+            with torch.no_grad(), session.reporting_partial("materialize"):
+                done = replay(program, sub, root, defaults, prefix, wait=wait)
+            replayed.update(done.written)
+            report.untouched += [n for n in done.not_replayable if n not in report.untouched]
+        report.initialized += [n for n in replayed if n not in defaults]
+        report.sources.update(replayed)
+        report.untouched = [n for n in report.untouched if n not in replayed]
         for prefix, m in session.modules:
             for attr, b in m._buffers.items():
-                if b is not None and id(b) not in session.written and session.names[id(b)] == prefix + attr:
-                    report.untouched.append(prefix + attr)
-        with session.reporting_partial("materialize"):
+                name = prefix + attr
+                if b is not None and id(b) not in session.written and session.names[id(b)] == name \
+                        and name not in replayed and name not in report.untouched:
+                    report.untouched.append(name)
+        with session.reporting_partial("materialize"), waiting(wait):
             finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
         _tie(ties)                                             # in construction; what it leaves untied: here
     if report.untouched and on_untouched == "raise":
@@ -117,6 +140,22 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
     report.warn("materialize", untouched="hold uninitialized memory (allocated by to_empty, reset by nothing)",
                 all_untouched=True)
     return report
+
+
+#: Libraries whose models initialize in their constructors (code that does not run usefully on meta).
+_CONSTRUCTOR_INITIALIZED = ("torchvision.", "timm.")
+
+
+def _warn_unrecorded(module: nn.Module) -> None:
+    """A torchvision/timm model built on meta outside ``meta_init``: its constructor's init is lost; say so."""
+    library = next((lib for _, m in walk(module) for lib in _CONSTRUCTOR_INITIALIZED
+                    if type(m).__module__.startswith(lib)), None)
+    if library is not None:
+        warnings.warn(
+            f"materialize: {type(module).__name__} ({library[:-1]}) initializes in its constructor, which wrote "
+            "nothing on the meta device, and it has no init hook: its tensors get torch's module defaults instead. "
+            "Build it under `with fastinit.torch.meta_init():` (recorded constructor writes, replayed here) or "
+            "fastinit.torch.fast_init", UserWarning, stacklevel=3)
 
 
 def _ties(module: nn.Module) -> list[list[tuple[nn.Module, str]]]:
@@ -207,18 +246,21 @@ class fast_init:
 
     * the known modules' own resets do nothing (their parameters stay
       ``torch.empty``, untouched memory);
-    * other modules' ``reset_parameters`` and every other ``torch.nn.init``
-      call (for example a ``trunc_normal_`` on a model's head in its
-      constructor) are recorded;
-
+    * other modules' ``reset_parameters``, every other ``torch.nn.init``
+      call and the in-place tensor methods of
+      :mod:`fastinit.torch._constructor_writes` (for example timm's
+      tensor-method ``trunc_normal_`` on a model's head in its constructor,
+      or ``nn.Parameter(torch.empty(n).normal_(std=0.02))``) are recorded;
     * a model library's init hook called during construction (transformers'
       ``post_init`` -> ``init_weights``) does nothing;
 
     and at the end of the block, every model built in it (each module created
     in the block that is not a submodule of another one) gets
     ``reset_parameters(model, seed)`` (unknown modules' own
-    ``reset_parameters`` with name-keyed streams), then the recorded calls
-    are replayed in order, each with its parameter's name-keyed stream, then
+    ``reset_parameters`` with name-keyed streams), then the recorded writes
+    are replayed in order, each random one on its tensor's name-keyed stream
+    (``report.sources`` names the last one, e.g. ``"constructor:
+    Tensor.clamp_"``), then
     the library's init hook runs (``init_hook``: see :func:`reset_parameters`;
     a Hugging Face model gets its own ``_init_weights`` and ties, every draw on
     fastinit's streams). So ``from_config`` under the block gives the model's
@@ -226,8 +268,8 @@ class fast_init:
 
     **Values become final when the block exits.** Until then parameters of
     known modules are uninitialized memory. Code that *reads* parameters in a
-    constructor, or changes them by other means than ``torch.nn.init``
-    (``w.data.normal_()``, ``w.mul_(0.5)``, the deprecated hook-based
+    constructor by other means than the recorded methods, or writes them by
+    other means (``w.data = ...``, ``w[0] = 1``, the deprecated hook-based
     ``torch.nn.utils.weight_norm``), sees or is overwritten by the final values
     (``torch.nn.utils.parametrizations`` get theirs through ``right_inverse``):
     for such models use ``reset_parameters``/``init_module`` after
@@ -255,42 +297,65 @@ class fast_init:
         if _building.block is not None:
             raise RuntimeError("fast_init blocks cannot be nested")
         self._root = root_seed(self.seed)
+        self._start(Recorder(self._root, meta=False))
+        return self
+
+    def _start(self, recorder: Recorder) -> None:
         self._created: list[weakref.ref[nn.Module]] = []
-        self._calls: list[tuple[str, torch.Tensor, tuple[Any, ...], dict[str, Any]]] = []
+        self._recorder = recorder
         _patch.acquire()
         _building.block = self
-        self._routing = routed_init(self._record)
-        self._routing.__enter__()
-        return self
+        self._routing = contextlib.ExitStack()
+        self._routing.enter_context(routed_init(self._record))
+        self._routing.enter_context(tensor_methods_routed())
+        self._routing.enter_context(recording(recorder))
 
     def _record(self, name: str, tensor: torch.Tensor, args: tuple[Any, ...],
                 kwargs: dict[str, Any]) -> torch.Tensor:
         caller = sys._getframe(2)
         if caller.f_code.co_name in _RESET_CALLERS and isinstance(caller.f_locals.get("self"), nn.Module):
             return tensor  # part of a module's reset, which the end of the block redoes
-        self._calls.append((name, tensor, args, kwargs))
-        if not isinstance(tensor, nn.Parameter):  # maybe a temporary that becomes a Parameter: fill it now too
-            call_keyed(name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {len(self._calls) - 1}>"))
-        return tensor
+        return self._recorder.init_call(name, tensor, args, kwargs)
 
     def _restore(self) -> None:
-        self._routing.__exit__(None, None, None)
+        self._routing.close()
         _building.block = None
         _patch.release()
+
+    def _replay(self, sessions: list[Session]) -> list[Waiting]:
+        """The constructors' recorded writes, after each model's defaults (``sessions``); the fills that wait
+        for each model's init hook. Holds no tensor when it returns (a tensor a tie lets go of is never drawn)."""
+        recorder, self._recorder = self._recorder, Recorder(None, meta=False)
+        waits: list[Waiting] = []
+        for model, session in zip(self.models, sessions):
+            waits.append({})
+            if recorder.writes:
+                defaults = set(session.written.values())
+                tensors = named_tensors(model)
+                done = replay(recorder.program(model, tensors), model, self._root, defaults, wait=waits[-1],
+                              tensors=tensors)
+                self.report.initialized += [n for n in done.written if n not in defaults]
+                self.report.sources.update(done.written)
+        recorder.run_unplaced()
+        return waits
+
+    def _built(self) -> list[nn.Module]:
+        """The models: modules created in the block that are no other one's child, each once."""
+        alive = [m for m in (r() for r in self._created) if m is not None]
+        children = {id(c) for m in alive for c in m._modules.values() if c is not None}
+        seen: set[int] = set()
+        models = []
+        for m in alive:
+            if id(m) not in children and id(m) not in seen:
+                seen.add(id(m))
+                models.append(m)
+        return models
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._restore()
         if exc_type is not None:
             return
-        alive = [m for m in (r() for r in self._created) if m is not None]
-        children = {id(c) for m in alive for c in m._modules.values() if c is not None}
-        seen: set[int] = set()
-        self.models = []
-        for m in alive:  # the models: modules created here that are no other one's child, each once
-            if id(m) not in children and id(m) not in seen:
-                seen.add(id(m))
-                self.models.append(m)
-        named: dict[Hashable, str] = {}  # tensor key -> name, over all models, first wins
+        self.models = self._built()
         sessions: list[Session] = []  # each model's, for the names written if a step fails
 
         def written() -> list[str]:
@@ -308,41 +373,64 @@ class fast_init:
                     self.report.initialized += report.initialized
                     self.report.fallback += report.fallback
                     self.report.untouched += report.untouched
-                    for tid, tensor_name in canonical_names(walk(model)).items():
-                        named.setdefault(tid, tensor_name)
-                    for key, tensor_name in [(storage_key(p), named[id(p)]) for p in model.parameters()]:
-                        named.setdefault(key, tensor_name)
-                self._replay(named)
+                waits = self._replay(sessions)
             with reporting_partial("fast_init", written, names):
-                for model in self.models:  # last, as post_init runs after the constructors: the library's own init
-                    finish_with_hook(model, self._root, self.init_hook, self.report)
+                for model, wait in zip(self.models, waits):  # last, as post_init runs after the constructors
+                    with waiting(wait):
+                        finish_with_hook(model, self._root, self.init_hook, self.report)
         replayed = set(self.report.initialized)  # a recorded call may have written a parameter no reset covers
         self.report.untouched = [n for n in self.report.untouched if n not in replayed]
         self.report.warn("fast_init", stacklevel=3)
 
 
-    def _replay(self, named: dict[Hashable, str]) -> None:
-        """The ``torch.nn.init`` calls the constructors made, in order, each on its tensor's stream.
+class meta_init(fast_init):
+    """Build models on the meta device, recording what their constructors write, for :func:`materialize`.
 
-        The recorded calls are let go of here: a tensor a tie leaves
-        unreferenced is then never written (see ``_write_plan``).
-        """
-        calls, self._calls = self._calls, []
-        for k, (init_name, tensor, args, kwargs) in enumerate(calls):
-            name = named.get(id(tensor)) or named.get(storage_key(tensor))
-            if name is not None:
-                target = tensor if isinstance(tensor, nn.Parameter) else _parameter_of(self.models, name)
-                call_keyed(init_name, target, args, kwargs, fold_in_seed(self._root, name))
-                self.report.initialized.append(name)
-            elif isinstance(tensor, nn.Parameter):  # a Parameter outside every model built here
-                call_keyed(init_name, tensor, args, kwargs, fold_in_seed(self._root, f"<unnamed {k}>"))
+    ``with fastinit.torch.meta_init(): model = torchvision.models.resnet18()``
+    builds as ``with torch.device("meta"):`` does (no memory), and records
+    the writes the constructors make after the modules' defaults (the
+    ``torch.nn.init`` calls of torchvision's init loop, timm's tensor-method
+    ``trunc_normal_``, ``torch.empty(n).normal_()``, ``zeros``/``ones``/``full``
+    factories; see :mod:`fastinit.torch._constructor_writes`), keyed by tensor
+    name. ``materialize(model, seed=s)`` then replays them after the defaults,
+    each draw on its tensor's stream: the bits ``fast_init(seed=s)`` gives the
+    same model. Values the constructor computes otherwise (``torch.ones(n) *
+    0.1``, ``torch.arange`` buffers) are not kept by the meta device: those
+    tensors are reported by ``materialize`` (``UninitializedTensorsError``).
 
+    A model library's init hook called during construction (transformers'
+    ``post_init``) waits for ``materialize``, which runs it. One block at a
+    time per thread (``fast_init`` or ``meta_init``).
 
-def _parameter_of(models: list[nn.Module], name: str) -> torch.Tensor | None:
-    for model in models:
-        for prefix, m in walk(model):
-            for table in (m._parameters, m._buffers):
-                for attr, t in table.items():
-                    if t is not None and prefix + attr == name:
-                        return t
-    return None
+    Attributes (after the block)
+    ----------------------------
+    models : list of torch.nn.Module
+        The models built (each module created in the block that is not a submodule of another one).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(seed=0)
+
+    def __enter__(self) -> meta_init:
+        if _building.block is not None:
+            raise RuntimeError("fast_init blocks cannot be nested")
+        self._device = torch.device("meta")
+        self._device.__enter__()
+        try:
+            self._start(Recorder(None, meta=True))
+        except BaseException:
+            self._device.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._restore()
+        finally:
+            self._device.__exit__(None, None, None)
+        if exc_type is not None:
+            return
+        self.models = self._built()
+        recorder, self._recorder = self._recorder, Recorder(None, meta=True)
+        for model in self.models:
+            attach(model, recorder.program(model))

@@ -39,6 +39,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from . import _nn_init
+from ._constructor_writes import RANDOM_METHODS, SHARED_METHODS, before_hook_write, current_recorder
 from ._names import canonical_names, walk
 from ._patching import SharedPatch, Target
 from ._report import InitReport
@@ -48,7 +49,8 @@ from ._unrouted_draws import watching
 from ._write_plan import active_plan, overwriting
 
 __all__ = ["InitHook", "find_init_hooks", "run_init_hook", "resolve_init_hook", "deferred_hook_targets",
-           "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike", "hooks_for"]
+           "storage_key", "HF_FLAG", "finish_with_hook", "InitHookLike", "hooks_for",
+           "tensor_methods_routed"]
 
 #: ``init_hook(model)``: a library's initialization of a whole model.
 InitHook = Callable[[nn.Module], object]
@@ -200,10 +202,15 @@ def _random_method(method: str, to_init: Callable[[tuple[Any, ...], dict[str, An
     def factory(original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
         def routed(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
             state = _active.state
+            if state is None:
+                recorder = current_recorder()  # a constructor inside fast_init/meta_init: recorded
+                if recorder is not None:
+                    return recorder.method(method, original, self, args, kwargs)
             if state is None or state.busy or self.dtype not in _nn_init._FLOAT_DTYPES:
                 return original(self, *args, **kwargs)
             init_name, init_args = to_init(args, kwargs)
             name = state.name_of(self)
+            before_hook_write(self)
             state.busy = True
             try:
                 getattr(_nn_init, init_name)(self, *init_args, generator=state.seed_for(self, name))
@@ -218,24 +225,17 @@ def _random_method(method: str, to_init: Callable[[tuple[Any, ...], dict[str, An
     return factory
 
 
-def _normal_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    mean = args[0] if len(args) > 0 else kwargs.get("mean", 0.0)
-    std = args[1] if len(args) > 1 else kwargs.get("std", 1.0)
-    return "normal_", (float(mean), float(std))
-
-
-def _uniform_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    low = args[0] if len(args) > 0 else kwargs.get("from", 0.0)
-    high = args[1] if len(args) > 1 else kwargs.get("to", 1.0)
-    return "uniform_", (float(low), float(high))
-
-
 def _recording_method(method: str) -> Callable[[Any], Any]:
     def factory(original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
         def recorded(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
             state = _active.state
+            if state is None:
+                recorder = current_recorder()  # a constructor inside fast_init/meta_init: recorded
+                if recorder is not None:
+                    return recorder.method(method, original, self, args, kwargs)
             if state is None or state.busy:
                 return original(self, *args, **kwargs)
+            before_hook_write(self)
             if not _constant_part(method, original, self, args, kwargs):
                 with overwriting(self, *args, *kwargs.values()):
                     original(self, *args, **kwargs)
@@ -267,9 +267,8 @@ def _constant_part(method: str, original: Callable[..., torch.Tensor], tensor: t
 
 
 def _tensor_targets() -> list[Target]:
-    targets: list[Target] = [(torch.Tensor, "normal_", _random_method("normal_", _normal_args)),
-                             (torch.Tensor, "uniform_", _random_method("uniform_", _uniform_args))]
-    return targets + [(torch.Tensor, m, _recording_method(m)) for m in ("zero_", "fill_", "copy_")]
+    targets: list[Target] = [(torch.Tensor, m, _random_method(m, to_init)) for m, to_init in RANDOM_METHODS.items()]
+    return targets + [(torch.Tensor, m, _recording_method(m)) for m in SHARED_METHODS if m not in RANDOM_METHODS]
 
 
 def _library_targets() -> list[Target]:
@@ -293,6 +292,17 @@ _tensor_patch = SharedPatch(_tensor_targets)
 _library_patch = SharedPatch(_library_targets)
 
 
+@contextlib.contextmanager
+def tensor_methods_routed() -> Iterator[None]:
+    """The tensor methods a hook routes (:data:`SHARED_METHODS`) are patched within the block: in a thread
+    with a constructor recorder (``fast_init``/``meta_init``) and no hook running, they are recorded."""
+    _tensor_patch.acquire()
+    try:
+        yield
+    finally:
+        _tensor_patch.release()
+
+
 #: The constant initializers torch also applies to integer and bool tensors: name -> their fill value.
 _INTEGER_CONSTANTS: dict[str, Callable[[tuple[Any, ...], dict[str, Any]], Any]] = {
     "zeros_": lambda args, kwargs: 0,
@@ -305,6 +315,7 @@ _INTEGER_CONSTANTS: dict[str, Callable[[tuple[Any, ...], dict[str, Any]], Any]] 
 def _routed_hook(state: _HookState) -> Iterator[None]:
     def handler(init_name: str, tensor: torch.Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor:
         name = state.name_of(tensor)
+        before_hook_write(tensor)
         if tensor.dtype not in _nn_init._FLOAT_DTYPES and init_name in _INTEGER_CONSTANTS:
             with torch.no_grad():  # an integer buffer (token_type_ids): torch's functions accept it too
                 tensor.fill_(_INTEGER_CONSTANTS[init_name](args, kwargs))
