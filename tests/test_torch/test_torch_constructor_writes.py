@@ -206,7 +206,7 @@ def test_plain_meta_does_not_record_the_constructor():
 def test_meta_init_is_one_block_per_thread_and_restores_torch():
     before = (torch.Tensor.mul_, torch.Tensor.normal_, torch.nn.init.normal_)
     with ft.meta_init():
-        with pytest.raises(RuntimeError, match="cannot be nested"):
+        with pytest.raises(RuntimeError, match="fast_init and meta_init blocks cannot be nested"):
             with ft.fast_init(seed=0):
                 pass
     assert (torch.Tensor.mul_, torch.Tensor.normal_, torch.nn.init.normal_) == before

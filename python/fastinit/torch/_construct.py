@@ -295,7 +295,7 @@ class fast_init:
 
     def __enter__(self) -> fast_init:
         if _building.block is not None:
-            raise RuntimeError("fast_init blocks cannot be nested")
+            raise RuntimeError("fast_init and meta_init blocks cannot be nested: one block per thread at a time")
         self._root = root_seed(self.seed)
         self._start(Recorder(self._root, meta=False))
         return self
@@ -394,9 +394,12 @@ class meta_init(fast_init):
     factories; see :mod:`fastinit.torch._constructor_writes`), keyed by tensor
     name. ``materialize(model, seed=s)`` then replays them after the defaults,
     each draw on its tensor's stream: the bits ``fast_init(seed=s)`` gives the
-    same model. Values the constructor computes otherwise (``torch.ones(n) *
-    0.1``, ``torch.arange`` buffers) are not kept by the meta device: those
-    tensors are reported by ``materialize`` (``UninitializedTensorsError``).
+    same model. The constants made by ``zeros``/``ones``/``full``, and such a
+    tensor times, plus, minus or divided by a number (``torch.ones(n) *
+    1e-6``), are followed too; values computed any other way (``torch.arange``
+    buffers such as Swin's ``relative_position_index``) are not kept by the
+    meta device: those tensors are reported by ``materialize``
+    (``UninitializedTensorsError``).
 
     A model library's init hook called during construction (transformers'
     ``post_init``) waits for ``materialize``, which runs it. One block at a
@@ -413,7 +416,7 @@ class meta_init(fast_init):
 
     def __enter__(self) -> meta_init:
         if _building.block is not None:
-            raise RuntimeError("fast_init blocks cannot be nested")
+            raise RuntimeError("fast_init and meta_init blocks cannot be nested: one block per thread at a time")
         self._device = torch.device("meta")
         self._device.__enter__()
         try:
