@@ -294,7 +294,21 @@ class fast_init:
     for such models use ``reset_parameters``/``init_module`` after
     construction (a library's init hook is the exception: it runs at the end,
     with its tensor methods routed). ``torch.nn.init`` functions imported by name before the
-    block are not intercepted. The block applies to the thread that enters
+    block are not intercepted.
+
+    A constructor that draws with torch's generator where fastinit cannot route
+    the draw (``nn.Parameter(torch.randn(n, m) * 0.02)``,
+    ``register_buffer("pos", torch.rand(1, n))``, ``p.data = torch.randn(n)``,
+    ``p.copy_(torch.randn(n))``, ``p.data.random_()``, ``bernoulli_``) runs as
+    written: the tensors whose last write holds those values (not replaced by
+    a module default, a recorded ``normal_``/``torch.nn.init`` replay or the
+    init hook) are named in ``report.torch_drawn`` and in the block's
+    UserWarning, ``report.sources`` naming the function that drew them
+    (``"constructor: values drawn by torch.randn"``): their values follow
+    ``torch.manual_seed``, not ``seed``. (Under :class:`meta_init` these values
+    are lost: ``materialize`` names those tensors in its
+    ``UninitializedTensorsError``.) Draws are followed from the first one on: a
+    constructor that draws nothing from torch pays for no ``TorchFunctionMode``. The block applies to the thread that enters
     it: other threads build and initialize models as torch does meanwhile,
     and may hold their own blocks (one block at a time per thread).
 
@@ -430,9 +444,11 @@ class meta_init(fast_init):
     same model. The constants made by ``zeros``/``ones``/``full``, and such a
     tensor times, plus, minus or divided by a number (``torch.ones(n) *
     1e-6``), are followed too; values computed any other way (``torch.arange``
-    buffers such as Swin's ``relative_position_index``) are not kept by the
-    meta device: those tensors are reported by ``materialize``
-    (``UninitializedTensorsError``).
+    buffers such as Swin's ``relative_position_index``, or values drawn with
+    torch's generator: ``nn.Parameter(torch.randn(n) * 0.02)``) are not kept
+    by the meta device: those tensors are reported by ``materialize``
+    (``UninitializedTensorsError``; for drawn values ``report.sources`` names
+    the function that drew them).
 
     A model library's init hook called during construction (transformers'
     ``post_init``) waits for ``materialize``, which runs it. One block at a

@@ -106,6 +106,7 @@ class UninitializedTensorsError(RuntimeError):
             f"materialize: {len(self.names)} tensor(s) hold uninitialized memory (allocated by to_empty, reset by "
             f"nothing): {quoted_names(self.names, None)}. Their values come from code that did not run on the meta "
             "device (buffers computed in a constructor, e.g. position_ids or a rotary inv_freq in transformers "
-            "4.x, or values a constructor drew with torch's generator, which report.sources names): build the model under fastinit.torch.fast_init instead, or pass on_untouched='warn' and "
+            "4.x, or values a constructor drew with torch's generator, which report.sources names): "
+            "build the model under fastinit.torch.fast_init instead, or pass on_untouched='warn' and "
             "write them yourself"
         )
