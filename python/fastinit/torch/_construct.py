@@ -308,8 +308,9 @@ class fast_init:
     ``torch.manual_seed``, not ``seed``. (Under :class:`meta_init` these values
     are lost: ``materialize`` names those tensors in its
     ``UninitializedTensorsError``.) Draws are followed from the first one on: a
-    constructor that draws nothing from torch pays for no ``TorchFunctionMode``. The block applies to the thread that enters
-    it: other threads build and initialize models as torch does meanwhile,
+    constructor that draws nothing from torch pays for no ``TorchFunctionMode``.
+
+    The block applies to the thread that enters it: other threads build and initialize models as torch does meanwhile,
     and may hold their own blocks (one block at a time per thread).
 
     Attributes (after the block)
