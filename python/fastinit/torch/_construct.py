@@ -310,8 +310,9 @@ class fast_init:
     ``UninitializedTensorsError``.) Draws are followed from the first one on: a
     constructor that draws nothing from torch pays for no ``TorchFunctionMode``.
 
-    The block applies to the thread that enters it: other threads build and initialize models as torch does meanwhile,
-    and may hold their own blocks (one block at a time per thread).
+    The block applies to the thread that enters it: other threads build and
+    initialize models as torch does meanwhile, and may hold their own blocks
+    (one block at a time per thread).
 
     Attributes (after the block)
     ----------------------------

@@ -37,6 +37,13 @@ also run at once (random ones on an ``<unnamed k>`` stream, never torch's
 generator), so a temporary that the constructor copies from holds values.
 Writes made inside a module's ``reset_parameters`` are not recorded: the
 defaults redo them.
+
+Values a constructor draws with torch's own generator (``nn.Parameter(
+torch.randn(n) * 0.02)``, ``p.copy_(torch.randn(n))``, ``random_``) are followed
+by :mod:`._unrouted_draws` into the storages that hold them; a program records
+which tensors and steps hold them (``Program.drawn``, ``Program.drawn_steps``),
+and :func:`torch_drawn` says which tensors still hold them once the defaults and
+the program have run: the last write wins.
 """
 from __future__ import annotations
 
