@@ -302,3 +302,34 @@ def test_the_mode_that_follows_drawn_values_starts_at_the_first_torch_draw_and_e
         report = ft.reset_parameters(model, seed=0)
     assert seen == [False, False, True] and not following()
     assert report.torch_drawn == ["a.weight"]
+
+
+@pytest.mark.parametrize("default_device", [None, "cpu"])
+def test_a_first_draw_inside_a_device_context_is_followed_after_it_and_every_mode_ends_in_place(default_device):
+    # torch.device's exit pops the top of the mode stack: the mode that follows draws goes beneath it.
+    from torch.overrides import _get_current_function_mode_stack
+
+    class InDevice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            with torch.device("cpu"):
+                self.w = nn.Parameter(torch.randn(3))
+                self.inside = type(_get_current_function_mode_stack()[-1]).__name__
+            self.v = nn.Parameter(torch.randn(3) * 2)  # followed after the device context's end
+
+    before = _get_current_function_mode_stack()
+    if default_device is not None:
+        torch.set_default_device(default_device)
+    try:
+        stack = _get_current_function_mode_stack()
+        with pytest.warns(UserWarning, match=r"2 tensor\(s\) hold values drawn by torch's own generator"):
+            with ft.fast_init(seed=0) as block:
+                model = InDevice()
+        assert _get_current_function_mode_stack() == stack
+    finally:
+        if default_device is not None:
+            torch.set_default_device(None)
+    assert _get_current_function_mode_stack() == before
+    assert model.inside == "DeviceContext"
+    assert block.report.torch_drawn == ["w", "v"]
+    assert block.report.sources["v"] == "constructor: values drawn by torch.randn"

@@ -39,7 +39,7 @@ from typing import Any
 import torch
 import torch.utils._device
 from torch.multiprocessing.reductions import StorageWeakRef
-from torch.overrides import TorchFunctionMode
+from torch.overrides import TorchFunctionMode, _pop_mode, _push_mode
 from torch.utils._pytree import tree_leaves
 from torch.utils.weak import WeakIdKeyDictionary
 
@@ -110,7 +110,7 @@ class TorchDraws(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type
             if isinstance(t, torch.Tensor):
                 self._mark(t, origin)
         if not self.entered:
-            self.__enter__()
+            _push_beneath(self)
             self.entered = True
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
@@ -131,6 +131,36 @@ class TorchDraws(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type
             if isinstance(t, torch.Tensor):
                 self._mark(t, origin)
         return out
+
+
+def _push_beneath(mode: TorchFunctionMode) -> None:
+    """Push ``mode`` beneath the modes on this thread's stack (above the default device's, which
+    ``torch.set_default_device`` keeps at the bottom): it starts at a first draw, maybe inside a
+    ``with torch.device(...)`` or another mode that ends before the block does, and whose exit pops the
+    stack's top."""
+    keep = getattr(getattr(torch, "_GLOBAL_DEVICE_CONTEXT", None), "device_context", None)
+    above = []
+    while torch._C._len_torch_function_stack() > 0:
+        top = _pop_mode()
+        if top is keep:
+            _push_mode(top)
+            break
+        above.append(top)
+    _push_mode(mode)
+    for m in reversed(above):
+        _push_mode(m)
+
+
+def _remove(mode: TorchFunctionMode) -> None:
+    """Take ``mode`` off this thread's stack, wherever it is, the others keeping their order."""
+    above = []
+    while torch._C._len_torch_function_stack() > 0:
+        top = _pop_mode()
+        if top is mode:
+            break
+        above.append(top)
+    for m in reversed(above):
+        _push_mode(m)
 
 
 class _Current(threading.local):
@@ -198,6 +228,6 @@ def watching(on_write: Callable[[torch.Tensor, str], None], storages: bool = Fal
         _current.watch = previous
         try:
             if watch.entered:
-                watch.__exit__(None, None, None)
+                _remove(watch)
         finally:
             _patch.release()
