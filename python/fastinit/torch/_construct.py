@@ -253,7 +253,8 @@ _patch = SharedPatch(lambda: [(c, a, _skipping) for c, a in _RESET_METHODS] + de
 
 
 def _ignore(tensor: torch.Tensor, origin: str) -> None:
-    """A constructor's in-place write of drawn values: its storage is marked (what counts is the last write)."""
+    """``on_write`` of a constructor's draws: nothing now (the drawn storages are marked; at the block's end
+    what counts is each tensor's last write)."""
 
 
 class fast_init:
@@ -376,6 +377,7 @@ class fast_init:
                 drawn = torch_drawn(program, defaults)
                 self._report_drawn({n: drawn[n] for n in tensors if n in drawn}, done.written)  # in model order
         recorder.run_unplaced()
+        self._draws.storages = None  # let go of the storages' identities
         return waits
 
     def _report_drawn(self, drawn: dict[str, str], replayed: dict[str, str]) -> None:
@@ -489,3 +491,4 @@ class meta_init(fast_init):
         draws = self._draws.drawn_storage if self._draws.storages else None
         for model in self.models:
             attach(model, recorder.program(model, drawn_by=draws))
+        self._draws.storages = None
