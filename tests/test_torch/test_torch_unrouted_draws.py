@@ -11,7 +11,7 @@ ft = pytest.importorskip("fastinit.torch")
 
 UNROUTED = ["a.weight", "b.weight", "c.weight", "e.weight"]
 WARNING = (r"4 tensor\(s\) hold values drawn by torch's own generator, not reproducible from fastinit's seed "
-           r"\(see report.sources\): 'a.weight', 'b.weight', 'c.weight', 'e.weight'")
+           r"\(they follow torch.manual_seed; see report.sources\): 'a.weight', 'b.weight', 'c.weight', 'e.weight'")
 
 
 class Library(nn.Module):
@@ -124,22 +124,156 @@ def test_a_hook_without_torch_draws_reports_none():
     assert torch.equal(model.a.bias, torch.ones(3))
 
 
-def test_draws_outside_a_hook_are_not_followed():
-    # Only a library hook's run is watched: a torch draw in a plain constructor is torch's as usual
-    # (fast_init replays no torch.randn), and nothing is reported for it.
+class Drawing(nn.Module):
+    """A constructor that draws with torch's generator in each way fastinit cannot route, beside tensors whose
+    last write is fastinit's (a module default, a recorded draw, the library hook)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(3, 4) * 0.02)  # a Parameter made from a draw
+        self.pos = nn.Parameter(torch.rand(1, 4))
+        self.register_buffer("noise", torch.randn(4))
+        self.q = nn.Parameter(torch.empty(3))
+        self.q.data = torch.randn(3)
+        self.r = nn.Parameter(torch.empty(3))
+        self.c = nn.Parameter(torch.empty(3, 4))
+        self.e = nn.Parameter(torch.empty(3, 4))
+        self.lin = nn.Linear(4, 3)
+        self.known = nn.Linear(4, 3)
+        self.t = nn.Parameter(torch.randn(3))  # then a routed draw: fastinit's
+        self.u = nn.Parameter(torch.randn(3))
+        self.h = nn.Parameter(torch.randn(3))  # then the library hook's routed draw
+        self.s = nn.Parameter(torch.randn(3) * 0.5)  # then scaled in place: still torch's values
+        with torch.no_grad():
+            self.r.copy_(torch.randn(3) + 1)  # copy_ of drawn values
+            self.c.data.random_(0, 5)  # in-place draws fastinit has no kernel for
+            self.e.bernoulli_(0.5)
+            self.lin.weight.copy_(torch.randn(3, 4))  # after the module default: torch's values last
+            self.known.weight.data = torch.randn(3, 4)  # replaced by the module default at the block's end
+            self.s.mul_(2)
+        nn.init.normal_(self.t, 0, 0.02)
+        self.u.data.normal_()
+        self.init_weights()
+
+    def _init_weights(self, module):
+        pass
+
+    def init_weights(self):
+        with torch.no_grad():
+            self.h.normal_(0, 0.02)
+
+
+#: name -> the function that drew its values, in the model's order
+CONSTRUCTOR_DRAWN = {"w": "torch.randn", "pos": "torch.rand", "q": "torch.randn", "r": "torch.randn",
+                     "c": "Tensor.random_", "e": "Tensor.bernoulli_", "s": "torch.randn",
+                     "noise": "torch.randn", "lin.weight": "torch.randn"}
+
+
+def build_drawing(seed=0, torch_seed=0):
+    torch.manual_seed(torch_seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ft.fast_init(seed=seed) as block:
+            model = Drawing()
+    return model, block.report, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def test_a_constructors_torch_draws_are_named_in_fast_inits_report_and_warning():
+    model, report, messages = build_drawing()
+    assert report.torch_drawn == list(CONSTRUCTOR_DRAWN)
+    assert len(messages) == 1, messages
+    assert re.search(r"^fast_init: 9 tensor\(s\) hold values drawn by torch's own generator, not reproducible "
+                     r"from fastinit's seed \(they follow torch.manual_seed; see report.sources\): 'w', 'pos', 'q', "
+                     r"'r', 'c', \.\.\. \(4 more\)$", messages[0]), messages
+    for name in ("w", "pos", "q", "c", "e", "noise"):
+        assert report.sources[name] == f"constructor: values drawn by {CONSTRUCTOR_DRAWN[name]}"
+    assert report.sources["r"] == "constructor: Tensor.copy_ of values drawn by torch.randn"
+    assert report.sources["lin.weight"] == "constructor: Tensor.copy_ of values drawn by torch.randn"
+    assert report.sources["s"] == "constructor: Tensor.mul_ of values drawn by torch.randn"
+    assert report.sources["t"] == "constructor: torch.nn.init.normal_"
+    assert report.sources["u"] == "constructor: Tensor.normal_"
+    assert report.sources["h"] == "Drawing.init_weights: Tensor.normal_(0.0, 0.02)"
+    assert not set(CONSTRUCTOR_DRAWN) & set(report.untouched)
+    # The code ran as written: the distributions are the constructor's.
+    assert torch.all((model.pos >= 0) & (model.pos < 1)) and model.w.abs().max() < 0.2
+    assert set(model.c.unique().tolist()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    assert set(model.e.unique().tolist()) <= {0.0, 1.0}
+    assert model.r.mean() > 0
+
+
+def test_a_constructors_torch_drawn_tensors_follow_torch_manual_seed_exactly_where_reported():
+    first, report, _ = build_drawing(seed=0, torch_seed=0)
+    other_torch_seed, _, _ = build_drawing(seed=0, torch_seed=1)
+    other_seed, _, _ = build_drawing(seed=1, torch_seed=0)
+    def tensors(model):
+        return dict(model.named_parameters()) | dict(model.named_buffers())
+
+    names, by_torch_seed, by_seed = tensors(first), tensors(other_torch_seed), tensors(other_seed)
+    assert {n for n in names if not torch.equal(names[n], by_torch_seed[n])} == set(report.torch_drawn)
+    assert all(torch.equal(names[n], by_seed[n]) for n in report.torch_drawn)  # fastinit's seed does not decide
+    for n in ("t", "u", "h", "known.weight", "known.bias", "lin.bias"):  # fastinit's streams
+        assert not torch.equal(names[n], by_seed[n]), n
+
+
+def test_a_constructor_that_draws_nothing_from_torch_reports_nothing_and_pays_for_no_mode():
+    from torch.overrides import _get_current_function_mode_stack
+
+    from fastinit.torch._unrouted_draws import TorchDraws
+
+    seen = []
+
     class Own(nn.Module):
         def __init__(self):
             super().__init__()
             self.lin = nn.Linear(2, 2)
-            with torch.no_grad():
-                self.lin.weight.copy_(torch.randn(2, 2))
+            self.p = nn.Parameter(torch.empty(3).normal_(std=0.02))
+            self.register_buffer("ones", torch.ones(3) * 2)
+            seen.append(any(isinstance(m, TorchDraws) for m in _get_current_function_mode_stack()))
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         with ft.fast_init(seed=0) as block:
-            model = Own()
-    assert model.lin.weight.std() > 0
+            Own()
+    assert block.report.torch_drawn == [] and seen == [False]
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama", "bert"])
+def test_transformers_models_draw_nothing_from_torch_under_fast_init(family):
+    transformers = pytest.importorskip("transformers")
+    transformers.logging.set_verbosity_error()
+    auto, config = {
+        "gpt2": (transformers.AutoModelForCausalLM,
+                 lambda: transformers.GPT2Config(n_layer=2, n_embd=64, n_head=4, n_positions=64, vocab_size=512)),
+        "llama": (transformers.AutoModelForCausalLM,
+                  lambda: transformers.LlamaConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                                   num_attention_heads=4, num_key_value_heads=2, vocab_size=512)),
+        "bert": (transformers.AutoModelForMaskedLM,
+                 lambda: transformers.BertConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                                 num_attention_heads=4, vocab_size=512)),
+    }[family]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with ft.fast_init(seed=0) as block:
+            auto.from_config(config())
     assert block.report.torch_drawn == []
+    assert not any("drawn by" in how for how in block.report.sources.values())
+
+
+def test_under_meta_init_a_constructors_torch_draws_are_lost_and_named_by_materialize():
+    with ft.meta_init():
+        model = Drawing()
+    assert model.w.is_meta and model.noise.is_meta
+    with pytest.raises(ft.UninitializedTensorsError) as raised:
+        ft.materialize(model, seed=0)
+    lost = {"w", "pos", "q", "r", "c", "e", "s", "lin.weight", "noise"}
+    assert lost <= set(raised.value.names)
+    assert "values a constructor drew with torch's generator" in str(raised.value)
+    sources = raised.value.report.sources
+    for name in ("w", "pos", "q", "r", "s", "lin.weight", "noise"):
+        assert sources[name] == "constructor: values drawn by torch.randn, not kept by the meta device".replace(
+            "torch.randn", CONSTRUCTOR_DRAWN[name]), name
+    assert sources["t"] == "constructor: torch.nn.init.normal_"  # a routed write last: replayed
+    assert "h" not in raised.value.names and "known.weight" not in raised.value.names
 
 
 def test_the_mode_that_follows_drawn_values_starts_at_the_first_torch_draw_and_ends_with_the_hook():
@@ -168,3 +302,34 @@ def test_the_mode_that_follows_drawn_values_starts_at_the_first_torch_draw_and_e
         report = ft.reset_parameters(model, seed=0)
     assert seen == [False, False, True] and not following()
     assert report.torch_drawn == ["a.weight"]
+
+
+@pytest.mark.parametrize("default_device", [None, "cpu"])
+def test_a_first_draw_inside_a_device_context_is_followed_after_it_and_every_mode_ends_in_place(default_device):
+    # torch.device's exit pops the top of the mode stack: the mode that follows draws goes beneath it.
+    from torch.overrides import _get_current_function_mode_stack
+
+    class InDevice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            with torch.device("cpu"):
+                self.w = nn.Parameter(torch.randn(3))
+                self.inside = type(_get_current_function_mode_stack()[-1]).__name__
+            self.v = nn.Parameter(torch.randn(3) * 2)  # followed after the device context's end
+
+    before = _get_current_function_mode_stack()
+    if default_device is not None:
+        torch.set_default_device(default_device)
+    try:
+        stack = _get_current_function_mode_stack()
+        with pytest.warns(UserWarning, match=r"2 tensor\(s\) hold values drawn by torch's own generator"):
+            with ft.fast_init(seed=0) as block:
+                model = InDevice()
+        assert _get_current_function_mode_stack() == stack
+    finally:
+        if default_device is not None:
+            torch.set_default_device(None)
+    assert _get_current_function_mode_stack() == before
+    assert model.inside == "DeviceContext"
+    assert block.report.torch_drawn == ["w", "v"]
+    assert block.report.sources["v"] == "constructor: values drawn by torch.randn"

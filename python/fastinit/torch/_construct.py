@@ -19,7 +19,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._constructor_writes import Recorder, Waiting, attach, named_tensors, programs_in, recording, replay, waiting
+from ._constructor_writes import (
+    Recorder,
+    Waiting,
+    attach,
+    named_tensors,
+    programs_in,
+    recording,
+    replay,
+    torch_drawn,
+    waiting,
+)
 from ._defaults import DEFAULT_RESETS, PRIVATE_RESETS, Session
 from ._library_init import (
     InitHookLike,
@@ -36,6 +46,7 @@ from ._report import ON_UNTOUCHED, InitReport, UninitializedTensorsError
 from ._routing import routed_init
 from ._rules import Rule, apply_rules
 from ._seeds import SeedLike, root_seed
+from ._unrouted_draws import TorchDraws, watching
 from ._write_plan import planned_writes
 
 __all__ = ["materialize", "fast_init", "meta_init"]
@@ -117,11 +128,13 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
         defaults = set(session.written.values())
         replayed: dict[str, str] = {}
         wait: Waiting = {}
+        lost: dict[str, str] = {}  # drawn by torch in a constructor on meta: values the meta device did not keep
         for prefix, sub, program in programs:  # the constructors' writes (meta_init), after the defaults
             with torch.no_grad(), session.reporting_partial("materialize"):
                 done = replay(program, sub, root, defaults, prefix, wait=wait)
             replayed.update(done.written)
             report.untouched += [n for n in done.not_replayable if n not in report.untouched]
+            lost.update(torch_drawn(program, defaults, prefix))
         report.initialized += [n for n in replayed if n not in defaults]
         report.sources.update(replayed)
         report.untouched = [n for n in report.untouched if n not in replayed]
@@ -131,6 +144,8 @@ def materialize(module: nn.Module, seed: SeedLike = None, device: str | torch.de
                 if b is not None and id(b) not in session.written and session.names[id(b)] == name \
                         and name not in replayed and name not in report.untouched:
                     report.untouched.append(name)
+        report.sources.update({n: f"constructor: values drawn by {origin}, not kept by the meta device"
+                               for n, origin in lost.items() if n in report.untouched})
         with session.reporting_partial("materialize"), waiting(wait):
             finish_with_hook(module, root, init_hook, report)  # a library's hook ties after initializing, as
         _tie(ties)                                             # in construction; what it leaves untied: here
@@ -237,6 +252,11 @@ _patch = SharedPatch(lambda: [(c, a, _skipping) for c, a in _RESET_METHODS] + de
                      + [(nn.Module, "__init__", _tracking)])
 
 
+def _ignore(tensor: torch.Tensor, origin: str) -> None:
+    """``on_write`` of a constructor's draws: nothing now (the drawn storages are marked; at the block's end
+    what counts is each tensor's last write)."""
+
+
 class fast_init:
     """Within the block, models are built without torch's generator and initialized by fastinit at its end.
 
@@ -275,9 +295,25 @@ class fast_init:
     for such models use ``reset_parameters``/``init_module`` after
     construction (a library's init hook is the exception: it runs at the end,
     with its tensor methods routed). ``torch.nn.init`` functions imported by name before the
-    block are not intercepted. The block applies to the thread that enters
-    it: other threads build and initialize models as torch does meanwhile,
-    and may hold their own blocks (one block at a time per thread).
+    block are not intercepted.
+
+    A constructor that draws with torch's generator where fastinit cannot route
+    the draw (``nn.Parameter(torch.randn(n, m) * 0.02)``,
+    ``register_buffer("pos", torch.rand(1, n))``, ``p.data = torch.randn(n)``,
+    ``p.copy_(torch.randn(n))``, ``p.data.random_()``, ``bernoulli_``) runs as
+    written: the tensors whose last write holds those values (not replaced by
+    a module default, a recorded ``normal_``/``torch.nn.init`` replay or the
+    init hook) are named in ``report.torch_drawn`` and in the block's
+    UserWarning, ``report.sources`` naming the function that drew them
+    (``"constructor: values drawn by torch.randn"``): their values follow
+    ``torch.manual_seed``, not ``seed``. (Under :class:`meta_init` these values
+    are lost: ``materialize`` names those tensors in its
+    ``UninitializedTensorsError``.) Draws are followed from the first one on: a
+    constructor that draws nothing from torch pays for no ``TorchFunctionMode``.
+
+    The block applies to the thread that enters it: other threads build and
+    initialize models as torch does meanwhile, and may hold their own blocks
+    (one block at a time per thread).
 
     Attributes (after the block)
     ----------------------------
@@ -309,6 +345,7 @@ class fast_init:
         self._routing.enter_context(routed_init(self._record))
         self._routing.enter_context(tensor_methods_routed())
         self._routing.enter_context(recording(recorder))
+        self._draws: TorchDraws = self._routing.enter_context(watching(_ignore, storages=True))
 
     def _record(self, name: str, tensor: torch.Tensor, args: tuple[Any, ...],
                 kwargs: dict[str, Any]) -> torch.Tensor:
@@ -326,18 +363,32 @@ class fast_init:
         """The constructors' recorded writes, after each model's defaults (``sessions``); the fills that wait
         for each model's init hook. Holds no tensor when it returns (a tensor a tie lets go of is never drawn)."""
         recorder, self._recorder = self._recorder, Recorder(None, meta=False)
+        draws = self._draws.drawn_storage if self._draws.storages else None  # None: the constructors drew nothing
         waits: list[Waiting] = []
         for model, session in zip(self.models, sessions):
             waits.append({})
-            if recorder.writes:
+            if recorder.writes or draws is not None:
                 defaults = set(session.written.values())
                 tensors = named_tensors(model)
-                done = replay(recorder.program(model, tensors), model, self._root, defaults, wait=waits[-1],
-                              tensors=tensors)
+                program = recorder.program(model, tensors, draws)
+                done = replay(program, model, self._root, defaults, wait=waits[-1], tensors=tensors)
                 self.report.initialized += [n for n in done.written if n not in defaults]
                 self.report.sources.update(done.written)
+                drawn = torch_drawn(program, defaults)
+                self._report_drawn({n: drawn[n] for n in tensors if n in drawn}, done.written)  # in model order
         recorder.run_unplaced()
+        self._draws.storages = None  # let go of the storages' identities
         return waits
+
+    def _report_drawn(self, drawn: dict[str, str], replayed: dict[str, str]) -> None:
+        """Tensors whose values, after the replay, are the ones torch's generator drew in a constructor."""
+        for name, origin in drawn.items():
+            how = replayed.get(name)
+            self.report.sources[name] = f"{how} of values drawn by {origin}" if how else \
+                f"constructor: values drawn by {origin}"
+            if name not in self.report.torch_drawn:
+                self.report.torch_drawn.append(name)
+        self.report.untouched = [n for n in self.report.untouched if n not in drawn]
 
     def _built(self) -> list[nn.Module]:
         """The models: modules created in the block that are no other one's child, each once."""
@@ -397,9 +448,11 @@ class meta_init(fast_init):
     same model. The constants made by ``zeros``/``ones``/``full``, and such a
     tensor times, plus, minus or divided by a number (``torch.ones(n) *
     1e-6``), are followed too; values computed any other way (``torch.arange``
-    buffers such as Swin's ``relative_position_index``) are not kept by the
-    meta device: those tensors are reported by ``materialize``
-    (``UninitializedTensorsError``).
+    buffers such as Swin's ``relative_position_index``, or values drawn with
+    torch's generator: ``nn.Parameter(torch.randn(n) * 0.02)``) are not kept
+    by the meta device: those tensors are reported by ``materialize``
+    (``UninitializedTensorsError``; for drawn values ``report.sources`` names
+    the function that drew them).
 
     A model library's init hook called during construction (transformers'
     ``post_init``) waits for ``materialize``, which runs it. One block at a
@@ -435,5 +488,7 @@ class meta_init(fast_init):
             return
         self.models = self._built()
         recorder, self._recorder = self._recorder, Recorder(None, meta=True)
+        draws = self._draws.drawn_storage if self._draws.storages else None
         for model in self.models:
-            attach(model, recorder.program(model))
+            attach(model, recorder.program(model, drawn_by=draws))
+        self._draws.storages = None

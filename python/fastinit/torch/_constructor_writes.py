@@ -37,6 +37,13 @@ also run at once (random ones on an ``<unnamed k>`` stream, never torch's
 generator), so a temporary that the constructor copies from holds values.
 Writes made inside a module's ``reset_parameters`` are not recorded: the
 defaults redo them.
+
+Values a constructor draws with torch's own generator (``nn.Parameter(
+torch.randn(n) * 0.02)``, ``p.copy_(torch.randn(n))``, ``random_``) are followed
+by :mod:`._unrouted_draws` into the storages that hold them; a program records
+which tensors and steps hold them (``Program.drawn``, ``Program.drawn_steps``),
+and :func:`torch_drawn` says which tensors still hold them once the defaults and
+the program have run: the last write wins.
 """
 from __future__ import annotations
 
@@ -63,7 +70,7 @@ from ._write_plan import MIN_DEFERRED
 
 __all__ = ["Recorder", "Program", "replay", "recording", "current_recorder", "normal_args", "uniform_args",
            "RANDOM_METHODS", "DETERMINISTIC_METHODS", "SHARED_METHODS", "attach", "programs_in", "waiting",
-           "before_hook_write", "Waiting", "named_tensors"]
+           "before_hook_write", "Waiting", "named_tensors", "torch_drawn"]
 
 
 def normal_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -161,6 +168,10 @@ class Program(NamedTuple):
     reads_first: set[str]  # tensors whose first write reads them
     starts: dict[str, torch.UntypedStorage]  # fast_init: their storage before that write
     not_replayable: set[str]  # a write reads values the meta device did not keep
+    #: tensors whose storage holds values torch's generator drew in the constructor -> the function that drew them
+    drawn: dict[str, str]
+    #: steps (by position) that write values torch's generator drew -> the function that drew them
+    drawn_steps: dict[int, str]
 
 
 def named_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -248,16 +259,24 @@ class Recorder:
 
     # ---- the program of a model
 
-    def program(self, model: nn.Module, tensors: dict[str, torch.Tensor] | None = None) -> Program:
-        """The writes on ``model``'s tensors (``tensors``: :func:`named_tensors` of it), by name."""
+    def program(self, model: nn.Module, tensors: dict[str, torch.Tensor] | None = None,
+                drawn_by: Callable[[torch.Tensor], str | None] | None = None) -> Program:
+        """The writes on ``model``'s tensors (``tensors``: :func:`named_tensors` of it), by name.
+
+        ``drawn_by(t)``: the torch function that drew the values of ``t``'s storage, or None (see
+        :mod:`._unrouted_draws`), for :attr:`Program.drawn` and :attr:`Program.drawn_steps`."""
         owners: dict[int, tuple[str, torch.Tensor]] = {}
+        drawn: dict[str, str] = {}
         for name, t in (named_tensors(model) if tensors is None else tensors).items():
             key = _storage(t)
             if key is not None and key in self.seen:
                 owners.setdefault(key, (name, t))
+            if drawn_by is not None and (origin := drawn_by(t)) is not None:
+                drawn[name] = origin
         self.placed.update(owners)
         steps: list[Step] = []
         not_replayable: set[str] = set()
+        drawn_steps: dict[int, str] = {}
         for w in self.writes:
             target = _locate(w.target, owners)
             if target is None:
@@ -271,6 +290,8 @@ class Recorder:
                 ref = _locate(a, owners)
                 if ref is not None:
                     return ref
+                if drawn_by is not None and (origin := drawn_by(a)) is not None:
+                    drawn_steps[len(steps)] = origin  # e.g. p.copy_(torch.randn(n, m))
                 if a.device.type == "meta":
                     unknown = True
                 return a
@@ -282,7 +303,7 @@ class Recorder:
             steps.append(Step(target, w.kind, w.op, args, kwargs))
         reads_first = {owners[k][0] for k in self.reads_first if k in owners}
         starts = {owners[k][0]: s for k, s in self.starts.items() if k in owners}
-        return Program(steps, reads_first, starts, not_replayable)
+        return Program(steps, reads_first, starts, not_replayable, drawn, drawn_steps)
 
     def run_unplaced(self) -> None:
         """Writes on Parameters that :meth:`program` found in no model (they waited): run now, on
@@ -356,6 +377,25 @@ def before_hook_write(tensor: torch.Tensor) -> None:
     entry = fills.pop(key, None) if key is not None else None
     if entry is not None and entry[0] != _geometry(tensor):
         entry[1]()  # part of it: the fill first
+
+
+def torch_drawn(program: Program, defaults: set[str], prefix: str = "") -> dict[str, str]:
+    """``{name: the torch function that drew its values}`` of the tensors whose last write, once ``program``
+    is replayed after the defaults (which wrote the tensors named in ``defaults``), holds values torch's
+    generator drew in the constructor: the last write wins (a default, or a replayed draw or constant that
+    covers the tensor, replaces them; a step that reads them, ``mul_``, keeps them; a step that reads
+    drawn values, ``copy_(torch.randn(n))`` or from a drawn tensor, brings them). Names carry ``prefix``."""
+    drawn = {name: origin for name, origin in program.drawn.items() if prefix + name not in defaults}
+    for k, step in enumerate(program.steps):
+        name = step.target.name
+        origin = program.drawn_steps.get(k) or next(
+            (drawn[a.name] for a in (*step.args, *step.kwargs.values()) if isinstance(a, Ref) and a.name in drawn),
+            None)
+        if origin is not None:
+            drawn[name] = origin
+        elif step.target.view is None and (step.kind == "init" or step.op in _OVERWRITES):
+            drawn.pop(name, None)
+    return {prefix + name: origin for name, origin in drawn.items()}
 
 
 class Replayed(NamedTuple):

@@ -30,13 +30,17 @@ class InitReport:
         ``{"transformer.wte.weight": "GPT2LMHeadModel.init_weights: normal_"}``;
         tensors not in it hold the torch module default (or a rule's value).
     torch_drawn : list of str
-        Tensors whose last write by a library's init hook holds values drawn
-        by torch's own generator, which fastinit cannot route (for example
-        ``p.copy_(torch.randn(n, m) * std)``, ``p.data = torch.rand(n)``,
-        ``p.data.random_()``): the code ran as written, so the distribution is
-        the model's, but the values follow ``torch.manual_seed``, not
-        fastinit's seed. ``sources`` says which function drew them. Named in
-        the call's warning.
+        Tensors whose last write, by a library's init hook or (``fast_init``)
+        by a constructor, holds values drawn by torch's own generator, which
+        fastinit cannot route (for example ``p.copy_(torch.randn(n, m) *
+        std)``, ``p.data = torch.rand(n)``, ``p.data.random_()``, and in a
+        constructor ``nn.Parameter(torch.randn(n, m) * 0.02)`` or
+        ``register_buffer("pos", torch.rand(1, n))``): the code ran as
+        written, so the distribution is the model's, but the values follow
+        ``torch.manual_seed``, not fastinit's seed. ``sources`` says which
+        function drew them. Named in the call's warning. (Under
+        ``meta_init`` such values are lost: ``materialize`` reports those
+        tensors as untouched, ``sources`` naming the function.)
     """
 
     initialized: list[str] = dataclasses.field(default_factory=list)
@@ -61,7 +65,8 @@ class InitReport:
                          f"{quoted_names(self.untouched, None if all_untouched else 5)}")
         if self.torch_drawn:
             parts.append(f"{len(self.torch_drawn)} tensor(s) hold values drawn by torch's own generator, "
-                         f"not reproducible from fastinit's seed (see report.sources): "
+                         f"not reproducible from fastinit's seed (they follow torch.manual_seed; see "
+                         f"report.sources): "
                          f"{quoted_names(self.torch_drawn)}")
         if parts:
             warnings.warn(f"{what}: " + "; ".join(parts), UserWarning, stacklevel=stacklevel)
@@ -101,6 +106,7 @@ class UninitializedTensorsError(RuntimeError):
             f"materialize: {len(self.names)} tensor(s) hold uninitialized memory (allocated by to_empty, reset by "
             f"nothing): {quoted_names(self.names, None)}. Their values come from code that did not run on the meta "
             "device (buffers computed in a constructor, e.g. position_ids or a rotary inv_freq in transformers "
-            "4.x): build the model under fastinit.torch.fast_init instead, or pass on_untouched='warn' and "
+            "4.x, or values a constructor drew with torch's generator, which report.sources names): "
+            "build the model under fastinit.torch.fast_init instead, or pass on_untouched='warn' and "
             "write them yourself"
         )

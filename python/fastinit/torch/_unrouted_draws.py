@@ -20,6 +20,14 @@ any in-place method, ``.data =``), ``origin`` naming the torch function that
 drew them. A hook that draws nothing from torch pays for no mode (Hugging
 Face's hooks call torch functions thousands of times). Not seen: functions
 imported by name before the hook ran (``from torch import randn``).
+
+A constructor puts drawn values into a model without an in-place write
+(``nn.Parameter(torch.randn(n, m) * 0.02)``, ``register_buffer("pos",
+torch.rand(1, n))``): with ``storages=True`` the mode also keeps, for every
+tensor it marks, a weak reference to its storage (the storage's memory is not
+kept, and its identity is not reused while the reference lives), and
+:meth:`TorchDraws.drawn_storage` says which function drew the values a tensor's
+storage holds, after the temporaries that carried them are gone.
 """
 from __future__ import annotations
 
@@ -29,7 +37,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import torch
-from torch.overrides import TorchFunctionMode
+import torch.utils._device
+from torch.multiprocessing.reductions import StorageWeakRef
+from torch.overrides import TorchFunctionMode, _pop_mode, _push_mode
 from torch.utils._pytree import tree_leaves
 from torch.utils.weak import WeakIdKeyDictionary
 
@@ -63,19 +73,44 @@ def _is_in_place(func: Any) -> bool:
 class TorchDraws(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type it Any
     """Follows values drawn by torch's generator into in-place writes (see the module docstring)."""
 
-    def __init__(self, on_write: Callable[[torch.Tensor, str], None]) -> None:
+    def __init__(self, on_write: Callable[[torch.Tensor, str], None], storages: bool = False) -> None:
         super().__init__()
         self.on_write = on_write
         self.origin: WeakIdKeyDictionary = WeakIdKeyDictionary()  # tensor -> the function that drew it
+        #: with ``storages``: storage identity -> (a weak reference to it, the function that drew its values)
+        self.storages: dict[int, tuple[StorageWeakRef, str]] | None = {} if storages else None
         self.entered = False
+
+    def _mark(self, t: torch.Tensor, origin: str) -> None:
+        self.origin[t] = origin
+        if self.storages is not None:
+            with torch._C.DisableTorchFunction():
+                try:
+                    storage = t.untyped_storage()
+                except (RuntimeError, NotImplementedError, TypeError):
+                    return
+                self.storages[int(storage._cdata)] = (StorageWeakRef(storage), origin)
+
+    def drawn_storage(self, t: torch.Tensor) -> str | None:
+        """The function that drew the values ``t``'s storage holds, None if they were not drawn by torch
+        (needs ``storages=True``)."""
+        if not self.storages:
+            return None
+        with torch._C.DisableTorchFunction():
+            try:
+                key = int(t.untyped_storage()._cdata)
+            except (RuntimeError, NotImplementedError, TypeError):
+                return None
+        entry = self.storages.get(key)
+        return entry[1] if entry is not None and not entry[0].expired() else None
 
     def drew(self, result: Any, origin: str) -> None:
         """``result`` holds values ``origin`` drew: mark it, and follow what is computed from it."""
         for t in tree_leaves(result):
             if isinstance(t, torch.Tensor):
-                self.origin[t] = origin
+                self._mark(t, origin)
         if not self.entered:
-            self.__enter__()
+            _push_beneath(self)
             self.entered = True
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
@@ -91,11 +126,41 @@ class TorchDraws(TorchFunctionMode):  # type: ignore[misc]  # torch's stubs type
             target = args[0] if args and isinstance(args[0], torch.Tensor) else None
             if target is not None and (_is_data_assignment(func) or _is_in_place(func)):
                 self.on_write(target, origin)  # copy_, mul_, ... or p.data = drawn
-                self.origin[target] = origin
+                self._mark(target, origin)
         for t in tree_leaves(out):
             if isinstance(t, torch.Tensor):
-                self.origin[t] = origin
+                self._mark(t, origin)
         return out
+
+
+def _push_beneath(mode: TorchFunctionMode) -> None:
+    """Push ``mode`` beneath the modes on this thread's stack (above the default device's, which
+    ``torch.set_default_device`` keeps at the bottom): it starts at a first draw, maybe inside a
+    ``with torch.device(...)`` or another mode that ends before the block does, and whose exit pops the
+    stack's top."""
+    keep = getattr(getattr(torch, "_GLOBAL_DEVICE_CONTEXT", None), "device_context", None)
+    above = []
+    while torch._C._len_torch_function_stack() > 0:
+        top = _pop_mode()
+        if top is keep:
+            _push_mode(top)
+            break
+        above.append(top)
+    _push_mode(mode)
+    for m in reversed(above):
+        _push_mode(m)
+
+
+def _remove(mode: TorchFunctionMode) -> None:
+    """Take ``mode`` off this thread's stack, wherever it is, the others keeping their order."""
+    above = []
+    while torch._C._len_torch_function_stack() > 0:
+        top = _pop_mode()
+        if top is mode:
+            break
+        above.append(top)
+    for m in reversed(above):
+        _push_mode(m)
 
 
 class _Current(threading.local):
@@ -138,6 +203,11 @@ def _method(name: str) -> Callable[[Any], Any]:
 
 
 def _targets() -> list[Target]:
+    # torch.device("meta") knows its factories by a set of torch's functions made at its first use: made now,
+    # before they are replaced, or ``torch.randn`` under the device (meta_init) would no longer be one of them
+    constructors = getattr(torch.utils._device, "_device_constructors", None)
+    if constructors is not None:
+        constructors()
     return ([(torch, name, _function(name)) for name in RANDOM_FUNCTIONS]
             + [(torch.Tensor, name, _method(name)) for name in RANDOM_METHODS])
 
@@ -146,9 +216,10 @@ _patch = SharedPatch(_targets)
 
 
 @contextmanager
-def watching(on_write: Callable[[torch.Tensor, str], None]) -> Iterator[TorchDraws]:
-    """Report writes of values torch's generator draws in this thread to ``on_write`` (module docstring)."""
-    watch = TorchDraws(on_write)
+def watching(on_write: Callable[[torch.Tensor, str], None], storages: bool = False) -> Iterator[TorchDraws]:
+    """Report writes of values torch's generator draws in this thread to ``on_write``; with ``storages``, keep
+    the drawn storages for :meth:`TorchDraws.drawn_storage` (module docstring)."""
+    watch = TorchDraws(on_write, storages)
     _patch.acquire()
     previous, _current.watch = _current.watch, watch
     try:
@@ -157,6 +228,6 @@ def watching(on_write: Callable[[torch.Tensor, str], None]) -> Iterator[TorchDra
         _current.watch = previous
         try:
             if watch.entered:
-                watch.__exit__(None, None, None)
+                _remove(watch)
         finally:
             _patch.release()
